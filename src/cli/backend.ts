@@ -1,0 +1,172 @@
+/**
+ * What the data commands talk to: the data dir directly (no server running) or a running
+ * `kairos serve` over HTTP (its data dir is locked, so the CLI must not open it).
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { KairosConfig } from '../config.js';
+import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
+import type {
+  ImportSummary,
+  ListInput,
+  MemoryService,
+  RememberInput,
+  SearchInput,
+  SpaceSearchHit,
+} from '../core/memoryService.js';
+import { exportLine, parsePortable, splitLines, type LineError, type PortableFormat } from '../core/portable.js';
+import type { EmbedderInfo } from '../core/ports.js';
+import { findRunningServer } from '../runtime/discovery.js';
+import { openLocalRuntime, type LocalRuntime } from '../runtime/local.js';
+import { loadOrCreateToken } from '../runtime/token.js';
+import { HttpClient } from './httpClient.js';
+
+export interface ReembedResult {
+  space: string;
+  reembedded: number;
+  embedder: EmbedderInfo;
+}
+
+export type ProgressFn = (p: { done: number; total?: number }) => void;
+
+export interface Backend {
+  /** 'local' = this process opened the data dir; 'http' = talking to a running server. */
+  readonly mode: 'local' | 'http';
+  remember(input: RememberInput): Promise<RememberResult>;
+  search(input: SearchInput): Promise<Page<SpaceSearchHit>>;
+  list(input: ListInput): Promise<Page<Memory>>;
+  get(id: string, space?: string): Promise<MemoryWithHistory>;
+  forget(id: string, space?: string): Promise<{ id: string; space: string }>;
+  /** NDJSON lines of the space's export. */
+  export(space?: string): AsyncIterable<string>;
+  /** Imports a file; progress counts bytes read. */
+  import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary>;
+  reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult>;
+  close(): Promise<void>;
+}
+
+async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const c of chunks) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    total += b.byteLength;
+    onBytes?.(total);
+    yield b;
+  }
+}
+
+class LocalBackend implements Backend {
+  readonly mode = 'local';
+  constructor(private readonly runtime: LocalRuntime) {}
+
+  private svc(): MemoryService {
+    return this.runtime.service();
+  }
+
+  remember(input: RememberInput): Promise<RememberResult> {
+    return this.svc().remember(input);
+  }
+  search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
+    return this.svc().search(input);
+  }
+  list(input: ListInput): Promise<Page<Memory>> {
+    return this.svc().list(input);
+  }
+  get(id: string, space?: string): Promise<MemoryWithHistory> {
+    return this.svc().get(id, space);
+  }
+  forget(id: string, space?: string): Promise<{ id: string; space: string }> {
+    return this.svc().forget(id, space);
+  }
+  async *export(space?: string): AsyncIterable<string> {
+    for await (const r of this.svc().export(space)) yield exportLine(r);
+  }
+  async import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
+    const lineErrors: LineError[] = [];
+    const items = parsePortable(splitLines(countBytes(createReadStream(file), opts.onBytes)), {
+      ...(opts.format ? { format: opts.format } : {}),
+      onLineError: (e) => lineErrors.push(e),
+    });
+    const summary = await this.svc().import(items, opts.space ? { space: opts.space } : {});
+    summary.failed += lineErrors.length;
+    for (const e of lineErrors) if (summary.errors.length < 100) summary.errors.push({ index: e.line - 1, message: e.message });
+    return summary;
+  }
+  reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
+    return this.svc().reembed(space, onProgress);
+  }
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+}
+
+class HttpBackend implements Backend {
+  readonly mode = 'http';
+  constructor(private readonly http: HttpClient) {}
+
+  remember(input: RememberInput): Promise<RememberResult> {
+    return this.http.json('POST', '/v1/memories', { body: input });
+  }
+  search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
+    return this.http.json('POST', '/v1/search', { body: input });
+  }
+  list(input: ListInput): Promise<Page<Memory>> {
+    const q = new URLSearchParams();
+    if (input.space) q.set('space', input.space);
+    if (input.limit !== undefined) q.set('limit', String(input.limit));
+    if (input.cursor) q.set('cursor', input.cursor);
+    for (const t of input.filter?.tags ?? []) q.append('tag', t);
+    for (const s of input.filter?.sourceKinds ?? []) q.append('source', s);
+    if (input.filter?.since) q.set('since', input.filter.since);
+    if (input.filter?.until) q.set('until', input.filter.until);
+    return this.http.json('GET', '/v1/memories', { query: q });
+  }
+  get(id: string, space?: string): Promise<MemoryWithHistory> {
+    return this.http.json('GET', `/v1/memories/${encodeURIComponent(id)}`, { query: spaceQuery(space) });
+  }
+  forget(id: string, space?: string): Promise<{ id: string; space: string }> {
+    return this.http.json('DELETE', `/v1/memories/${encodeURIComponent(id)}`, { query: spaceQuery(space) });
+  }
+  async *export(space?: string): AsyncIterable<string> {
+    const res = await this.http.raw('GET', '/v1/export', { query: spaceQuery(space) });
+    if (!res.body) return;
+    for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
+      if (line) yield line + '\n';
+    }
+  }
+  import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
+    const q = spaceQuery(opts.space);
+    if (opts.format) q.set('format', opts.format);
+    const body = Readable.toWeb(Readable.from(countBytes(createReadStream(file), opts.onBytes))) as ReadableStream<Uint8Array>;
+    return this.http.json('POST', '/v1/import', { query: q, rawBody: body });
+  }
+  async reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
+    const res = await this.http.raw('POST', '/v1/reembed', { query: spaceQuery(space) });
+    let result: ReembedResult | undefined;
+    if (res.body) {
+      for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
+        if (!line.trim()) continue;
+        const msg = JSON.parse(line) as { progress?: { done: number; total?: number }; result?: ReembedResult; error?: { code: string; message: string } };
+        if (msg.progress) onProgress(msg.progress);
+        if (msg.error) throw this.http.errorFrom(msg.error);
+        if (msg.result) result = msg.result;
+      }
+    }
+    if (!result) throw this.http.errorFrom({ code: 'internal', message: 'The server ended the re-embed without a result. Run `kairos reembed` again to resume.' });
+    return result;
+  }
+  async close(): Promise<void> {}
+}
+
+function spaceQuery(space: string | undefined): URLSearchParams {
+  const q = new URLSearchParams();
+  if (space) q.set('space', space);
+  return q;
+}
+
+/** Connects to the running server for this home when there is one, else opens the data dir. */
+export async function connect(config: KairosConfig): Promise<Backend> {
+  const running = await findRunningServer(config.home);
+  if (running) return new HttpBackend(new HttpClient(running.url, loadOrCreateToken(config.home)));
+  return new LocalBackend(await openLocalRuntime(config));
+}

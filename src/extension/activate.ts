@@ -1,0 +1,346 @@
+/**
+ * Composition root of the VS Code extension: builds the plain modules with their VS Code seams
+ * (authentication, SecretStorage, globalStorage, child_process, fetch) and registers the
+ * sidebar, commands, status bar and MCP server definition provider. Nothing here starts the
+ * engine: that happens on the first request that needs it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { HostEvent, SettingsUpdate, SettingsView } from '../protocol/messages.js';
+import { AuthController } from './auth.js';
+import { statusText } from './capture.js';
+import { KairosClient } from './client.js';
+import { registerCommands, reportError } from './commands.js';
+import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
+import { ConnectionResolver, MCP_LABEL, type McpDefinitionData } from './connection.js';
+import { EngineManager, type SpawnFn } from './engine.js';
+import { buildEngineEnv } from './engineEnv.js';
+import { probeFactory, type EmbedderModule } from './keyTest.js';
+import { createExtensionLogger } from './log.js';
+import { routeMessage } from './router.js';
+import { KeyStore, needsKey, type KeyedProvider } from './secrets.js';
+import { SidebarProvider, VIEW_ID } from './sidebar.js';
+
+const t = vscode.l10n.t;
+
+let shutdown: (() => Promise<void>) | undefined;
+
+/** Only with KAIROS_EXTENSION_TEST=1 (the real-VS-Code suite): hooks to inspect state. */
+export interface KairosTestApi {
+  activationMs: number;
+  resolveMcp(): Promise<McpDefinitionData | undefined>;
+  provideMcp(): McpDefinitionData[];
+  state(): unknown;
+  engineHome: string;
+  /** The hint (provider + last four characters) of a stored key, never the key. */
+  keyHint(provider: string): Promise<string | undefined>;
+  measureSearch(query: string, runs: number): Promise<{ runs: number; wallMsPerSearch: number; mainThreadMsPerSearch: number; hits: number }>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The self-contained engine bundle shipped in the VSIX, else the checkout's CLI build. */
+function engineEntry(extensionPath: string): string {
+  const bundled = join(extensionPath, 'dist', 'engine', 'kairos.mjs');
+  return existsSync(bundled) ? bundled : join(extensionPath, 'dist', 'kairos.mjs');
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<KairosTestApi | undefined> {
+  const t0 = performance.now();
+  const sub = <T extends vscode.Disposable>(d: T): T => {
+    context.subscriptions.push(d);
+    return d;
+  };
+  const output = sub(vscode.window.createOutputChannel('Kairos', { log: true }));
+  const log = createExtensionLogger(output);
+  const readCfg = (): ExtensionSettings => readSettings((k) => vscode.workspace.getConfiguration('kairos').get(k));
+  let settings = readCfg();
+  const keys = new KeyStore(context.secrets);
+  const auth = new AuthController(
+    async (id, scopes, options) => vscode.authentication.getSession(id, [...scopes], options),
+    context.globalState,
+  );
+  const mcpChanged = sub(new vscode.EventEmitter<void>());
+  const home = vscode.Uri.joinPath(context.globalStorageUri, 'engine').fsPath;
+
+  let lastCount: number | undefined;
+  const statusItem = sub(vscode.window.createStatusBarItem('kairos.status', vscode.StatusBarAlignment.Right, 100));
+  statusItem.name = 'Kairos';
+  statusItem.command = `${VIEW_ID}.focus`;
+
+  const engine = new EngineManager({
+    home,
+    entry: engineEntry(context.extensionUri.fsPath),
+    execPath: process.execPath,
+    env: async () => {
+      const provider = settings.embedding.provider;
+      const key = needsKey(provider) ? await keys.get(provider) : undefined;
+      if (key) log.addSecret(key);
+      return buildEngineEnv(process.env, home, settings.embedding, key);
+    },
+    spawn: ((cmd, args, opts) => spawn(cmd, args, opts)) as SpawnFn,
+    fetch: (i, init) => fetch(i, init),
+    isAlive,
+    kill: (pid, signal) => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    },
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    log,
+    selfPid: process.pid,
+    onDidChange: (conn) => {
+      if (conn) log.addSecret(conn.token);
+      mcpChanged.fire();
+      void refreshStatus();
+    },
+    onCrash: (restarted, tail) => {
+      log.error(`engine log tail:\n${tail}`);
+      const show = t('Show Output');
+      if (restarted) {
+        void vscode.window.showWarningMessage(t('The Kairos engine stopped unexpectedly and was restarted.'), show).then((p) => p === show && output.show(true));
+      } else {
+        const restart = t('Restart Engine');
+        void vscode.window.showErrorMessage(t('The Kairos engine stopped again and was not restarted.'), restart, show).then((p) => {
+          if (p === restart) void vscode.commands.executeCommand('kairos.restartEngine');
+          if (p === show) output.show(true);
+        });
+      }
+    },
+  });
+  shutdown = () => engine.dispose();
+  const resolver = new ConnectionResolver(() => settings, engine, auth);
+  const client = new KairosClient(() => resolver.target());
+
+  // Refreshes overlap (auth, settings and memory events all trigger one); only the
+  // newest may write, and it reads the auth state after its await, so a slow earlier
+  // refresh never paints a stale "signed out" over a newer sign-in.
+  let statusSeq = 0;
+  async function refreshStatus(): Promise<void> {
+    const seq = ++statusSeq;
+    const connected = settings.mode === 'local' ? engine.connection !== undefined : auth.current.signedIn;
+    if (connected) {
+      try {
+        const count = (await client.spaces()).reduce((n, s) => n + s.count, 0);
+        if (seq === statusSeq) lastCount = count;
+      } catch (e) {
+        log.debug('count refresh failed', { error: e });
+      }
+    }
+    if (seq !== statusSeq) return;
+    const a = auth.current;
+    statusItem.text = statusText({ mode: settings.mode, ...(a.signedIn ? { account: a.account.label } : {}), ...(lastCount !== undefined ? { count: lastCount } : {}), engine: engine.status });
+    statusItem.tooltip =
+      settings.mode === 'local'
+        ? t('Kairos: local mode (data in {0})', home)
+        : a.signedIn
+          ? t('Kairos: {0} as {1} ({2})', settings.serverUrl, a.account.label, a.account.provider)
+          : t('Kairos: remote mode, signed out');
+    statusItem.show();
+  }
+
+  const emit = (event: HostEvent): void => {
+    sidebar.post(event);
+    if (event.type === 'memoryChanged') void refreshStatus();
+  };
+
+  async function settingsView(): Promise<SettingsView> {
+    const view = await client.settings();
+    const hint = await keys.hint(settings.embedding.provider);
+    const a = auth.current;
+    return {
+      ...view,
+      mode: settings.mode,
+      ...(hint ? { keyHint: hint } : {}),
+      ...(a.signedIn ? { account: { id: a.account.id, label: a.account.label, provider: a.account.provider } } : {}),
+    };
+  }
+
+  async function updateSettings(u: SettingsUpdate): Promise<SettingsView> {
+    if (u.embedder) {
+      const cfg = vscode.workspace.getConfiguration('kairos');
+      const g = vscode.ConfigurationTarget.Global;
+      await cfg.update('embedding.provider', u.embedder.provider, g);
+      await cfg.update('embedding.model', u.embedder.model ?? '', g);
+      await cfg.update('embedding.endpoint', u.embedder.endpoint ?? '', g);
+      await cfg.update('embedding.deployment', u.embedder.deployment ?? '', g);
+      settings = readCfg();
+      await applyEmbedding();
+    }
+    return settingsView();
+  }
+
+  /** A new key or provider reaches the engine through a restart with the new environment. */
+  async function applyEmbedding(): Promise<void> {
+    settings = readCfg();
+    if (settings.mode === 'local' && engine.connection) await engine.restart();
+  }
+
+  const sidebar = sub(
+    new SidebarProvider(
+      context.extensionUri,
+      {
+        client,
+        openSource: async (p) => {
+          const uri = vscode.Uri.parse(p.uri, true);
+          const r = p.range;
+          const selection = r ? new vscode.Range(r.startLine, r.startCharacter ?? 0, r.endLine, r.endCharacter ?? 0) : undefined;
+          await vscode.window.showTextDocument(uri, { preview: false, ...(selection ? { selection } : {}) });
+          return { opened: true };
+        },
+        settingsView,
+        updateSettings,
+        saveExport: async (jsonl) => {
+          const target = await vscode.window.showSaveDialog({ filters: { JSONL: ['jsonl'] } });
+          if (!target) return undefined;
+          await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(jsonl));
+          return target.fsPath;
+        },
+        searchLimit: () => settings.searchLimit,
+      },
+      (e) => emit(e),
+      () => [{ type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) }],
+      log,
+    ),
+  );
+  sub(vscode.window.registerWebviewViewProvider(VIEW_ID, sidebar, { webviewOptions: { retainContextWhenHidden: false } }));
+
+  const authChanged = (): void => {
+    const a = auth.current;
+    void vscode.commands.executeCommand('setContext', 'kairos.signedIn', a.signedIn);
+    mcpChanged.fire();
+    sidebar.post({ type: 'authChanged', signedIn: a.signedIn, ...(a.signedIn ? { account: { label: a.account.label, provider: a.account.provider } } : {}) });
+    void refreshStatus();
+  };
+  auth.onDidChange(() => authChanged());
+
+  for (const d of registerCommands({
+    client,
+    settings: () => settings,
+    keys,
+    auth,
+    engine,
+    sidebar,
+    log,
+    output,
+    emit,
+    applyEmbedding,
+    sendRemoteKey: async (provider: KeyedProvider, key: string) => {
+      // Issue 6's settings endpoint: the service encrypts the key at rest.
+      await client.json('PUT', '/v1/settings/embedder-key', { json: { provider, apiKey: key } });
+    },
+    authChanged,
+    // A path esbuild leaves alone: dist/embedders.cjs is its own bundle, parsed on first use.
+    probeFactory: probeFactory(() => import(pathToFileURL(join(context.extensionUri.fsPath, 'dist', 'embedders.cjs')).href) as Promise<EmbedderModule>),
+  }))
+    sub(d);
+
+  const toDefinition = (d: McpDefinitionData): vscode.McpHttpServerDefinition =>
+    new vscode.McpHttpServerDefinition(d.label, vscode.Uri.parse(d.uri), d.headers, d.version);
+  if (typeof vscode.lm?.registerMcpServerDefinitionProvider === 'function') {
+    sub(
+      vscode.lm.registerMcpServerDefinitionProvider('kairos', {
+        onDidChangeMcpServerDefinitions: mcpChanged.event,
+        provideMcpServerDefinitions: () => resolver.provide().map(toDefinition),
+        resolveMcpServerDefinition: async (def) => {
+          try {
+            const resolved = await resolver.resolve(def.label);
+            if (!resolved) {
+              void vscode.window.showWarningMessage(t('Sign in to Kairos (or set kairos.serverUrl) to use its MCP tools.'));
+              return undefined;
+            }
+            return toDefinition(resolved);
+          } catch (e) {
+            await reportError({ log, output }, t('Starting the Kairos MCP server'), e);
+            return undefined;
+          }
+        },
+      }),
+    );
+  } else {
+    log.warn('this VS Code has no MCP server definition API; Copilot will not see Kairos tools');
+  }
+
+  sub(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsConnection((k) => e.affectsConfiguration(k)) && !e.affectsConfiguration('kairos.search')) return;
+      const before = settings;
+      settings = readCfg();
+      if (before.mode !== settings.mode || before.serverUrl !== settings.serverUrl) {
+        mcpChanged.fire();
+        sidebar.post({ type: 'memoryChanged', change: 'updated' });
+      }
+      const embeddingChanged = JSON.stringify(before.embedding) !== JSON.stringify(settings.embedding);
+      // Every window sees this change: only the window that owns the engine restarts it.
+      if (embeddingChanged && settings.mode === 'local' && engine.connection?.owned) {
+        void engine.restart().catch((err) => reportError({ log, output }, t('Restarting the engine'), err));
+      }
+      void refreshStatus();
+    }),
+  );
+  sub(vscode.authentication.onDidChangeSessions((e) => void auth.sessionsChanged(e.provider.id)));
+
+  // Windows attached to another window's engine notice when it goes away.
+  const watch = setInterval(() => void engine.check(), 5_000);
+  sub({ dispose: () => clearInterval(watch) });
+
+  if (auth.providerId) {
+    void auth.restore().then(() => authChanged(), (e) => log.warn('session restore failed', { error: e }));
+  } else {
+    void vscode.commands.executeCommand('setContext', 'kairos.signedIn', false);
+  }
+  void refreshStatus();
+
+  const activationMs = performance.now() - t0;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`, { mode: settings.mode });
+
+  if (process.env.KAIROS_EXTENSION_TEST !== '1') return undefined;
+  return {
+    activationMs,
+    engineHome: home,
+    keyHint: (provider) => keys.hint(provider as ExtensionSettings['embedding']['provider']),
+    resolveMcp: () => resolver.resolve(MCP_LABEL),
+    provideMcp: () => resolver.provide(),
+    state: () => ({
+      mode: settings.mode,
+      auth: auth.current,
+      engine: engine.status,
+      connection: engine.connection ? { url: engine.connection.url, pid: engine.connection.pid, owned: engine.connection.owned } : undefined,
+      statusText: statusItem.text,
+    }),
+    measureSearch: async (query, runs) => {
+      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {} };
+      await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
+      const elu0 = performance.eventLoopUtilization();
+      const w0 = performance.now();
+      let hits = 0;
+      for (let i = 0; i < runs; i++) {
+        const r = await routeMessage({ kind: 'request', requestId: `m${i}`, type: 'search', params: { query } }, deps);
+        if (r.kind === 'response' && r.message.ok) hits = (r.message.result as { items: unknown[] }).items.length;
+      }
+      const wall = performance.now() - w0;
+      // Event-loop active time = time the extension host's main thread was busy during the runs.
+      const elu = performance.eventLoopUtilization(elu0);
+      return { runs, wallMsPerSearch: wall / runs, mainThreadMsPerSearch: elu.active / runs, hits };
+    },
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const stop = shutdown;
+  shutdown = undefined;
+  await stop?.();
+}

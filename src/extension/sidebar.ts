@@ -1,0 +1,92 @@
+/**
+ * The Kairos sidebar: a WebviewView hosting the memory UI bundle (media/webview) with a fresh
+ * CSP nonce per render. retainContextWhenHidden stays off: the UI re-announces `ready` when it
+ * is shown again and the host replays what it must restore.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostEvent, HostToUi } from '../protocol/messages.js';
+import { renderShell, webviewAssetDir, webviewAssetNames } from '../ui/shell.js';
+import type { ExtensionLogger } from './log.js';
+import { routeMessage, type RouterDeps } from './router.js';
+
+export const VIEW_ID = 'kairos.memories';
+
+export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  /** Events for a view that is not showing (e.g. "show this memory" from the quick pick). */
+  private queued: HostEvent[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly deps: Omit<RouterDeps, 'emit'>,
+    private readonly emit: (e: HostEvent) => void,
+    private readonly initialEvents: () => HostEvent[],
+    private readonly log: ExtensionLogger,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const root = vscode.Uri.joinPath(this.extensionUri, ...webviewAssetDir.split('/'));
+    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    const asset = (name: string): string => view.webview.asWebviewUri(vscode.Uri.joinPath(root, name)).toString();
+    try {
+      view.webview.html = renderShell({
+        nonce: randomBytes(18).toString('base64url'),
+        scriptUri: asset(webviewAssetNames.script),
+        styleUri: asset(webviewAssetNames.style),
+        codiconUri: asset(webviewAssetNames.codicons),
+        cspSource: view.webview.cspSource,
+        host: 'vscode',
+      });
+    } catch (e) {
+      this.log.error('the memory view could not be rendered', { error: e, cspSource: view.webview.cspSource });
+      throw e;
+    }
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+      }),
+    );
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const outcome = await routeMessage(raw, { ...this.deps, emit: this.emit });
+    switch (outcome.kind) {
+      case 'ready': {
+        const replay = [...this.initialEvents(), ...this.queued];
+        this.queued = [];
+        for (const event of replay) this.send({ kind: 'event', event });
+        return;
+      }
+      case 'response':
+        if (!outcome.message.ok) this.log.debug('webview request failed', { code: outcome.message.error.code });
+        this.send(outcome.message);
+        return;
+      case 'ignored':
+        this.log.warn('ignored a malformed webview message', { reason: outcome.reason });
+        return;
+    }
+  }
+
+  /** Sends an event now if the view is showing, else keeps it for the next `ready`. */
+  post(event: HostEvent, keepIfHidden = false): void {
+    if (this.view?.visible) this.send({ kind: 'event', event });
+    else if (keepIfHidden) this.queued.push(event);
+  }
+
+  private send(message: HostToUi): void {
+    void this.view?.webview.postMessage(message);
+  }
+
+  /** Reveals the view (which loads the UI if needed). */
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

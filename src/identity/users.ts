@@ -1,0 +1,70 @@
+/** Users and their channel identities: (channel_type, channel_uid) → uid, unique per pair. */
+import { newId } from './ids.js';
+import { iso, type SqlDb, type SqlQueryable } from './sql.js';
+
+export interface ChannelRef {
+  type: string;
+  uid: string;
+}
+
+export interface ChannelRow extends ChannelRef {
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+interface ChannelDbRow {
+  channel_type: string;
+  channel_uid: string;
+  uid: string;
+  created_at: Date;
+  last_seen_at: Date | null;
+}
+
+/**
+ * Finds the user a channel maps to, creating both on first sign-in. Concurrent first sign-ins
+ * of one channel end with one user: the loser of the unique-pair race drops its new row.
+ */
+export async function resolveChannelUser(db: SqlDb, channel: ChannelRef): Promise<{ uid: string; created: boolean }> {
+  const found = await db.query<{ uid: string }>(
+    'UPDATE channel_identities SET last_seen_at = now() WHERE channel_type = $1 AND channel_uid = $2 RETURNING uid',
+    [channel.type, channel.uid],
+  );
+  if (found.rows[0]) return { uid: found.rows[0].uid, created: false };
+  return db.transaction(async (tx) => {
+    const uid = newId();
+    await tx.query('INSERT INTO users (uid) VALUES ($1)', [uid]);
+    const inserted = await tx.query<{ uid: string }>(
+      'INSERT INTO channel_identities (channel_type, channel_uid, uid, last_seen_at) VALUES ($1, $2, $3, now()) ON CONFLICT (channel_type, channel_uid) DO NOTHING RETURNING uid',
+      [channel.type, channel.uid, uid],
+    );
+    if (inserted.rows[0]) return { uid, created: true };
+    await tx.query('DELETE FROM users WHERE uid = $1', [uid]);
+    const winner = await tx.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+    return { uid: winner.rows[0]!.uid, created: false };
+  });
+}
+
+export async function userExists(db: SqlQueryable, uid: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM users WHERE uid = $1', [uid])).rows.length > 0;
+}
+
+export async function listChannels(db: SqlQueryable, uid: string): Promise<ChannelRow[]> {
+  const { rows } = await db.query<ChannelDbRow>('SELECT * FROM channel_identities WHERE uid = $1 ORDER BY created_at', [uid]);
+  return rows.map((r) => ({ type: r.channel_type, uid: r.channel_uid, createdAt: iso(r.created_at)!, lastSeenAt: iso(r.last_seen_at) }));
+}
+
+/** Points a channel at `uid`; returns the uid it pointed at before. */
+export async function moveChannel(db: SqlQueryable, channel: ChannelRef, uid: string): Promise<string | undefined> {
+  const before = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+  await db.query(
+    'INSERT INTO channel_identities (channel_type, channel_uid, uid) VALUES ($1, $2, $3) ON CONFLICT (channel_type, channel_uid) DO UPDATE SET uid = EXCLUDED.uid',
+    [channel.type, channel.uid, uid],
+  );
+  return before.rows[0]?.uid;
+}
+
+/** Removes a channel of `uid`; false when `uid` has no such channel. */
+export async function removeChannel(db: SqlQueryable, uid: string, channel: ChannelRef): Promise<boolean> {
+  const r = await db.query('DELETE FROM channel_identities WHERE uid = $1 AND channel_type = $2 AND channel_uid = $3 RETURNING uid', [uid, channel.type, channel.uid]);
+  return r.rows.length > 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * Streamable HTTP endpoint, stateless: every POST gets its own McpServer and transport bound to
+ * the caller's MemoryService (hence its TenantContext), and both are closed once answered.
+ */
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { MemoryService } from '../core/memoryService.js';
+import { createLogger } from '../util/logger.js';
+import { createMcpServer, type McpServerOptions } from './server.js';
+
+/** Largest JSON-RPC body accepted: a maximal memory (16k chars, fully escaped) fits many times. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/**
+ * Answers one MCP Streamable HTTP request for the tenant `service` is bound to. Only POST is
+ * served: without sessions there is no stream to resume (GET) or session to end (DELETE), so
+ * those get 405 with a JSON-RPC error body, as the transport spec allows.
+ */
+export async function handleMcpRequest(request: Request, service: MemoryService, opts: McpServerOptions = {}): Promise<Response> {
+  if (request.method !== 'POST') {
+    return jsonRpcError(405, -32000, 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC messages with POST.', {
+      allow: 'POST',
+    });
+  }
+  const logger = opts.logger ?? createLogger('mcp.http');
+  const server = createMcpServer(service, { ...opts, logger });
+  // JSON responses rather than SSE: the whole answer exists when handleRequest resolves, so
+  // closing right after cannot cut a stream short.
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+    maxRequestBodySize: MAX_BODY_BYTES,
+  });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(request);
+  } catch (err) {
+    logger.error('MCP request failed', { error: err });
+    return jsonRpcError(500, -32603, 'Internal server error.');
+  } finally {
+    // Closing the server closes its transport too.
+    await server.close().catch((err: unknown) => logger.warn('closing MCP server failed', { error: err }));
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The one typed protocol between the memory UI and its hosts (VS Code webview via postMessage,
+ * web console via HTTP). Both sides import this file; it imports no runtime code.
+ */
+import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
+import type { ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
+import type { EmbedderInfo } from '../core/ports.js';
+import type { SpaceGrant } from '../core/tenancy.js';
+import type {
+  DeleteParams,
+  ExportParams,
+  GetParams,
+  ImportParams,
+  ListParams,
+  RememberParams,
+  RestoreParams,
+  SearchParams,
+  UpdateParams,
+} from './schemas.js';
+
+export interface SpaceInfo extends SpaceGrant {
+  count: number;
+}
+
+export interface SettingsView {
+  mode: 'local' | 'remote';
+  embedder: EmbedderInfo;
+  /** Provider + last four characters of a stored key, never the key itself. */
+  keyHint?: string;
+  account?: { id: string; label: string; provider: string };
+}
+
+export interface SettingsUpdate {
+  embedder?: { provider: string; model?: string; endpoint?: string; deployment?: string };
+}
+
+export interface OpenSourceParams {
+  uri: string;
+  range?: { startLine: number; startCharacter?: number; endLine: number; endCharacter?: number };
+}
+
+/** Every request the UI can make: params in, result out. */
+export interface RequestMap {
+  search: { params: SearchParams; result: Page<SpaceSearchHit> };
+  list: { params: ListParams; result: Page<Memory> };
+  get: { params: GetParams; result: MemoryWithHistory };
+  create: { params: RememberParams; result: RememberResult };
+  update: { params: UpdateParams; result: Memory };
+  restore: { params: RestoreParams; result: Memory };
+  delete: { params: DeleteParams; result: { id: string; space: string } };
+  export: { params: ExportParams; result: { filename: string; jsonl: string } | { savedTo: string } };
+  import: { params: ImportParams; result: ImportSummary };
+  spaces: { params: Record<string, never>; result: SpaceInfo[] };
+  'settings.get': { params: Record<string, never>; result: SettingsView };
+  'settings.set': { params: SettingsUpdate; result: SettingsView };
+  /** Hosts that can open files (VS Code) jump to the source; others reject with `unsupported`. */
+  openSource: { params: OpenSourceParams; result: { opened: boolean } };
+}
+
+export type RequestType = keyof RequestMap;
+
+export type RequestMessage = {
+  [K in RequestType]: { kind: 'request'; requestId: string; type: K; params: RequestMap[K]['params'] };
+}[RequestType];
+
+export interface ErrorPayload {
+  code: string;
+  message: string;
+}
+
+export type ResponseMessage =
+  | { kind: 'response'; requestId: string; ok: true; result: unknown }
+  | { kind: 'response'; requestId: string; ok: false; error: ErrorPayload };
+
+export type HostEvent =
+  | { type: 'memoryChanged'; id?: string; space?: string; change: 'created' | 'updated' | 'deleted' | 'imported' }
+  | { type: 'authChanged'; signedIn: boolean; account?: { label: string; provider: string } }
+  | { type: 'embedderChanged'; embedder: EmbedderInfo }
+  | { type: 'focusSearch' }
+  | { type: 'showMemory'; id: string; space?: string };
+
+export type EventMessage = { kind: 'event'; event: HostEvent };
+
+/** The UI announces it is ready; the host replies with state it should restore. */
+export type ReadyMessage = { kind: 'ready' };
+
+export type UiToHost = RequestMessage | ReadyMessage;
+export type HostToUi = ResponseMessage | EventMessage;
+
+/** What the UI's code talks to; one implementation per host. */
+export interface Bridge {
+  request<K extends RequestType>(type: K, params: RequestMap[K]['params']): Promise<RequestMap[K]['result']>;
+  onEvent(listener: (event: HostEvent) => void): () => void;
+  readonly host: 'vscode' | 'console';
+}
+
+export class BridgeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BridgeError';
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(x)}`);
+}

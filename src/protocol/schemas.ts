@@ -1,0 +1,129 @@
+/**
+ * zod schemas for every request that crosses a boundary (REST, MCP, webview postMessage).
+ * Hosts validate with these; the UI only imports the inferred types.
+ */
+import { z } from 'zod';
+import { LIMITS, SOURCE_KINDS } from '../core/memory.js';
+
+const trimmed = (field: string, max: number) =>
+  z
+    .string({ error: `"${field}" must be a string.` })
+    .max(max, { error: `"${field}" is longer than ${max} characters.` })
+    .refine((s) => s.trim().length > 0, { error: `"${field}" must not be empty.` });
+
+export const SpaceNameSchema = z
+  .string()
+  .regex(/^kairos_(user|org)_[A-Za-z0-9_-]{1,64}$/, { error: 'A space looks like kairos_user_<id> or kairos_org_<id>.' });
+
+export const MemoryIdSchema = z.string().min(1, { error: '"id" must not be empty.' }).max(128);
+
+export const SourceRangeSchema = z.strictObject({
+  startLine: z.number().int().min(0),
+  startCharacter: z.number().int().min(0).optional(),
+  endLine: z.number().int().min(0),
+  endCharacter: z.number().int().min(0).optional(),
+});
+
+export const MemorySourceSchema = z.strictObject({
+  kind: z.enum(SOURCE_KINDS),
+  uri: z.string().max(2048).optional(),
+  range: SourceRangeSchema.optional(),
+  language: z.string().max(64).optional(),
+  repo: z.string().max(512).optional(),
+  client: z.string().max(128).optional(),
+});
+
+export const TagsSchema = z
+  .array(z.string().max(LIMITS.maxTagChars, { error: `A tag is at most ${LIMITS.maxTagChars} characters.` }))
+  .max(LIMITS.maxTags, { error: `At most ${LIMITS.maxTags} tags.` });
+
+const isoDate = z.iso.datetime({ offset: true, error: 'Use an ISO 8601 timestamp such as 2026-01-31T12:00:00Z.' });
+
+export const MemoryFilterSchema = z.strictObject({
+  tags: TagsSchema.optional(),
+  sourceKinds: z.array(z.enum(SOURCE_KINDS)).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+});
+
+const limit = z.number().int().min(1).max(LIMITS.maxPageSize, { error: `"limit" is at most ${LIMITS.maxPageSize}.` });
+const cursor = z.string().max(512);
+
+export const RememberParamsSchema = z.strictObject({
+  text: trimmed('text', LIMITS.maxTextChars),
+  tags: TagsSchema.optional(),
+  source: MemorySourceSchema.optional(),
+  space: SpaceNameSchema.optional(),
+  supersedes: MemoryIdSchema.optional(),
+});
+
+export const SearchParamsSchema = z.strictObject({
+  query: trimmed('query', LIMITS.maxQueryChars),
+  spaces: z.array(SpaceNameSchema).max(20).optional(),
+  filter: MemoryFilterSchema.optional(),
+  limit: limit.optional(),
+  cursor: cursor.optional(),
+});
+
+export const ListParamsSchema = z.strictObject({
+  space: SpaceNameSchema.optional(),
+  filter: MemoryFilterSchema.optional(),
+  limit: limit.optional(),
+  cursor: cursor.optional(),
+});
+
+export const GetParamsSchema = z.strictObject({ id: MemoryIdSchema, space: SpaceNameSchema.optional() });
+
+export const UpdatePatchSchema = z
+  .strictObject({
+    text: trimmed('text', LIMITS.maxTextChars).optional(),
+    tags: TagsSchema.optional(),
+    source: MemorySourceSchema.optional(),
+  })
+  .refine((p) => p.text !== undefined || p.tags !== undefined || p.source !== undefined, {
+    error: 'Nothing to update: pass "text", "tags" or "source".',
+  });
+
+export const UpdateParamsSchema = z.strictObject({
+  id: MemoryIdSchema,
+  space: SpaceNameSchema.optional(),
+  patch: UpdatePatchSchema,
+});
+
+export const RestoreParamsSchema = z.strictObject({
+  id: MemoryIdSchema,
+  version: z.number().int().min(1),
+  space: SpaceNameSchema.optional(),
+});
+
+export const DeleteParamsSchema = GetParamsSchema;
+
+export const ImportFormatSchema = z.enum(['jsonl', 'mcp-memory']);
+
+export const ImportParamsSchema = z.strictObject({
+  format: ImportFormatSchema,
+  /** Whole file content (UI hosts); REST streams the body instead. */
+  content: z.string().max(50 * 1024 * 1024),
+  space: SpaceNameSchema.optional(),
+});
+
+export const ExportParamsSchema = z.strictObject({ space: SpaceNameSchema.optional() });
+
+export type RememberParams = z.infer<typeof RememberParamsSchema>;
+export type SearchParams = z.infer<typeof SearchParamsSchema>;
+export type ListParams = z.infer<typeof ListParamsSchema>;
+export type GetParams = z.infer<typeof GetParamsSchema>;
+export type UpdateParams = z.infer<typeof UpdateParamsSchema>;
+export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
+export type DeleteParams = z.infer<typeof DeleteParamsSchema>;
+export type ImportParams = z.infer<typeof ImportParamsSchema>;
+export type ExportParams = z.infer<typeof ExportParamsSchema>;
+export type ImportFormat = z.infer<typeof ImportFormatSchema>;
+
+/** Turns a zod error into one sentence naming each bad field. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

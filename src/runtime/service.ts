@@ -1,0 +1,137 @@
+/**
+ * Service-mode composition root: the multi-tenant sibling of local.ts. Opens the identity store
+ * (PostgreSQL or embedded PGlite), the vector store, the master key and the rate limiter, and
+ * builds each request's TenantContext from the verified Principal only: the personal space
+ * `kairos_user_<uid>` (owner) plus one `kairos_org_<oid>` per membership with its role, and the
+ * tenant's own embedder. No tenant state outlives a request.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { KairosConfig } from '../config.js';
+import { orgSpace, userSpace } from '../core/memory.js';
+import { MemoryService } from '../core/memoryService.js';
+import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
+import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
+import { GitHubVerifier } from '../auth/github.js';
+import { OidcVerifier } from '../auth/jwt.js';
+import type { ServicePrincipal } from '../auth/principal.js';
+import { loadOrCreateMasterKeyFile, masterKeyRingFromEnv, type MasterKeyRing } from '../identity/byok.js';
+import { identityDbConfig, openIdentityDb, type IdentityDbConfig } from '../identity/open.js';
+import { membershipsOf } from '../identity/orgs.js';
+import type { SqlDb } from '../identity/sql.js';
+import { enforce, openRateLimiter, type RateLimiter } from '../ratelimit/index.js';
+import { createLogger } from '../util/logger.js';
+import { AccountService, type AccountDeps } from './accounts.js';
+import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
+import type { ServiceConfig } from './serviceConfig.js';
+import { TenantEmbedders } from './tenantEmbedder.js';
+import { ensureHome } from './token.js';
+
+const log = createLogger('service');
+
+export interface ServiceRuntime {
+  readonly db: SqlDb;
+  readonly store: VectorStore;
+  readonly limiter: RateLimiter;
+  readonly accounts: AccountService;
+  readonly config: ServiceConfig;
+  /**
+   * Verifies a bearer token; throws `unauthorized`. With the client's address, an address over
+   * its failed sign-ins per minute gets `rate_limited` before the token is looked at.
+   */
+  authenticate(token: string, client?: string): Promise<ServicePrincipal>;
+  /** The tenant context of a verified principal (spaces from its memberships, its embedder). */
+  context(principal: ServicePrincipal): Promise<TenantContext>;
+  service(ctx: TenantContext): MemoryService;
+  /** Counts one request against the principal's rate limit; throws `rate_limited`. */
+  rateLimit(principal: ServicePrincipal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServiceRuntimeOptions {
+  store?: VectorStore;
+  identity?: IdentityDbConfig;
+  ring?: MasterKeyRing;
+  limiter?: RateLimiter;
+  clock?: Clock;
+  ids?: IdGenerator;
+  verifyEmbedder?: AccountDeps['verifyEmbedder'];
+}
+
+/** The master key: KAIROS_MASTER_KEY in the environment, or (embedded) $KAIROS_HOME/master.key, created mode 0600. */
+export function resolveMasterKeys(env: NodeJS.ProcessEnv, home: string): MasterKeyRing {
+  return masterKeyRingFromEnv(env) ?? loadOrCreateMasterKeyFile(home);
+}
+
+export async function openServiceRuntime(
+  config: KairosConfig,
+  service: ServiceConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ServiceRuntimeOptions = {},
+): Promise<ServiceRuntime> {
+  ensureHome(config.home);
+  if (config.store.kind === 'embedded') mkdirSync(config.store.dataDir, { recursive: true, mode: 0o700 });
+  const ring = opts.ring ?? resolveMasterKeys(env, config.home);
+  const db = await openIdentityDb(opts.identity ?? identityDbConfig(env, config.home));
+  const store = opts.store ?? (await openConfiguredStore(config));
+  const limiter = opts.limiter ?? openRateLimiter(service.redisUrl);
+  const clock: Clock = opts.clock ?? { now: () => new Date() };
+  const ids: IdGenerator = opts.ids ?? { newId: () => randomUUID() };
+
+  let local: Promise<Embedder> | undefined;
+  const embedders = new TenantEmbedders({
+    db,
+    ring,
+    ...(service.allowLocalEmbedder ? { localEmbedder: () => (local ??= openConfiguredEmbedder(config.embedder, env)) } : {}),
+  });
+  const authenticator = new Authenticator({
+    db,
+    github: new GitHubVerifier({ apiUrl: service.githubApiUrl }),
+    ...(service.oidcIssuers.length ? { oidc: new OidcVerifier(service.oidcIssuers) } : {}),
+    now: () => clock.now(),
+  });
+  const memoryService = (ctx: TenantContext): MemoryService => new MemoryService(ctx, { store, clock, ids, supersedeThreshold: config.supersedeThreshold });
+  const context = async (principal: ServicePrincipal): Promise<TenantContext> => {
+    const memberships = await membershipsOf(db, principal.uid);
+    const own = await embedders.forTenant(principal.uid, memberships.map((m) => m.oid));
+    const spaces: SpaceGrant[] = [
+      { space: userSpace(principal.uid), role: 'owner', label: 'Personal', kind: 'personal' },
+      ...memberships.map((m): SpaceGrant => ({ space: orgSpace(m.oid), role: m.role, label: m.name, kind: 'org' })),
+    ];
+    const spaceEmbedders = new Map([...own.orgs].map(([oid, e]) => [orgSpace(oid), e]));
+    return { principal, spaces, embedder: own.personal, ...(spaceEmbedders.size ? { spaceEmbedders } : {}) };
+  };
+  const accounts = new AccountService({
+    db,
+    ring,
+    store,
+    limiter,
+    now: () => clock.now(),
+    serviceFor: async (p) => memoryService(await context(p)),
+    ...(opts.verifyEmbedder ? { verifyEmbedder: opts.verifyEmbedder } : {}),
+  });
+  const rule = { limit: service.rateLimitPerMinute, windowMs: 60_000 };
+  const failedAuth = new FailedAuthGuard(limiter, { limit: service.authFailuresPerMinute, windowMs: 60_000 });
+  log.info('service runtime open', { identity: db.kind, store: store.kind, limiter: limiter.kind, masterKey: ring.current.id });
+
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    store,
+    limiter,
+    accounts,
+    config: service,
+    authenticate: (token, client) => failedAuth.guard(client, () => authenticator.authenticate(token)),
+    context,
+    service: memoryService,
+    rateLimit: (principal) => enforce(limiter, `req:${principal.uid}`, rule, 'requests'),
+    close: () =>
+      (closed ??= (async () => {
+        await limiter.close();
+        await store.close();
+        await db.close();
+      })()),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Service-mode settings, read from the environment and validated once at start. Secrets
+ * (DATABASE_URL, KAIROS_MASTER_KEY) are passed through and never logged.
+ */
+import { z } from 'zod';
+import { OidcIssuersSchema, type OidcIssuer } from '../auth/jwt.js';
+import { KairosError } from '../core/errors.js';
+
+export interface ServiceConfig {
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  githubApiUrl: string;
+  oidcIssuers: OidcIssuer[];
+  /** Authorization servers listed in /.well-known/oauth-protected-resource. */
+  authServers: string[];
+  /** The URL clients use to reach this deployment (behind TLS termination); default: the bound address. */
+  publicUrl: string | undefined;
+  allowLocalEmbedder: boolean;
+  /** Requests per principal per minute. */
+  rateLimitPerMinute: number;
+  /** Failed sign-ins per client address per minute before that address gets 429s. */
+  authFailuresPerMinute: number;
+  /** Take the client address from X-Forwarded-For (last entry): only behind a reverse proxy you run. */
+  trustProxy: boolean;
+}
+
+export function isServiceMode(env: NodeJS.ProcessEnv): boolean {
+  return env.KAIROS_MODE === 'service' || (!!env.DATABASE_URL && env.KAIROS_MODE !== 'local');
+}
+
+function json<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>, fallback: T): T {
+  const raw = env[name];
+  if (!raw) return fallback;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new KairosError('invalid_input', `${name} must be JSON.`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new KairosError('invalid_input', `${name} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}.`);
+  return parsed.data;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = Number(env[name] ?? String(fallback));
+  if (!Number.isInteger(n) || n < 1) throw new KairosError('invalid_input', `${name} must be a positive whole number.`);
+  return n;
+}
+
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const rate = positiveInt(env, 'KAIROS_RATE_LIMIT_PER_MINUTE', 600);
+  const authFailures = positiveInt(env, 'KAIROS_AUTH_FAILURES_PER_MINUTE', 20);
+  const authServers = env.KAIROS_AUTH_SERVERS
+    ? env.KAIROS_AUTH_SERVERS.trim().startsWith('[')
+      ? json(env, 'KAIROS_AUTH_SERVERS', z.array(z.url()), [])
+      : env.KAIROS_AUTH_SERVERS.split(',').map((s) => s.trim()).filter(Boolean)
+    : [];
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    githubApiUrl: env.KAIROS_GITHUB_API_URL || 'https://api.github.com',
+    oidcIssuers: json(env, 'KAIROS_OIDC_ISSUERS', OidcIssuersSchema, []),
+    authServers,
+    publicUrl: env.KAIROS_PUBLIC_URL?.replace(/\/$/, '') || undefined,
+    allowLocalEmbedder: env.KAIROS_ALLOW_LOCAL_EMBEDDER === '1',
+    rateLimitPerMinute: rate,
+    authFailuresPerMinute: authFailures,
+    trustProxy: env.KAIROS_TRUST_PROXY === '1',
+  };
+}

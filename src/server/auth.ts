@@ -1,0 +1,69 @@
+/**
+ * Per-request authentication: the local bearer token (the data dir's, or a registered client's
+ * per-window token), or the console's session cookie. Cookie
+ * requests that change state must carry `X-Kairos-CSRF: 1`, which a cross-site form cannot send.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { KairosError } from '../core/errors.js';
+import type { MemoryService } from '../core/memoryService.js';
+import { clientAddress } from './clientAddress.js';
+import type { KairosEnv } from './context.js';
+import { SESSION_COOKIE, type ConsoleAuth } from './consoleAuth.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthDeps {
+  verifyToken(candidate: string): boolean;
+  service(): MemoryService;
+  consoleAuth: ConsoleAuth;
+  /** Local mode: the per-window bearers registered through /v1/clients. */
+  clients?: { verify(candidate: string): boolean };
+  /**
+   * Service mode: resolves a bearer token to a MemoryService bound to that tenant (throws
+   * `unauthorized`, `rate_limited`). When set, it replaces verifyToken/service and cookies.
+   */
+  resolveBearer?: (token: string, client: string | undefined) => Promise<MemoryService>;
+  /** Service mode: trust X-Forwarded-For for the client address (see clientAddress.ts). */
+  trustProxy?: boolean;
+}
+
+function unauthorized(message: string): KairosError {
+  return new KairosError('unauthorized', message);
+}
+
+/** Parses `Authorization: Bearer <token>`; undefined when absent, throws when malformed. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw unauthorized('The Authorization header must be "Bearer <token>". Get the token with `kairos token`.');
+  return m[1];
+}
+
+export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean }): MiddlewareHandler<KairosEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (deps.resolveBearer) {
+      if (token === undefined) throw unauthorized('Authentication required: send "Authorization: Bearer <token>" (a sign-in token or a kairos_sk_ API key).');
+      c.set('via', 'bearer');
+      c.set('service', await deps.resolveBearer(token, clientAddress(c, deps.trustProxy ?? false)));
+      return next();
+    }
+    if (token !== undefined) {
+      if (deps.verifyToken(token)) c.set('via', 'bearer');
+      else if (deps.clients?.verify(token)) c.set('via', 'client');
+      else throw unauthorized('The bearer token is not valid. Get the current one with `kairos token`.');
+    } else {
+      const session = opts.allowCookie ? getCookie(c, SESSION_COOKIE) : undefined;
+      if (!session || !deps.consoleAuth.verifySession(session)) {
+        throw unauthorized('Authentication required: send "Authorization: Bearer <token>" (see `kairos token`).');
+      }
+      if (!SAFE_METHODS.has(c.req.method) && c.req.header('x-kairos-csrf') !== '1') {
+        throw new KairosError('forbidden', 'Cookie-authenticated requests that change data must send the header "X-Kairos-CSRF: 1".');
+      }
+      c.set('via', 'cookie');
+    }
+    c.set('service', deps.service());
+    await next();
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The HTTP edge's single error mapping: KairosError codes → status via httpStatusFor, zod
+ * errors → 400, anything else → 500 with a generic message (details go to the log only).
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { KairosError, httpStatusFor, isKairosError, type ErrorCode } from '../core/errors.js';
+import { describeZodError } from '../protocol/schemas.js';
+import { createLogger } from '../util/logger.js';
+import { discardBody } from './streams.js';
+
+const log = createLogger('http');
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** Converts any thrown value into a KairosError fit to show a client. */
+export function toKairosError(err: unknown): KairosError {
+  if (isKairosError(err)) return err;
+  if (err instanceof z.ZodError) return new KairosError('invalid_input', describeZodError(err));
+  if (err instanceof HTTPException) {
+    const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : err.status === 403 ? 'forbidden' : err.status === 404 ? 'not_found' : err.status < 500 ? 'invalid_input' : 'internal';
+    return new KairosError(code, err.message || 'Request refused.');
+  }
+  return new KairosError('internal', 'Something went wrong inside Kairos. The details are in the server log.');
+}
+
+/** Serialises an error for a client; logs unexpected ones with their stack. */
+export async function errorResponse(c: Context, err: unknown): Promise<Response> {
+  const k = toKairosError(err);
+  if (k.code === 'payload_too_large' && !(await discardBody(c.req.raw))) c.header('Connection', 'close');
+  const status = httpStatusFor[k.code] as ContentfulStatusCode;
+  if (k.code === 'internal') {
+    log.error('unexpected error', { method: c.req.method, path: c.req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+  } else if (status >= 500) {
+    log.warn(k.message, { code: k.code, path: c.req.path });
+  }
+  if (k.retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(k.retryAfter))));
+  else if (status === 429) c.header('Retry-After', '1');
+  const challenge = (c.get as (key: string) => unknown)('authChallenge') as string | undefined;
+  if (k.code === 'unauthorized') c.header('WWW-Authenticate', challenge ?? 'Bearer realm="kairos"');
+  else if (k.code === 'forbidden' && challenge && k.details?.insufficientScope) {
+    c.header('WWW-Authenticate', `${challenge}, error="insufficient_scope", scope="${String(k.details.insufficientScope)}"`);
+  }
+  const body: ErrorBody = { error: { code: k.code, message: k.message } };
+  return c.json(body, status);
+}
+
+/** Throws a 400 invalid_input error with `message`. */
+export function invalid(message: string): never {
+  throw new KairosError('invalid_input', message);
+}

@@ -1,0 +1,125 @@
+/**
+ * `kairos serve` in service mode (KAIROS_MODE=service, or DATABASE_URL set): many users, every
+ * request authenticated and resolved to its tenant. Stateless apart from the shared stores, so
+ * any number of instances can run behind a load balancer.
+ */
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KairosConfig } from '../config.js';
+import { KairosError } from '../core/errors.js';
+import type { ServicePrincipal } from '../auth/principal.js';
+import { handleMcpRequest } from '../mcp/http.js';
+import { EventBus } from '../runtime/events.js';
+import { openServiceRuntime, type ServiceRuntime, type ServiceRuntimeOptions } from '../runtime/service.js';
+import type { ServiceConfig } from '../runtime/serviceConfig.js';
+import { createLogger } from '../util/logger.js';
+import { kairosVersion } from '../util/version.js';
+import { createApp, PROTECTED_RESOURCE_PATH } from './app.js';
+import { ConsoleAuth } from './consoleAuth.js';
+import { serviceRoutes } from './routes/service.js';
+
+const log = createLogger('server');
+
+export interface RunningServiceServer {
+  url: string;
+  port: number;
+  runtime: ServiceRuntime;
+  close(): Promise<void>;
+}
+
+export async function startServiceServer(
+  config: KairosConfig,
+  service: ServiceConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ServiceRuntimeOptions = {},
+): Promise<RunningServiceServer> {
+  const runtime = await openServiceRuntime(config, service, env, opts);
+  let boundUrl = '';
+  const publicUrl = (): string => service.publicUrl ?? boundUrl;
+  const { app, closeStreams } = createApp({
+    verifyToken: () => false,
+    service: () => {
+      throw new KairosError('unauthorized', 'Authentication required.');
+    },
+    // Service mode announces no cross-request events: a shared bus would leak between tenants.
+    events: new EventBus(),
+    consoleAuth: new ConsoleAuth(),
+    settings: {
+      get: () => ({ mode: 'remote', embedder: { provider: 'byok', model: 'per-user', dimension: 0 } }),
+      update: async () => {
+        throw new KairosError('invalid_input', 'In service mode, set your embedding key with PUT /v1/settings/embedder-key.');
+      },
+    },
+    health: () => ({ store: runtime.store.kind, embedder: { provider: 'byok', model: 'per-user', dimension: 0 } }),
+    publicUrl,
+    mcp: (req, svc) => {
+      const p = svc.ctx.principal as ServicePrincipal;
+      return handleMcpRequest(req, svc, {
+        version: kairosVersion(),
+        accountLinking: {
+          createCode: () => runtime.accounts.createLinkCode(p),
+          redeem: (code, o) => runtime.accounts.redeemLinkCode(p, code, o),
+        },
+      });
+    },
+    limits: { json: config.maxBodyBytes, import: config.maxImportBytes },
+    serviceMode: {
+      async resolveBearer(token, client) {
+        const principal = await runtime.authenticate(token, client);
+        await runtime.rateLimit(principal);
+        return runtime.service(await runtime.context(principal));
+      },
+      trustProxy: service.trustProxy,
+      routes: serviceRoutes(runtime.accounts),
+      protectedResource: () => ({
+        resource: `${publicUrl()}/mcp`,
+        authorization_servers: service.authServers,
+        bearer_methods_supported: ['header'],
+        scopes_supported: ['read', 'write', 'admin'],
+      }),
+    },
+  });
+
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+  }).catch(async (e: unknown) => {
+    await runtime.close();
+    throw e;
+  });
+  boundUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info('service mode listening', { url: boundUrl });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: boundUrl,
+    port,
+    runtime,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        closeStreams();
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+        await closed;
+        clearTimeout(timer);
+        await runtime.close();
+      })()),
+  };
+}
+
+/** Runs the service until SIGTERM/SIGINT. */
+export async function serveService(config: KairosConfig, service: ServiceConfig): Promise<void> {
+  const running = await startServiceServer(config, service);
+  process.stdout.write(`Kairos ${kairosVersion()} (service mode) is running at ${running.url}\n`);
+  process.stdout.write(`  Identity: ${running.runtime.db.kind} · store: ${running.runtime.store.kind} · rate limits: ${running.runtime.limiter.kind}\n`);
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      running.close().then(resolve, reject);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

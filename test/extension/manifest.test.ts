@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const nls = JSON.parse(readFileSync('package.nls.json', 'utf8')) as Record<string, string>;
+const commandsSrc = readFileSync('src/extension/commands.ts', 'utf8');
+const activateSrc = readFileSync('src/extension/activate.ts', 'utf8');
+
+describe('extension manifest', () => {
+  it('activates only on its view, commands and MCP provider, never on startup', () => {
+    const events: string[] = pkg.activationEvents;
+    expect(events).not.toContain('*');
+    expect(events).not.toContain('onStartupFinished');
+    expect(events).toEqual(expect.arrayContaining(['onView:kairos.memories', 'onMcpServerDefinitionProvider:kairos']));
+  });
+
+  it('registers a handler for every contributed command', () => {
+    const ids: string[] = pkg.contributes.commands.map((c: { command: string }) => c.command);
+    expect(ids.length).toBeGreaterThan(10);
+    for (const id of ids) expect(commandsSrc, id).toContain(`reg('${id}'`);
+  });
+
+  it('localises every %key% it uses', () => {
+    const keys = [...JSON.stringify(pkg).matchAll(/%([a-zA-Z0-9_.]+)%/g)].map((m) => m[1]!);
+    expect(keys.length).toBeGreaterThan(20);
+    for (const k of keys) expect(nls[k], k).toBeTypeOf('string');
+  });
+
+  it('declares the MCP provider id that activate.ts registers', () => {
+    expect(pkg.contributes.mcpServerDefinitionProviders).toEqual([{ id: 'kairos', label: 'Kairos Memory' }]);
+    expect(activateSrc).toContain("registerMcpServerDefinitionProvider('kairos'");
+  });
+
+  it('targets the VS Code version whose API types it compiles against', () => {
+    expect(pkg.engines.vscode).toBe('^1.101.0');
+    expect(pkg.devDependencies['@types/vscode']).toBe('1.101.0');
+    expect(pkg.main).toBe('./dist/extension.cjs');
+  });
+});

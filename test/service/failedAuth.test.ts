@@ -1,0 +1,86 @@
+/**
+ * Failed sign-ins per client address: after N failures in a minute an address gets 429 +
+ * Retry-After before any token is checked, so GitHub sees no more requests from bogus tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimiter, type RateLimiter } from '../../src/ratelimit/index.js';
+import { addressKey } from '../../src/server/clientAddress.js';
+import { BACKENDS, REDIS_URL, startServiceWorld, type ServiceWorld } from './harness.js';
+
+describe('the client address key', () => {
+  it('keeps IPv4 as is, unwraps IPv4-mapped IPv6, and groups IPv6 by /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:0:12::1')).toBe('2001:db8:0:12::/64');
+    expect(addressKey('2001:0DB8:0000:0012:ffff:1:2:3')).toBe('2001:db8:0:12::/64');
+    expect(addressKey('[::1]')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+});
+
+const limiters: Array<{ name: string; make(): RateLimiter | undefined }> = [
+  { name: 'in-process', make: () => undefined },
+  { name: 'redis', make: () => RedisRateLimiter.connect(REDIS_URL, `kairos_test_${randomBytes(6).toString('hex')}`) },
+];
+
+describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ make }) => {
+  let w: ServiceWorld;
+  const bogus = () => `gho_bogus_${randomBytes(8).toString('hex')}`;
+  const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+
+  beforeAll(async () => {
+    const limiter = make();
+    w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_AUTH_FAILURES_PER_MINUTE: '3', KAIROS_TRUST_PROXY: '1' }, limiter ? { limiter } : {});
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('answers 429 with Retry-After after three failures from one address, without asking GitHub again', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await w.api('GET', '/v1/me', bogus(), from('198.51.100.1'))).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const upstream = w.github.userRequests();
+
+    const blocked = await w.api('GET', '/v1/me', bogus(), from('198.51.100.1'));
+    expect(blocked.status).toBe(429);
+    expect(blocked.json.error.message).toContain('Too many failed sign-ins');
+    const retry = Number(blocked.headers.get('retry-after'));
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+    // MCP is guarded the same way, and even a valid token waits out the window.
+    expect((await w.api('POST', '/mcp', bogus(), { ...from('198.51.100.1'), body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } })).status).toBe(429);
+    expect((await w.api('GET', '/v1/me', w.githubUser(5001, 'neighbour'), from('198.51.100.1'))).status).toBe(429);
+    expect(w.github.userRequests()).toBe(upstream);
+  });
+
+  it('counts each address on its own, by the entry the trusted proxy appended', async () => {
+    expect((await w.api('GET', '/v1/me', w.githubUser(5002, 'elsewhere'), from('198.51.100.2'))).status).toBe(200);
+    // A client cannot dodge its count by prepending addresses of its own.
+    expect((await w.api('GET', '/v1/me', bogus(), from('10.9.9.9, 198.51.100.1'))).status).toBe(429);
+    expect((await w.api('GET', '/v1/me', bogus(), from('198.51.100.1, 198.51.100.3'))).status).toBe(401);
+  });
+
+  it('does not count successful sign-ins', async () => {
+    const ok = w.githubUser(5003, 'steady');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await w.api('GET', '/v1/me', ok, from('198.51.100.4'))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+});
+
+describe('failed sign-in limits without a trusted proxy', () => {
+  it('uses the socket address and ignores X-Forwarded-For', async () => {
+    const w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_AUTH_FAILURES_PER_MINUTE: '2' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await w.api('GET', '/v1/me', `gho_bogus_${i}`, { headers: { 'x-forwarded-for': `203.0.113.${i}` } })).status);
+      }
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await w.close();
+    }
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * Tenant isolation: two users and an org with a non-member try every REST route and MCP tool
+ * against each other's ids and spaces, with forged ids, revoked and expired keys, JWTs for the
+ * wrong audience or issuer, and expired or reused link codes. Every attempt must be refused
+ * (401/403/404, or an MCP tool error) and leave every tenant's data unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userSpace } from '../../src/core/memory.js';
+import { IDENTITY_TABLES } from '../../src/identity/migrations.js';
+import type { ApiOptions } from '../server/helpers.js';
+import { BACKENDS, startServiceWorld, type ServiceWorld } from './harness.js';
+import { connectMcp, toolText } from './mcpClient.js';
+import { startFakeIssuer, type FakeIssuer } from '../fakes/jwksServer.js';
+
+const REFUSED = [401, 403, 404];
+/** Columns that change on a refused request by design (usage stamps, attempt counters, the audit trail). */
+const VOLATILE = /"(last_used_at|last_seen_at|attempts)":("[^"]*"|\d+|null)/g;
+
+describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
+  let w: ServiceWorld;
+  let rogueIssuer: FakeIssuer;
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  let attempts = 0;
+
+  const t = { alice: '', bob: '', mallory: '' };
+  const ids = { alice: '', bob: '', mallory: '', org: '', orgSpace: '', aliceMem: '', orgMem: '', bobMem: '', aliceKeyId: '' };
+  const keys = { revoked: '', expired: '', bobRead: '' };
+
+  async function snapshot(): Promise<string> {
+    const parts: string[] = [];
+    for (const table of IDENTITY_TABLES) {
+      if (table === 'audit_log') continue;
+      const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
+      parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
+    }
+    for (const [token, space] of [
+      [t.alice, userSpace(ids.alice)],
+      [t.bob, userSpace(ids.bob)],
+      [t.alice, ids.orgSpace],
+    ] as const) {
+      const r = await w.api('GET', `/v1/export?space=${space}`, token);
+      parts.push(`${space}:${r.text}`);
+    }
+    return parts.join('\n');
+  }
+
+  async function refused(label: string, method: string, path: string, token: string | null, opts: ApiOptions = {}): Promise<void> {
+    const r = await w.api(method, path, token, opts);
+    attempts++;
+    expect(REFUSED, `${label}: ${method} ${path} → ${r.status} ${r.text.slice(0, 200)}`).toContain(r.status);
+  }
+
+  beforeAll(async () => {
+    w = await startServiceWorld(backend, {}, { clock });
+    rogueIssuer = await startFakeIssuer();
+    t.alice = w.githubUser(3001, 'alice');
+    t.bob = w.githubUser(3002, 'bob');
+    t.mallory = w.githubUser(3003, 'mallory');
+    for (const who of ['alice', 'bob', 'mallory'] as const) {
+      ids[who] = (await w.api('GET', '/v1/me', t[who])).json.principal.uid;
+      const put = await w.api('PUT', '/v1/settings/embedder-key', t[who], {
+        body: { provider: 'openai', apiKey: `sk-${who}-key-000000000000`, model: 'text-embedding-3-small', endpoint: w.openai.baseURL },
+      });
+      expect(put.status).toBe(200);
+    }
+    ids.aliceMem = (await w.api('POST', '/v1/memories', t.alice, { body: { text: 'Alice private: the staging password rotates monthly.' } })).json.memory.id;
+    ids.bobMem = (await w.api('POST', '/v1/memories', t.bob, { body: { text: 'Bob private: prefers rebase over merge.' } })).json.memory.id;
+    const org = (await w.api('POST', '/v1/orgs', t.alice, { body: { name: 'Acme' } })).json;
+    ids.org = org.oid;
+    ids.orgSpace = org.space;
+    const invite = (await w.api('POST', `/v1/orgs/${ids.org}/invites`, t.alice, { body: { role: 'reader' } })).json;
+    expect((await w.api('POST', '/v1/orgs/join', t.bob, { body: { code: invite.code } })).status).toBe(200);
+    ids.orgMem = (await w.api('POST', '/v1/memories', t.alice, { body: { text: 'Acme shared: releases are cut on Tuesdays.', space: ids.orgSpace } })).json.memory.id;
+
+    const aliceKey = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'laptop', scopes: ['read', 'write'] } })).json;
+    ids.aliceKeyId = aliceKey.id;
+    const revoked = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'old', scopes: ['read', 'write', 'admin'] } })).json;
+    await w.api('DELETE', `/v1/keys/${revoked.id}`, t.alice);
+    keys.revoked = revoked.key;
+    keys.expired = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'short', scopes: ['read', 'write', 'admin'], expiresAt: new Date(Date.now() + 60_000).toISOString() } })).json.key;
+    keys.bobRead = (await w.api('POST', '/v1/keys', t.bob, { body: { name: 'bob-read', scopes: ['read'] } })).json.key;
+  });
+  afterAll(async () => {
+    await rogueIssuer?.close();
+    await w?.close();
+  });
+
+  it('refuses every cross-tenant attempt and leaves all data unchanged', async () => {
+    // Set-up for the link-code attempts: one code used legitimately, one left to expire, one invite left to expire.
+    const jwt = await w.issuer.sign({ sub: 'mallory-alt', aud: w.audience });
+    const codes = { used: '', stale: '', staleInvite: '', jwt2: await w.issuer.sign({ sub: 'mallory-alt2', aud: w.audience }) };
+    codes.used = (await w.api('POST', '/v1/link/code', t.mallory)).json.code;
+    expect((await w.api('POST', '/v1/link/redeem', jwt, { body: { code: codes.used } })).status).toBe(200);
+    expect((await w.api('GET', '/v1/me', codes.jwt2)).status).toBe(200);
+    codes.stale = (await w.api('POST', '/v1/link/code', t.alice)).json.code;
+    codes.staleInvite = (await w.api('POST', `/v1/orgs/${ids.org}/invites`, t.alice, { body: { role: 'writer' } })).json.code;
+
+    const before = await snapshot();
+    const aliceSpace = userSpace(ids.alice);
+
+    // Memory routes against another tenant's space: Bob → Alice's personal space, Mallory → the org she is not in, Bob (reader) writing to the org.
+    const foreign: Array<[string, string, string]> = [
+      ['bob→alice personal', t.bob, aliceSpace],
+      ['mallory→org', t.mallory, ids.orgSpace],
+      ['mallory→alice personal', t.mallory, aliceSpace],
+    ];
+    for (const [label, token, space] of foreign) {
+      const mem = space === ids.orgSpace ? ids.orgMem : ids.aliceMem;
+      await refused(label, 'GET', `/v1/memories?space=${space}`, token);
+      await refused(label, 'POST', '/v1/memories', token, { body: { text: 'forged write', space } });
+      await refused(label, 'POST', '/v1/search', token, { body: { query: 'password releases', spaces: [space] } });
+      await refused(label, 'GET', `/v1/memories/${mem}?space=${space}`, token);
+      await refused(label, 'GET', `/v1/memories/${mem}`, token);
+      await refused(label, 'PATCH', `/v1/memories/${mem}?space=${space}`, token, { body: { text: 'tampered' } });
+      await refused(label, 'PATCH', `/v1/memories/${mem}`, token, { body: { text: 'tampered' } });
+      await refused(label, 'POST', `/v1/memories/${mem}/restore?space=${space}`, token, { body: { version: 1 } });
+      await refused(label, 'DELETE', `/v1/memories/${mem}?space=${space}`, token);
+      await refused(label, 'DELETE', `/v1/memories/${mem}`, token);
+      await refused(label, 'GET', `/v1/export?space=${space}`, token);
+      await refused(label, 'POST', `/v1/import?space=${space}&format=jsonl`, token, { raw: '{"text":"forged import"}\n' });
+      await refused(label, 'POST', `/v1/reembed?space=${space}`, token);
+    }
+    // A reader of the org cannot change it.
+    await refused('bob reader→org', 'POST', '/v1/memories', t.bob, { body: { text: 'reader write', space: ids.orgSpace } });
+    await refused('bob reader→org', 'PATCH', `/v1/memories/${ids.orgMem}?space=${ids.orgSpace}`, t.bob, { body: { text: 'tampered' } });
+    await refused('bob reader→org', 'DELETE', `/v1/memories/${ids.orgMem}?space=${ids.orgSpace}`, t.bob);
+    await refused('bob reader→org', 'POST', `/v1/import?space=${ids.orgSpace}&format=jsonl`, t.bob, { raw: '{"text":"forged"}\n' });
+    // A read-only key cannot write even its own space.
+    await refused('bob read key', 'POST', '/v1/memories', keys.bobRead, { body: { text: 'read key write' } });
+    await refused('bob read key', 'DELETE', `/v1/memories/${ids.bobMem}`, keys.bobRead);
+    await refused('bob read key', 'POST', '/v1/keys', keys.bobRead, { body: { name: 'x', scopes: ['admin'] } });
+    await refused('bob read key', 'DELETE', '/v1/me', keys.bobRead);
+
+    // Account routes with another tenant's ids in paths.
+    await refused('bob revokes alice key', 'DELETE', `/v1/keys/${ids.aliceKeyId}`, t.bob);
+    await refused('mallory invites to org', 'POST', `/v1/orgs/${ids.org}/invites`, t.mallory, { body: { role: 'owner' } });
+    await refused('bob (reader) invites to org', 'POST', `/v1/orgs/${ids.org}/invites`, t.bob, { body: { role: 'owner' } });
+    await refused('mallory removes alice', 'DELETE', `/v1/orgs/${ids.org}/members/${ids.alice}`, t.mallory);
+    await refused('bob removes alice', 'DELETE', `/v1/orgs/${ids.org}/members/${ids.alice}`, t.bob);
+    await refused('mallory leaves org', 'POST', `/v1/orgs/${ids.org}/leave`, t.mallory);
+    await refused('bob unlinks alice github', 'DELETE', '/v1/link/channels/github/3001', t.bob);
+    await refused('mallory joins with a made-up code', 'POST', '/v1/orgs/join', t.mallory, { body: { code: 'AAAAA-BBBBB' } });
+
+    // Dead credentials on every route family.
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/v1/me'],
+      ['GET', '/v1/memories'],
+      ['POST', '/v1/search', { query: 'password' }],
+      ['POST', '/v1/keys', { name: 'x', scopes: ['admin'] }],
+      ['GET', '/v1/settings/embedder-key'],
+      ['GET', '/v1/me/export'],
+      ['DELETE', '/v1/me'],
+      ['POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
+    ];
+    offsetMs = 2 * 60_000; // the short-lived key has now expired
+    const wrongAudience = await w.issuer.sign({ sub: 'alice', aud: 'another-app' });
+    const wrongIssuer = await rogueIssuer.sign({ sub: 'alice', aud: w.audience });
+    const forgedIssuer = await rogueIssuer.sign({ sub: 'alice', aud: w.audience }, { issuer: w.issuer.issuer });
+    const expiredJwt = await w.issuer.sign({ sub: 'alice', aud: w.audience }, { expiresIn: Math.floor(Date.now() / 1000) - 300 });
+    const dead = { revoked: keys.revoked, expired: keys.expired, wrongAudience, wrongIssuer, forgedIssuer, expiredJwt, garbage: 'kairos_sk_' + 'A'.repeat(43), none: null };
+    for (const [label, token] of Object.entries(dead)) {
+      for (const [method, path, body] of routes) await refused(`dead credential ${label}`, method, path, token, body === undefined ? {} : { body });
+    }
+
+    // Link codes and invites: reused and expired (created before the snapshot).
+    await refused('reused link code', 'POST', '/v1/link/redeem', codes.jwt2, { body: { code: codes.used } });
+    offsetMs += 11 * 60_000;
+    await refused('expired link code', 'POST', '/v1/link/redeem', codes.jwt2, { body: { code: codes.stale } });
+    offsetMs += 8 * 24 * 60 * 60_000;
+    await refused('expired invite', 'POST', '/v1/orgs/join', t.mallory, { body: { code: codes.staleInvite } });
+
+    // MCP tools against other tenants' spaces and ids.
+    const mcp = await connectMcp(w.url, t.mallory);
+    const tools: Array<[string, Record<string, unknown>]> = [
+      ['remember', { text: 'forged', space: ids.orgSpace }],
+      ['remember', { text: 'forged', space: aliceSpace }],
+      ['search', { query: 'releases', spaces: [ids.orgSpace] }],
+      ['search', { query: 'password', spaces: [aliceSpace] }],
+      ['list_memories', { space: ids.orgSpace }],
+      ['list_memories', { space: aliceSpace }],
+      ['get_memory', { id: ids.aliceMem }],
+      ['get_memory', { id: ids.orgMem, space: ids.orgSpace }],
+      ['update_memory', { id: ids.aliceMem, text: 'tampered' }],
+      ['update_memory', { id: ids.orgMem, text: 'tampered', space: ids.orgSpace }],
+      ['forget', { id: ids.aliceMem }],
+      ['forget', { id: ids.orgMem, space: ids.orgSpace }],
+      ['link_account', { action: 'redeem', code: codes.used }],
+    ];
+    try {
+      for (const [name, args] of tools) {
+        const r = await mcp.call(name, args);
+        attempts++;
+        expect(r.isError, `${name} ${JSON.stringify(args)} → ${toolText(r)}`).toBe(true);
+        expect(toolText(r)).toMatch(/no access|No memory|unknown, already used or expired/);
+      }
+    } finally {
+      await mcp.close();
+    }
+    const bobMcp = await connectMcp(w.url, t.bob);
+    try {
+      for (const [name, args] of [
+        ['remember', { text: 'reader write', space: ids.orgSpace }],
+        ['update_memory', { id: ids.orgMem, text: 'tampered', space: ids.orgSpace }],
+        ['forget', { id: ids.orgMem, space: ids.orgSpace }],
+        ['get_memory', { id: ids.aliceMem }],
+      ] as Array<[string, Record<string, unknown>]>) {
+        const r = await bobMcp.call(name, args);
+        attempts++;
+        expect(r.isError, `${name} → ${toolText(r)}`).toBe(true);
+      }
+    } finally {
+      await bobMcp.close();
+    }
+
+    offsetMs = 0;
+    const after = await snapshot();
+    expect(after).toBe(before);
+    // Bob and Alice's memories are intact.
+    expect((await w.api('GET', `/v1/memories/${ids.aliceMem}`, t.alice)).json.text).toContain('staging password');
+    expect((await w.api('GET', `/v1/memories/${ids.orgMem}`, t.alice)).json.version).toBe(1);
+    // eslint-disable-next-line no-console
+    console.log(`[isolation ${backend.name}] ${attempts} cross-tenant attempts, all refused`);
+    expect(attempts).toBeGreaterThan(100);
+  });
+});

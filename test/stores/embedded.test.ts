@@ -1,0 +1,264 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KairosError } from '../../src/core/errors.js';
+import { EmbeddedStore } from '../../src/stores/embedded/embeddedStore.js';
+import { LOCK_FILE } from '../../src/stores/embedded/lock.js';
+import { angled, EMBEDDER, memory, newSpace, storeContract, vec } from './contract.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kairos-store-'));
+  dirs.push(d);
+  return d;
+}
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+storeContract('embedded (PGlite)', () => EmbeddedStore.open({ dataDir: tempDir() }));
+
+/** The child fixture bundled to plain ESM next to node_modules, so its imports resolve. */
+let childScript: string;
+beforeAll(async () => {
+  const outDir = resolve('test-output/stores');
+  await mkdir(outDir, { recursive: true });
+  childScript = join(outDir, `storeChild-${randomUUID()}.mjs`);
+  await build({
+    entryPoints: [resolve('test/stores/fixtures/storeChild.ts')],
+    outfile: childScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+});
+afterAll(() => {
+  if (childScript) rmSync(childScript, { force: true });
+});
+
+function startChild(args: string[]): { child: ChildProcessWithoutNullStreams; lines: AsyncIterableIterator<string>; stderr: () => string } {
+  const child = spawn(process.execPath, [childScript, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return { child, lines, stderr: () => err };
+}
+
+async function nextLine(lines: AsyncIterableIterator<string>, stderr: () => string): Promise<string> {
+  const r = await lines.next();
+  if (r.done) throw new Error(`child exited early: ${stderr()}`);
+  return r.value;
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+async function expectLocked(p: Promise<unknown>, dataDir: string, pid: number): Promise<void> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(KairosError);
+  expect((e as KairosError).code).toBe('data_dir_locked');
+  expect((e as KairosError).message).toBe(
+    `Kairos data dir ${resolve(dataDir)} is in use by another process (pid ${pid}). Stop it, or point KAIROS_HOME elsewhere.`,
+  );
+}
+
+describe('the embedded store', () => {
+  it('scores hits by reciprocal rank fusion with k = 60', async () => {
+    const store = await EmbeddedStore.open({ dataDir: tempDir() });
+    try {
+      const name = newSpace();
+      await store.ensureCollection(name, EMBEDDER);
+      const top = memory(name, 'kubernetes ingress timeout', { vector: angled(0) });
+      const second = memory(name, 'kubernetes pods restart', { vector: angled(0.5) });
+      const far = memory(name, 'unrelated lunch menu', { vector: angled(3) });
+      await store.insertMany(name, [top, second, far]);
+      const hits = await store.search(name, { vector: angled(0), text: 'kubernetes ingress', limit: 10, offset: 0 });
+      // Dense ranks: top 1, second 2, far 3. Keyword ('kubernetes' & 'ingress'): top only.
+      expect(hits.map((h) => h.memory.id)).toEqual([top.id, second.id, far.id]);
+      expect(hits[0]!.score).toBeCloseTo(1 / 61 + 1 / 61, 12);
+      expect(hits[1]!.score).toBeCloseTo(1 / 62, 12);
+      expect(hits[2]!.score).toBeCloseTo(1 / 63, 12);
+      expect(hits[1]!.similarity).toBeCloseTo(Math.cos(0.5), 5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps collections, memories, history and a pending re-embed across close and reopen', async () => {
+    const dataDir = tempDir();
+    const name = newSpace('org');
+    const m = memory(name, 'persisted across restarts', { tags: ['keep'] });
+    let store = await EmbeddedStore.open({ dataDir });
+    await store.ensureCollection(name, EMBEDDER);
+    await store.insert(name, m);
+    const { vector: _v, ...plain } = m;
+    const next = { ...plain, text: 'persisted, edited', version: 2 };
+    const previous = { version: 1, text: m.text, tags: m.tags, source: m.source, replacedAt: m.updatedAt, reason: 'update' as const };
+    await store.update(name, { memory: next, vector: vec(0, 1), previous });
+    await store.beginReembed(name, { provider: 'test', model: 'next', dimension: 2 });
+    await store.close();
+    await store.close(); // idempotent
+    await expect(store.get(name, m.id)).rejects.toThrow(/closed/);
+
+    store = await EmbeddedStore.open({ dataDir });
+    try {
+      expect(await store.get(name, m.id)).toEqual(next);
+      expect(await store.history(name, m.id)).toEqual([previous]);
+      expect((await store.getCollection(name))?.pendingEmbedder).toEqual({ provider: 'test', model: 'next', dimension: 2 });
+      expect((await store.pendingReembed(name, 10)).map((x) => x.id)).toEqual([m.id]);
+      await store.writeReembedded(name, [{ id: m.id, vector: new Float32Array([1, 0]) }]);
+      expect((await store.finishReembed(name)).embedder.dimension).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rebuilds the HNSW index after a bulk insertMany and finds the true nearest neighbours', async () => {
+    const dataDir = tempDir();
+    const name = newSpace();
+    const store = await EmbeddedStore.open({ dataDir });
+    const n = 2500;
+    const batch = Array.from({ length: n }, (_, i) => memory(name, `bulk ${i}`, { vector: angled((i / n) * Math.PI) }));
+    await store.ensureCollection(name, EMBEDDER);
+    await store.insertMany(name, batch);
+    expect(await store.count(name)).toBe(n);
+    const hits = await store.nearest(name, angled((1234 / n) * Math.PI), 3);
+    expect(hits[0]!.memory.id).toBe(batch[1234]!.id);
+    expect(new Set(hits.slice(1).map((h) => h.memory.id))).toEqual(new Set([batch[1233]!.id, batch[1235]!.id]));
+    await store.close();
+
+    // Look underneath: the index exists again and the planner uses it for kNN.
+    const db = await PGlite.create({ dataDir: join(dataDir, 'pg'), extensions: { vector } });
+    try {
+      const idx = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = $1`, [name]);
+      expect(idx.rows.some((r) => /USING hnsw/.test(r.indexdef) && /m='16'/.test(r.indexdef) && /ef_construction='64'/.test(r.indexdef))).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('re-embeds from a large model to a smaller one although both vectors share a row meanwhile', async () => {
+    const store = await EmbeddedStore.open({ dataDir: tempDir() });
+    try {
+      const name = newSpace();
+      const big = { provider: 'openai', model: 'text-embedding-3-small', dimension: 1536 };
+      const small = { provider: 'local', model: 'use-lite-512', dimension: 512 };
+      const unit = (dim: number, i: number): Float32Array => {
+        const v = new Float32Array(dim).map(() => Math.random());
+        v[i] = 10;
+        return v;
+      };
+      await store.ensureCollection(name, big);
+      const rows = Array.from({ length: 3 }, (_, i) => memory(name, `wide ${i}`, { vector: unit(1536, i) }));
+      await store.insertMany(name, rows);
+      await store.beginReembed(name, small);
+      await store.writeReembedded(name, rows.map((m, i) => ({ id: m.id, vector: unit(512, i) })));
+      expect((await store.finishReembed(name)).embedder).toEqual(small);
+      const [top] = await store.nearest(name, unit(512, 1), 1);
+      expect(top?.memory.id).toBe(rows[1]!.id);
+    } finally {
+      await store.close();
+    }
+  });
+
+  describe('data dir lock', () => {
+    it('refuses a second open in the same process until the first is closed', async () => {
+      const dataDir = tempDir();
+      const first = await EmbeddedStore.open({ dataDir });
+      await expectLocked(EmbeddedStore.open({ dataDir }), dataDir, process.pid);
+      await first.close();
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+      const again = await EmbeddedStore.open({ dataDir });
+      await again.close();
+    });
+
+    it('refuses an open from another process while this one holds the dir', async () => {
+      const dataDir = tempDir();
+      const store = await EmbeddedStore.open({ dataDir });
+      try {
+        const { child, lines, stderr } = startChild(['open', dataDir]);
+        const out = JSON.parse(await nextLine(lines, stderr)) as { ok: boolean; code: string; message: string };
+        await exited(child);
+        expect(out).toEqual({
+          ok: false,
+          code: 'data_dir_locked',
+          message: `Kairos data dir ${resolve(dataDir)} is in use by another process (pid ${process.pid}). Stop it, or point KAIROS_HOME elsewhere.`,
+        });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('is refused while another process holds it and taken over once that process is killed', async () => {
+      const dataDir = tempDir();
+      const { child, lines, stderr } = startChild(['hold', dataDir]);
+      try {
+        expect(await nextLine(lines, stderr)).toBe('ready');
+        await expectLocked(EmbeddedStore.open({ dataDir }), dataDir, child.pid!);
+      } finally {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+      // The dead owner's lock file is still there; it is taken over.
+      expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(child.pid);
+      const store = await EmbeddedStore.open({ dataDir });
+      await store.close();
+    });
+
+    it('takes over a lock file left by a dead process or by an earlier run with our pid', async () => {
+      for (const pid of [2 ** 22 + 12345, process.pid]) {
+        const dataDir = tempDir();
+        writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid, token: randomUUID() }));
+        const store = await EmbeddedStore.open({ dataDir });
+        expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+        await store.close();
+      }
+    });
+  });
+
+  it('keeps every acknowledged write when its process is killed with SIGKILL mid-load', async () => {
+    const dataDir = tempDir();
+    const name = newSpace();
+    const { child, lines, stderr } = startChild(['insert', dataDir, name]);
+    const acked: string[] = [];
+    try {
+      expect(await nextLine(lines, stderr)).toBe('ready');
+      while (acked.length < 400) acked.push(await nextLine(lines, stderr));
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    expect(child.signalCode).toBe('SIGKILL');
+    // Lines already in the pipe were acknowledged too.
+    for (let r = await lines.next(); !r.done; r = await lines.next()) acked.push(r.value);
+
+    const store = await EmbeddedStore.open({ dataDir });
+    try {
+      const missing: string[] = [];
+      for (const id of acked) if (!(await store.get(name, id))) missing.push(id);
+      expect(missing).toEqual([]);
+      expect(await store.count(name)).toBeGreaterThanOrEqual(acked.length);
+      // The reopened database is healthy: searchable and writable.
+      expect((await store.search(name, { text: 'durable', limit: 5, offset: 0 })).length).toBe(5);
+      await store.insert(name, memory(name, 'after the crash', { vector: new Float32Array(16).fill(1) }));
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Runs a real VS Code (code-server 4.103.2 = VS Code 1.103.2) with the packaged Kairos VSIX and
+ * the test-only extension, and drives it in Chromium through playwright-core. Steps follow
+ * ../shared/notes/real-vscode.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const CHROMIUM = '/usr/bin/chromium';
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Installs code-server with the project script (idempotent); undefined + reason when impossible. */
+export function installCodeServer(): { bin?: string; reason?: string } {
+  if (process.env.KAIROS_SKIP_VSCODE === '1') return { reason: 'KAIROS_SKIP_VSCODE=1' };
+  if (!existsSync(CHROMIUM)) return { reason: `${CHROMIUM} is missing (scripts/ensure-chromium.sh installs it)` };
+  try {
+    const out = execFileSync('bash', [join(ROOT, 'scripts/install-code-server.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 8 * 60_000 });
+    const bin = out.trim().split('\n').pop();
+    return bin && existsSync(bin) ? { bin } : { reason: 'install-code-server.sh printed no binary' };
+  } catch (e) {
+    return { reason: `install-code-server.sh failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** Builds the VSIX (`npm run package`) and unpacks it as an installed extension. */
+export function buildAndUnpackVsix(extensionsDir: string): { vsix: string } {
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 5 * 60_000 });
+  const vsix = join(ROOT, 'dist/kairos.vsix');
+  const staging = join(extensionsDir, '.vsix-staging');
+  mkdirSync(staging, { recursive: true });
+  execFileSync('unzip', ['-q', '-o', vsix, 'extension/*', '-d', staging]);
+  cpSync(join(staging, 'extension'), join(extensionsDir, 'kairos.kairos-0.1.0'), { recursive: true });
+  cpSync(join(ROOT, 'test/vscode/fixtures/kairos-test-ext'), join(extensionsDir, 'kairos-test.kairos-test-0.0.1'), { recursive: true });
+  return { vsix };
+}
+
+export interface CodeServer {
+  url: string;
+  userDataDir: string;
+  workspace: string;
+  control<T = unknown>(op: string, args?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export async function startCodeServer(bin: string, dir: string, extensionsDir: string): Promise<CodeServer> {
+  const userDataDir = join(dir, 'user-data');
+  const workspace = join(dir, 'workspace');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(join(workspace, 'src'), { recursive: true });
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.colorTheme': 'Default Light Modern', 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never' }, null, 2),
+  );
+  writeFileSync(join(dir, 'config.yaml'), 'auth: none\n');
+  const port = await freePort();
+  const controlPort = await freePort();
+  let log = '';
+  const child: ChildProcess = spawn(
+    bin,
+    ['--config', join(dir, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
+    {
+      env: { ...process.env, FORCE_NODE_VERSION: '20', KAIROS_EXTENSION_TEST: '1', KAIROS_TEST_CONTROL_PORT: String(controlPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`code-server did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    userDataDir,
+    workspace,
+    output: () => log,
+    async control<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+      const res = await fetch(`http://127.0.0.1:${controlPort}/`, { method: 'POST', body: JSON.stringify({ op, args }) });
+      const body = (await res.json()) as { ok: boolean; result?: T; error?: string };
+      if (!body.ok) throw new Error(`control ${op}: ${body.error}`);
+      return body.result as T;
+    },
+    async stop() {
+      if (child.exitCode !== null || !child.pid) return;
+      process.kill(-child.pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 1_000));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/** Waits for the control port (the test extension activates on startup finished). */
+export async function waitForControl(cs: CodeServer, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      await cs.control('activeEditor');
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

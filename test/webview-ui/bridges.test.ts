@@ -1,0 +1,108 @@
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeError, type HostEvent } from '../../src/protocol/messages.js';
+import { createHttpBridge, toHttpCall } from '../../webview-ui/bridges/http.js';
+import { createVsCodeBridge } from '../../webview-ui/bridges/vscode.js';
+import { consoleCookie, httpBridgeFor, startBackend, vscodeBridgeFor, type Backend } from './backend.js';
+
+describe('HTTP bridge', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it('maps requests to the documented REST routes', () => {
+    expect(toHttpCall('update', { id: 'a/b', space: 'kairos_user_x', patch: { text: 't' } })).toMatchObject({
+      method: 'PATCH',
+      path: '/v1/memories/a%2Fb',
+      json: { text: 't' },
+    });
+    const list = toHttpCall('list', { limit: 5, filter: { tags: ['a', 'b'], sourceKinds: ['agent'] } });
+    expect(list.query?.toString()).toBe('tag=a&tag=b&source=agent&limit=5');
+    expect(toHttpCall('restore', { id: 'x', version: 2 })).toMatchObject({ method: 'POST', path: '/v1/memories/x/restore', json: { version: 2 } });
+  });
+
+  it('needs the CSRF header the bridge sends: the same cookie request without it is refused', async () => {
+    const cookie = await consoleCookie(backend.server);
+    const bare = await fetch(`${backend.server.url}/v1/memories`, {
+      method: 'POST',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'no csrf header' }),
+    });
+    expect(bare.status).toBe(403);
+    const { bridge, close } = await httpBridgeFor(backend.server);
+    await expect(bridge.request('create', { text: 'with the csrf header' })).resolves.toMatchObject({ outcome: 'created' });
+    close();
+  });
+
+  it('reports an expired session with the server message, and an unreachable server in words', async () => {
+    const noCookie = createHttpBridge({ baseUrl: backend.server.url });
+    const err = await noCookie.request('spaces', {}).catch((e: unknown) => e as BridgeError);
+    expect(err).toMatchObject({ code: 'unauthorized' });
+    const down = createHttpBridge({ baseUrl: 'http://127.0.0.1:9' });
+    await expect(down.request('spaces', {})).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/kairos serve/) });
+  });
+
+  it('cannot open source files, and says so', async () => {
+    const { bridge } = await httpBridgeFor(backend.server);
+    await expect(bridge.request('openSource', { uri: 'file:///x.ts' })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+});
+
+describe('VS Code bridge', () => {
+  it('announces ready before any request and matches replies by requestId, out of order', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const seen: Array<{ kind: string; requestId?: string }> = [];
+    port2.on('message', (m: { kind: string; requestId?: string }) => {
+      seen.push(m);
+      if (seen.filter((s) => s.kind === 'request').length === 2) {
+        const [a, b] = seen.filter((s) => s.kind === 'request');
+        port2.postMessage({ kind: 'response', requestId: b!.requestId, ok: true, result: 'second' });
+        port2.postMessage({ kind: 'response', requestId: a!.requestId, ok: false, error: { code: 'not_found', message: 'gone' } });
+      }
+    });
+    const bridge = createVsCodeBridge({ post: (m) => port1.postMessage(m), listen: (h) => (port1.on('message', h), () => port1.off('message', h)) });
+    const first = bridge.request('get', { id: 'a' });
+    const second = bridge.request('get', { id: 'b' });
+    await expect(second).resolves.toBe('second');
+    await expect(first).rejects.toEqual(new BridgeError('not_found', 'gone'));
+    expect(seen[0]).toEqual({ kind: 'ready' });
+    bridge.dispose();
+    port1.close();
+  });
+
+  it('keeps events that arrive before the UI subscribes and ignores foreign messages', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const bridge = createVsCodeBridge({ post: (m) => port1.postMessage(m), listen: (h) => (port1.on('message', h), () => port1.off('message', h)) });
+    port2.postMessage({ some: 'other extension message' });
+    port2.postMessage({ kind: 'event', event: { type: 'focusSearch' } });
+    await new Promise((r) => setTimeout(r, 30));
+    const got: HostEvent[] = [];
+    bridge.onEvent((e) => got.push(e));
+    await Promise.resolve();
+    expect(got).toEqual([{ type: 'focusSearch' }]);
+    bridge.dispose();
+    port1.close();
+  });
+
+  it('rejects requests still waiting when the view goes away', async () => {
+    const { port1 } = new MessageChannel();
+    const bridge = createVsCodeBridge({ post: (m) => port1.postMessage(m), listen: (h) => (port1.on('message', h), () => port1.off('message', h)) });
+    const pending = bridge.request('spaces', {});
+    bridge.dispose();
+    await expect(pending).rejects.toMatchObject({ code: 'disposed' });
+    port1.close();
+  });
+
+  it('lets the host validate params with the shared schemas', async () => {
+    const backend = await startBackend();
+    const { bridge, host, close } = vscodeBridgeFor(backend.server);
+    await expect(bridge.request('list', { limit: 1000 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/limit/) });
+    expect(host.messages[0]).toEqual({ kind: 'ready' });
+    close();
+    await backend.close();
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatScore, highlight, parseTags, queryTerms, relativeTime, snippet, sourceLabel } from '../../webview-ui/format.js';
+
+describe('text formatting', () => {
+  it('marks every occurrence of the query words, case-insensitively, and keeps all text', () => {
+    const segs = highlight('Use Postgres; postgres is fine', 'postgres');
+    expect(segs).toEqual([
+      { text: 'Use ', match: false },
+      { text: 'Postgres', match: true },
+      { text: '; ', match: false },
+      { text: 'postgres', match: true },
+      { text: ' is fine', match: false },
+    ]);
+    expect(segs.map((s) => s.text).join('')).toBe('Use Postgres; postgres is fine');
+  });
+
+  it('treats regex characters in the query literally and ignores one-letter words', () => {
+    expect(queryTerms('a (b+) c++ db')).toEqual(['db']);
+    expect(highlight('x.*y', '.*')).toEqual([{ text: 'x.*y', match: false }]);
+  });
+
+  it('keeps markup in memory text as plain segments', () => {
+    const text = '<img src=x onerror=alert(1)>';
+    expect(highlight(text, 'img').map((s) => s.text).join('')).toBe(text);
+  });
+
+  it('centres a long snippet near the first match', () => {
+    const text = `${'lorem '.repeat(100)}needle ${'ipsum '.repeat(100)}`;
+    const s = snippet(text, 'needle', 80);
+    expect(s).toContain('needle');
+    expect(s.startsWith('…')).toBe(true);
+    expect(s.endsWith('…')).toBe(true);
+    expect(snippet('short   text', 'x')).toBe('short text');
+  });
+
+  it('says how long ago in compact words', () => {
+    const now = new Date('2026-03-10T12:00:00Z');
+    expect(relativeTime('2026-03-10T11:59:30Z', now)).toBe('just now');
+    expect(relativeTime('2026-03-10T11:55:00Z', now)).toBe('5 min ago');
+    expect(relativeTime('2026-03-10T09:00:00Z', now)).toBe('3 h ago');
+    expect(relativeTime('2026-03-09T09:00:00Z', now)).toBe('yesterday');
+    expect(relativeTime('2026-03-06T12:00:00Z', now)).toBe('4 d ago');
+    expect(relativeTime('2026-01-03T12:00:00Z', now)).toBe('Jan 3');
+    expect(relativeTime('2025-01-03T12:00:00Z', now)).toBe('Jan 3, 2025');
+    expect(relativeTime('garbage', now)).toBe('');
+  });
+
+  it('labels sources by file name, agent or channel', () => {
+    expect(sourceLabel({ kind: 'file', uri: 'file:///repo/src/db%20pool.ts', range: { startLine: 9, endLine: 12 } })).toMatchObject({
+      icon: 'file',
+      label: 'db pool.ts:10',
+    });
+    expect(sourceLabel({ kind: 'agent', client: 'claude-code' })).toMatchObject({ icon: 'hubot', label: 'claude-code' });
+    expect(sourceLabel({ kind: 'cli' }).label).toBe('CLI');
+    expect(sourceLabel({ kind: 'editor', uri: 'C:\\work\\a.py' }).label).toBe('a.py');
+  });
+
+  it('parses typed tags into the normalised form the server stores', () => {
+    expect(parseTags(' DB, infra  db,,x ')).toEqual(['db', 'infra', 'x']);
+    expect(parseTags('')).toEqual([]);
+  });
+
+  it('formats small fusion scores with three significant digits', () => {
+    expect(formatScore(0.016393)).toBe('.0164');
+    expect(formatScore(1.5)).toBe('1.50');
+  });
+});

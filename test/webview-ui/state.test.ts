@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  emptyState,
+  fromPersisted,
+  initialState,
+  reduce,
+  selectedItem,
+  statusText,
+  toPersisted,
+  visibleItems,
+  type Action,
+  type UiState,
+} from '../../webview-ui/state.js';
+import { memory } from './fixtures.js';
+
+function run(state: UiState, ...actions: Action[]): UiState {
+  return actions.reduce(reduce, state);
+}
+
+function loaded(ids: string[], over: Partial<UiState> = {}): UiState {
+  const s = run({ ...initialState(), ...over }, { type: 'pageRequested', append: false });
+  return reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: s.query, items: ids.map((id) => ({ memory: memory(id) })), nextCursor: undefined });
+}
+
+describe('UI state', () => {
+  it('drops the answer to an older search when a newer one is in flight', () => {
+    let s = run(initialState(), { type: 'queryChanged', query: 'a' }, { type: 'pageRequested', append: false });
+    const first = s.seq;
+    s = run(s, { type: 'queryChanged', query: 'ab' }, { type: 'pageRequested', append: false });
+    s = reduce(s, { type: 'pageLoaded', seq: first, append: false, query: 'a', items: [{ memory: memory('old') }], nextCursor: undefined });
+    expect(s.items).toEqual([]);
+    expect(s.loading).toBe(true);
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: 'ab', items: [{ memory: memory('new') }], nextCursor: undefined });
+    expect(s.items.map((i) => i.memory.id)).toEqual(['new']);
+    expect(s.shownQuery).toBe('ab');
+    expect(s.loading).toBe(false);
+  });
+
+  it('appends the next page without duplicating rows and keeps the cursor of the last page', () => {
+    let s = run(initialState(), { type: 'pageRequested', append: false });
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: [{ memory: memory('a') }, { memory: memory('b') }], nextCursor: 'c1' });
+    s = run(s, { type: 'pageRequested', append: true });
+    expect(s.seq).toBe(1);
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: true, query: '', items: [{ memory: memory('b') }, { memory: memory('c') }], nextCursor: undefined });
+    expect(s.items.map((i) => i.memory.id)).toEqual(['a', 'b', 'c']);
+    expect(s.nextCursor).toBeUndefined();
+  });
+
+  it('keeps showing and describing the previous answer while a new query is typed and in flight', () => {
+    let s = loaded(['a', 'b'], { query: 'cats' });
+    s = run(s, { type: 'queryChanged', query: '' }, { type: 'pageRequested', append: false });
+    expect(s.items.map((i) => i.memory.id)).toEqual(['a', 'b']);
+    expect(statusText(s)).toBe('2 results for “cats”');
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: [{ memory: memory('c') }], nextCursor: undefined });
+    expect(statusText(s)).toBe('1 recent memory');
+  });
+
+  it('resets the selection for a new query but keeps it when the same list is refreshed', () => {
+    let s = run(loaded(['a', 'b', 'c']), { type: 'selected', index: 2 }, { type: 'pageRequested', append: false });
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })), nextCursor: undefined });
+    expect(s.selected).toBe(2);
+    s = run(s, { type: 'queryChanged', query: 'q' }, { type: 'pageRequested', append: false });
+    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: 'q', items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })), nextCursor: undefined });
+    expect(s.selected).toBe(0);
+  });
+
+  it('keeps the selection inside the list when moving past either end', () => {
+    let s = loaded(['a', 'b', 'c']);
+    s = run(s, { type: 'selectionMoved', delta: 5 });
+    expect(selectedItem(s)?.memory.id).toBe('c');
+    s = run(s, { type: 'selectionMoved', delta: -9 });
+    expect(s.selected).toBe(0);
+  });
+
+  it('hides a memory while its delete can be undone and shows it again on undo', () => {
+    let s = loaded(['a', 'b']);
+    s = run(s, { type: 'opened', ref: { id: 'b', space: 'kairos_user_local' } }, { type: 'detailLoaded', detail: { ...memory('b'), history: [] } });
+    s = run(s, { type: 'deleteRequested', ref: { id: 'b', space: 'kairos_user_local' } });
+    expect(s.confirmingDelete?.id).toBe('b');
+    s = run(s, { type: 'deleteScheduled', memory: memory('b') });
+    expect(s.route).toEqual({ name: 'list' });
+    expect(s.confirmingDelete).toBeUndefined();
+    expect(visibleItems(s).map((i) => i.memory.id)).toEqual(['a']);
+    s = run(s, { type: 'deleteUndone', id: 'b' });
+    expect(visibleItems(s).map((i) => i.memory.id)).toEqual(['a', 'b']);
+  });
+
+  it('removes a memory for good once its delete is committed', () => {
+    const s = run(loaded(['a', 'b']), { type: 'deleteScheduled', memory: memory('a') }, { type: 'deleteCommitted', id: 'a' });
+    expect(s.items.map((i) => i.memory.id)).toEqual(['b']);
+    expect(s.pendingDeletes).toEqual([]);
+  });
+
+  it('puts a captured memory on top of the recent list but not into search results', () => {
+    const created = { outcome: 'created' as const, memory: memory('n') };
+    expect(run(loaded(['a']), { type: 'captured', result: created }).items.map((i) => i.memory.id)).toEqual(['n', 'a']);
+    const searching = run(loaded(['a'], { query: 'x' }), { type: 'captured', result: created });
+    expect(searching.items.map((i) => i.memory.id)).toEqual(['a']);
+  });
+
+  it('updates the open memory and its list row when an edit is saved, keeping the history', () => {
+    let s = loaded(['a']);
+    s = run(s, { type: 'opened', ref: { id: 'a', space: 'kairos_user_local' } });
+    s = run(s, { type: 'detailLoaded', detail: { ...memory('a'), history: [{ version: 1, text: 'x', tags: [], source: { kind: 'api' }, replacedAt: '2026-01-02T00:00:00Z', reason: 'update' }] } });
+    s = run(s, { type: 'editStarted' }, { type: 'memorySaved', memory: memory('a', { text: 'edited', version: 2 }) });
+    expect(s.editing).toBe(false);
+    expect(s.detail?.text).toBe('edited');
+    expect(s.detail?.history).toHaveLength(1);
+    expect(s.items[0]?.memory.text).toBe('edited');
+  });
+
+  it('ignores a detail answer for a memory that is no longer open', () => {
+    let s = run(loaded(['a', 'b']), { type: 'opened', ref: { id: 'a', space: 'kairos_user_local' } }, { type: 'back' });
+    s = run(s, { type: 'detailLoaded', detail: { ...memory('a'), history: [] } });
+    expect(s.detail).toBeUndefined();
+    expect(s.route.name).toBe('list');
+  });
+
+  it('chooses the personal space when the remembered one is gone, and resets the list on a switch', () => {
+    const spaces = [
+      { space: 'kairos_org_team', role: 'writer' as const, label: 'Team', kind: 'org' as const, count: 3 },
+      { space: 'kairos_user_me', role: 'owner' as const, label: 'Personal', kind: 'personal' as const, count: 1 },
+    ];
+    let s = run({ ...loaded(['a']), space: 'kairos_org_gone' }, { type: 'spacesLoaded', spaces });
+    expect(s.space).toBe('kairos_user_me');
+    s = run(s, { type: 'spaceChosen', space: 'kairos_org_team' });
+    expect(s.items).toEqual([]);
+    expect(s.loaded).toBe(false);
+  });
+
+  it('describes the list for the live region and explains empty states', () => {
+    expect(statusText(run(initialState(), { type: 'pageRequested', append: false }))).toBe('Loading…');
+    expect(statusText(loaded(['a']))).toBe('1 recent memory');
+    expect(statusText(loaded(['a', 'b'], { query: 'cats' }))).toBe('2 results for “cats”');
+    expect(statusText(loaded([], { query: 'cats' }))).toBe('No results for “cats”');
+    expect(emptyState(loaded([]))?.title).toBe('No memories yet');
+    expect(emptyState(loaded([], { query: 'x' }))?.title).toBe('No matching memories');
+    expect(emptyState(loaded(['a']))).toBeUndefined();
+  });
+
+  it('shows the server message when a page fails', () => {
+    const s = run(initialState(), { type: 'pageRequested', append: false });
+    const failed = reduce(s, { type: 'pageFailed', seq: s.seq, error: { code: 'forbidden', message: 'No access.' } });
+    expect(failed.error?.message).toBe('No access.');
+    expect(failed.loading).toBe(false);
+  });
+
+  it('round-trips the restorable state and rejects malformed saved state', () => {
+    const s = run(initialState(), { type: 'queryChanged', query: 'db' }, { type: 'opened', ref: { id: 'x', space: 'kairos_user_me' } });
+    const saved = JSON.parse(JSON.stringify(toPersisted(s))) as unknown;
+    const back = initialState(fromPersisted(saved));
+    expect(back.query).toBe('db');
+    expect(back.route).toEqual({ name: 'detail', id: 'x', space: 'kairos_user_me' });
+    expect(fromPersisted({ v: 2 })).toBeUndefined();
+    expect(fromPersisted('nope')).toBeUndefined();
+    expect(fromPersisted({ v: 1, query: 'q', captureOpen: false, route: { name: 'detail', id: 3 } })?.route).toEqual({ name: 'list' });
+  });
+});

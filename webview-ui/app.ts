@@ -1,0 +1,566 @@
+/**
+ * The controller: owns the state, performs bridge requests, renders regions that changed and
+ * routes keyboard commands. It only sees the Bridge interface, never which host it runs on.
+ */
+import type { Memory } from '../src/core/memory.js';
+import { assertNever, BridgeError, type Bridge, type ErrorPayload, type HostEvent } from '../src/protocol/messages.js';
+import { parseTags, snippet } from './format.js';
+import { keyCommand, type KeyCommand } from './keys.js';
+import type { UiStateStore } from './persist.js';
+import {
+  fromPersisted,
+  initialState,
+  reduce,
+  selectedItem,
+  showsSearch,
+  statusText,
+  toPersisted,
+  visibleItems,
+  type Action,
+  type MemoryRef,
+  type UiState,
+} from './state.js';
+import { Debouncer, DelayedActions, realTimers, type Timers } from './timers.js';
+import { registerToolkit, setValue, valueOf } from './toolkit.js';
+import { buildChrome, renderBanner, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
+import { renderDetail } from './views/detail.js';
+import { renderList, rowId } from './views/list.js';
+
+export interface AppOptions {
+  bridge: Bridge;
+  store: UiStateStore;
+  root: HTMLElement;
+  now?: () => Date;
+  timers?: Timers;
+  /** How long a delete can be undone before the request is sent. */
+  undoMs?: number;
+  searchDebounceMs?: number;
+}
+
+const PAGE = 20;
+const NOTICE_MS = 3500;
+
+function errorPayload(e: unknown): ErrorPayload {
+  if (e instanceof BridgeError) return { code: e.code, message: e.message };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+function isTextInput(node: EventTarget | null): boolean {
+  return node instanceof Element && node.closest('vscode-text-field, vscode-text-area, input, textarea') !== null;
+}
+
+export class App {
+  private state: UiState;
+  private prev: UiState | undefined;
+  private readonly chrome: Chrome;
+  private readonly now: () => Date;
+  private readonly bridge: Bridge;
+  private readonly store: UiStateStore;
+  private readonly debounce: Debouncer<string>;
+  private readonly refresh: Debouncer<void>;
+  private readonly deletes: DelayedActions;
+  private readonly timers: Timers;
+  private readonly disposers: Array<() => void> = [];
+  private observer: IntersectionObserver | undefined;
+  private noticeTimer: unknown;
+  private renderQueued = false;
+  private savedJson = '';
+  /** Where focus goes back to when the delete confirmation closes. */
+  private confirmReturn: HTMLElement | undefined;
+
+  constructor(o: AppOptions) {
+    this.bridge = o.bridge;
+    this.store = o.store;
+    this.now = o.now ?? (() => new Date());
+    this.timers = o.timers ?? realTimers;
+    this.debounce = new Debouncer(o.searchDebounceMs ?? 180, () => void this.loadFirstPage(), this.timers);
+    this.refresh = new Debouncer(300, () => void this.loadFirstPage(), this.timers);
+    this.deletes = new DelayedActions(o.undoMs ?? 5000, this.timers);
+    this.state = initialState(fromPersisted(this.store.load()));
+
+    registerToolkit();
+    this.chrome = buildChrome({
+      search: (q) => this.onQuery(q),
+      toggleCapture: () => this.toggleCapture(),
+      capture: () => void this.capture(),
+      dismissError: () => this.dispatch({ type: 'errorDismissed' }),
+    });
+    o.root.append(this.chrome.root);
+    if (this.state.query) setValue(this.chrome.search, this.state.query);
+
+    const onKey = (e: KeyboardEvent): void => this.onKey(e);
+    document.addEventListener('keydown', onKey);
+    this.disposers.push(() => document.removeEventListener('keydown', onKey));
+    this.disposers.push(this.bridge.onEvent((e) => this.onHostEvent(e)));
+    if (typeof IntersectionObserver !== 'undefined') {
+      this.observer = new IntersectionObserver((entries) => {
+        if (entries.some((en) => en.isIntersecting)) void this.loadMore();
+      });
+    }
+  }
+
+  /** Loads spaces, then the first page (and the memory that was open before a reload). */
+  async start(): Promise<void> {
+    this.render();
+    try {
+      this.dispatch({ type: 'spacesLoaded', spaces: await this.bridge.request('spaces', {}) });
+    } catch (e) {
+      this.fail(e);
+    }
+    const route = this.state.route;
+    await Promise.all([this.loadFirstPage(), route.name === 'detail' ? this.loadDetail(route) : undefined]);
+  }
+
+  dispose(): void {
+    for (const d of this.disposers.splice(0)) d();
+    this.observer?.disconnect();
+    this.debounce.cancel();
+    this.refresh.cancel();
+  }
+
+  private dispatch(action: Action): void {
+    this.state = reduce(this.state, action);
+    if (!this.renderQueued) {
+      this.renderQueued = true;
+      queueMicrotask(() => {
+        this.renderQueued = false;
+        this.render();
+      });
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.dispatch({ type: 'failed', error: errorPayload(e) });
+  }
+
+  private notice(text: string): void {
+    this.dispatch({ type: 'noticeShown', text });
+    if (this.noticeTimer !== undefined) this.timers.clearTimeout(this.noticeTimer);
+    this.noticeTimer = this.timers.setTimeout(() => this.dispatch({ type: 'noticeCleared' }), NOTICE_MS);
+  }
+
+  // ---- data -------------------------------------------------------------------------------
+
+  private async fetchPage(cursor: string | undefined): Promise<{ query: string; items: UiState['items']; nextCursor: string | undefined }> {
+    const s = this.state;
+    // Appending continues what is shown; a first page answers what is typed now.
+    const query = (cursor ? s.shownQuery : s.query).trim();
+    const page = query
+      ? await this.bridge.request('search', {
+          query,
+          limit: PAGE,
+          ...(s.space ? { spaces: [s.space] } : {}),
+          ...(cursor ? { cursor } : {}),
+        })
+      : await this.bridge.request('list', { limit: PAGE, ...(s.space ? { space: s.space } : {}), ...(cursor ? { cursor } : {}) });
+    const items = page.items.map((i) => ('memory' in i ? { memory: i.memory, score: i.score, matchedBy: i.matchedBy } : { memory: i }));
+    return { query, items, nextCursor: page.nextCursor };
+  }
+
+  private async loadFirstPage(): Promise<void> {
+    this.debounce.cancel();
+    this.dispatch({ type: 'pageRequested', append: false });
+    const seq = this.state.seq;
+    try {
+      const page = await this.fetchPage(undefined);
+      this.dispatch({ type: 'pageLoaded', seq, append: false, ...page });
+    } catch (e) {
+      this.dispatch({ type: 'pageFailed', seq, error: errorPayload(e) });
+    }
+  }
+
+  private async loadMore(): Promise<void> {
+    const { nextCursor, loading, seq } = this.state;
+    if (!nextCursor || loading) return;
+    this.dispatch({ type: 'pageRequested', append: true });
+    try {
+      const page = await this.fetchPage(nextCursor);
+      this.dispatch({ type: 'pageLoaded', seq, append: true, ...page });
+    } catch (e) {
+      this.dispatch({ type: 'pageFailed', seq, error: errorPayload(e) });
+    }
+  }
+
+  private async loadDetail(ref: MemoryRef): Promise<void> {
+    try {
+      this.dispatch({ type: 'detailLoaded', detail: await this.bridge.request('get', ref) });
+    } catch (e) {
+      this.dispatch({ type: 'back' });
+      this.fail(e);
+    }
+  }
+
+  private onQuery(query: string): void {
+    this.dispatch({ type: 'queryChanged', query });
+    if (this.state.route.name === 'detail') this.dispatch({ type: 'back' });
+    this.debounce.call(query);
+  }
+
+  private onHostEvent(e: HostEvent): void {
+    switch (e.type) {
+      case 'memoryChanged': {
+        const r = this.state.route;
+        if (r.name === 'detail' && e.id === r.id && !this.state.editing) {
+          if (e.change === 'deleted') {
+            if (!this.state.pendingDeletes.some((p) => p.id === e.id)) {
+              this.dispatch({ type: 'back' });
+              this.notice('This memory was deleted elsewhere.');
+            }
+          } else void this.loadDetail(r);
+        }
+        this.refresh.call();
+        return;
+      }
+      case 'authChanged':
+      case 'embedderChanged':
+        void this.start();
+        return;
+      case 'focusSearch':
+        this.focusSearch();
+        return;
+      case 'showMemory':
+        void this.open({ id: e.id, space: e.space ?? this.state.space ?? '' });
+        return;
+      default:
+        assertNever(e);
+    }
+  }
+
+  // ---- user actions -----------------------------------------------------------------------
+
+  private async open(ref: MemoryRef): Promise<void> {
+    this.dispatch({ type: 'opened', ref });
+    await this.loadDetail(ref);
+  }
+
+  private openIndex(index: number): void {
+    const item = visibleItems(this.state)[index];
+    if (item) void this.open({ id: item.memory.id, space: item.memory.space });
+  }
+
+  private toggleCapture(open = !this.state.captureOpen): void {
+    this.dispatch({ type: 'captureToggled', open });
+    if (open) queueMicrotask(() => this.chrome.captureText.focus());
+  }
+
+  private async capture(): Promise<void> {
+    const text = valueOf(this.chrome.captureText);
+    if (!text.trim()) {
+      this.dispatch({ type: 'failed', error: { code: 'invalid_input', message: 'Type the memory text first.' } });
+      this.chrome.captureText.focus();
+      return;
+    }
+    try {
+      const result = await this.bridge.request('create', {
+        text,
+        tags: parseTags(valueOf(this.chrome.captureTags)),
+        source: { kind: this.bridge.host === 'console' ? 'console' : 'editor' },
+        ...(this.state.space ? { space: this.state.space } : {}),
+      });
+      setValue(this.chrome.captureText, '');
+      setValue(this.chrome.captureTags, '');
+      this.dispatch({ type: 'errorDismissed' });
+      this.dispatch({ type: 'captured', result });
+      this.dispatch({ type: 'captureToggled', open: false });
+      this.notice(
+        result.outcome === 'created'
+          ? 'Memory saved.'
+          : result.outcome === 'duplicate'
+            ? 'Already remembered: this exact text exists.'
+            : 'Updated a nearly identical memory; its old text is in its history.',
+      );
+      this.focusSearch();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async saveText(text: string): Promise<void> {
+    const d = this.state.detail;
+    if (!d) return;
+    if (text.trim() === d.text.trim()) {
+      this.dispatch({ type: 'editEnded' });
+      return;
+    }
+    await this.update(d, { text });
+  }
+
+  private async update(d: Memory, patch: { text?: string; tags?: string[] }): Promise<void> {
+    try {
+      const memory = await this.bridge.request('update', { id: d.id, space: d.space, patch });
+      this.dispatch({ type: 'errorDismissed' });
+      this.dispatch({ type: 'memorySaved', memory });
+      await this.loadDetail(d);
+      this.focusDetail();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async restore(version: number): Promise<void> {
+    const d = this.state.detail;
+    if (!d) return;
+    try {
+      const memory = await this.bridge.request('restore', { id: d.id, space: d.space, version });
+      this.dispatch({ type: 'memorySaved', memory });
+      await this.loadDetail(d);
+      this.notice(`Restored version ${version}. The replaced text is now in the history.`);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private askDelete(ref: MemoryRef | undefined): void {
+    if (!ref) return;
+    this.confirmReturn = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
+    this.dispatch({ type: 'deleteRequested', ref });
+  }
+
+  private memoryFor(ref: MemoryRef): Memory | undefined {
+    if (this.state.detail?.id === ref.id) return this.state.detail;
+    return this.state.items.find((i) => i.memory.id === ref.id)?.memory;
+  }
+
+  /** Hides the memory now; the real delete is sent only when the undo window has passed. */
+  private confirmDelete(): void {
+    const ref = this.state.confirmingDelete;
+    const memory = ref && this.memoryFor(ref);
+    if (!memory) return this.dispatch({ type: 'deleteCancelled' });
+    this.dispatch({ type: 'deleteScheduled', memory });
+    this.deletes.schedule(memory.id, () => void this.commitDelete(memory));
+    this.focusSelected();
+  }
+
+  private async commitDelete(memory: Memory): Promise<void> {
+    try {
+      await this.bridge.request('delete', { id: memory.id, space: memory.space });
+      this.dispatch({ type: 'deleteCommitted', id: memory.id });
+    } catch (e) {
+      this.dispatch({ type: 'deleteUndone', id: memory.id });
+      this.fail(e);
+    }
+  }
+
+  private undo(id?: string): void {
+    const target = id ?? this.state.pendingDeletes.at(-1)?.id;
+    if (target && this.deletes.cancel(target)) {
+      this.dispatch({ type: 'deleteUndone', id: target });
+      this.notice('Delete undone.');
+    }
+  }
+
+  private async openSource(): Promise<void> {
+    const d = this.state.detail;
+    if (!d?.source.uri) return;
+    try {
+      await this.bridge.request('openSource', { uri: d.source.uri, ...(d.source.range ? { range: d.source.range } : {}) });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- focus and keyboard -----------------------------------------------------------------
+
+  private focusSearch(): void {
+    if (this.state.route.name === 'detail' && !this.state.editing) this.dispatch({ type: 'back' });
+    this.chrome.search.focus();
+  }
+
+  private focusSelected(): void {
+    this.render();
+    const item = selectedItem(this.state);
+    const node = item && document.getElementById(rowId(item));
+    if (node) {
+      node.focus();
+      node.scrollIntoView({ block: 'nearest' });
+    } else this.chrome.search.focus();
+  }
+
+  private focusDetail(): void {
+    this.render();
+    this.chrome.main.querySelector<HTMLElement>('.detail')?.focus();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const target = e.composedPath()[0] ?? e.target;
+    const host = e.target instanceof Element ? e.target : null;
+    const inSearch = host !== null && this.chrome.search.contains(host);
+    const inList = host instanceof HTMLElement && host.getAttribute('role') === 'option';
+    const cmd = keyCommand(e, {
+      inSearch,
+      inTextInput: !inSearch && (isTextInput(host) || isTextInput(target)),
+      inList,
+      view: this.state.route.name,
+      canUndo: this.state.pendingDeletes.length > 0,
+    });
+    if (!cmd) return;
+    e.preventDefault();
+    this.run(cmd, inSearch);
+  }
+
+  private run(cmd: KeyCommand, inSearch: boolean): void {
+    const s = this.state;
+    switch (cmd) {
+      case 'focusSearch':
+        return this.focusSearch();
+      case 'next':
+        if (s.route.name !== 'list') return;
+        this.dispatch(inSearch ? { type: 'selected', index: 0 } : { type: 'selectionMoved', delta: 1 });
+        return this.focusSelected();
+      case 'previous':
+        if (s.selected === 0) return this.chrome.search.focus();
+        this.dispatch({ type: 'selectionMoved', delta: -1 });
+        return this.focusSelected();
+      case 'first':
+        this.dispatch({ type: 'selected', index: 0 });
+        return this.focusSelected();
+      case 'last':
+        this.dispatch({ type: 'selected', index: visibleItems(s).length - 1 });
+        return this.focusSelected();
+      case 'open':
+        if (inSearch) this.debounce.flush();
+        return this.openIndex(s.selected);
+      case 'back':
+        return this.back();
+      case 'clearSearch':
+        if (!s.query) return;
+        setValue(this.chrome.search, '');
+        this.onQuery('');
+        this.debounce.flush();
+        return;
+      case 'delete':
+        return this.askDelete(s.route.name === 'detail' ? s.route : refOf(selectedItem(s)?.memory));
+      case 'undo':
+        return this.undo();
+      case 'save':
+        if (s.editing) return void this.saveText(valueOf(this.chrome.main.querySelector<HTMLElement>('#edit-text') ?? this.chrome.main));
+        if (s.captureOpen) return void this.capture();
+        return;
+      default:
+        assertNever(cmd);
+    }
+  }
+
+  /** Esc: closes the innermost thing open. */
+  private back(): void {
+    const s = this.state;
+    if (s.confirmingDelete) {
+      this.dispatch({ type: 'deleteCancelled' });
+      this.confirmReturn?.focus();
+    } else if (s.editing) {
+      this.dispatch({ type: 'editEnded' });
+      queueMicrotask(() => this.focusDetail());
+    } else if (s.route.name === 'detail') {
+      this.dispatch({ type: 'back' });
+      this.focusSelected();
+    } else if (s.captureOpen) {
+      this.dispatch({ type: 'captureToggled', open: false });
+      this.chrome.captureToggle.focus();
+    } else this.chrome.search.focus();
+  }
+
+  // ---- rendering --------------------------------------------------------------------------
+
+  private render(): void {
+    const s = this.state;
+    const p = this.prev;
+    this.prev = s;
+    const c = this.chrome;
+    if (!p || p.spaces !== s.spaces || p.space !== s.space) {
+      renderSpaces(c.spaceSlot, s.spaces, s.space, (space) => {
+        this.dispatch({ type: 'spaceChosen', space });
+        void this.loadFirstPage();
+      });
+    }
+    if (!p || p.captureOpen !== s.captureOpen) {
+      c.capture.hidden = !s.captureOpen;
+      c.captureToggle.setAttribute('aria-expanded', String(s.captureOpen));
+    }
+    if (!p || p.error !== s.error) renderBanner(c.banner, s.error, () => this.dispatch({ type: 'errorDismissed' }));
+    const status = statusText(s);
+    if (c.status.textContent !== status) c.status.textContent = status;
+    if (!p || p.confirmingDelete !== s.confirmingDelete) {
+      const m = s.confirmingDelete && this.memoryFor(s.confirmingDelete);
+      const yes = renderConfirm(c.confirm, m ? snippet(m.text, '', 60) : undefined, () => this.confirmDelete(), () => this.back());
+      yes?.focus();
+    }
+    if (!p || p.pendingDeletes !== s.pendingDeletes || p.notice !== s.notice) {
+      renderToast(c.toast, s.pendingDeletes.at(-1), s.notice, (id) => this.undo(id));
+    }
+    this.renderMain(p, s);
+    this.persist();
+  }
+
+  private renderMain(p: UiState | undefined, s: UiState): void {
+    const main = this.chrome.main;
+    const now = this.now();
+    if (s.route.name === 'detail') {
+      const same =
+        p?.route.name === 'detail' && p.detail === s.detail && p.editing === s.editing && p.viewingVersion === s.viewingVersion;
+      if (same) return;
+      const focusEditor = s.editing && !p?.editing;
+      main.replaceChildren(
+        renderDetail(s, now, {
+          back: () => this.back(),
+          edit: () => this.dispatch({ type: 'editStarted' }),
+          cancelEdit: () => this.back(),
+          save: (text) => void this.saveText(text),
+          setTags: (tags) => s.detail && void this.update(s.detail, { tags }),
+          remove: () => this.askDelete(s.route.name === 'detail' ? s.route : undefined),
+          toggleVersion: (version) => this.dispatch({ type: 'versionToggled', version }),
+          restore: (version) => void this.restore(version),
+          ...(this.bridge.host === 'vscode' && s.detail?.source.uri ? { openSource: () => void this.openSource() } : {}),
+        }),
+      );
+      if (focusEditor) main.querySelector<HTMLElement>('#edit-text')?.focus();
+      else if (p?.route.name !== 'detail' || p.detail === undefined) main.querySelector<HTMLElement>('.detail')?.focus();
+      return;
+    }
+    const listChanged =
+      !p ||
+      p.route.name !== 'list' ||
+      p.items !== s.items ||
+      p.pendingDeletes !== s.pendingDeletes ||
+      p.loading !== s.loading ||
+      p.loaded !== s.loaded ||
+      p.nextCursor !== s.nextCursor;
+    if (!listChanged && p.selected === s.selected) return;
+    if (!listChanged) {
+      for (const li of main.querySelectorAll<HTMLElement>('li[role=option]')) {
+        const on = li.dataset.index === String(s.selected);
+        li.setAttribute('aria-selected', String(on));
+        li.tabIndex = on ? 0 : -1;
+      }
+      return;
+    }
+    const hadFocus = main.contains(document.activeElement) && document.activeElement !== main;
+    this.observer?.disconnect();
+    main.replaceChildren(
+      renderList(s, now, {
+        open: (i) => this.openIndex(i),
+        select: (i) => this.state.selected !== i && this.dispatch({ type: 'selected', index: i }),
+        capture: () => {
+          if (showsSearch(this.state)) setValue(this.chrome.captureText, this.state.shownQuery);
+          this.toggleCapture(true);
+        },
+      }),
+    );
+    const sentinel = main.querySelector('.sentinel');
+    if (sentinel) this.observer?.observe(sentinel);
+    if (hadFocus) {
+      const item = selectedItem(s);
+      (item ? document.getElementById(rowId(item)) : null)?.focus();
+    }
+  }
+
+  private persist(): void {
+    const json = JSON.stringify(toPersisted(this.state));
+    if (json === this.savedJson) return;
+    this.savedJson = json;
+    this.store.save(JSON.parse(json));
+  }
+}
+
+function refOf(m: Memory | undefined): MemoryRef | undefined {
+  return m ? { id: m.id, space: m.space } : undefined;
+}

@@ -1,0 +1,131 @@
+/** The fixed parts around the list: header with search, capture box, banners, confirm and toast. */
+import { LIMITS } from '../../src/core/memory.js';
+import type { ErrorPayload, SpaceInfo } from '../../src/protocol/messages.js';
+import { clear, el, icon } from '../dom.js';
+import type { PendingDelete } from '../state.js';
+import { button, dropdown, iconButton, textArea, textField } from '../toolkit.js';
+
+export interface Chrome {
+  root: HTMLElement;
+  spaceSlot: HTMLElement;
+  search: HTMLElement;
+  capture: HTMLElement;
+  captureText: HTMLElement;
+  captureTags: HTMLElement;
+  captureToggle: HTMLElement;
+  banner: HTMLElement;
+  status: HTMLElement;
+  confirm: HTMLElement;
+  main: HTMLElement;
+  toast: HTMLElement;
+}
+
+export interface ChromeHandlers {
+  search(query: string): void;
+  toggleCapture(): void;
+  capture(): void;
+  dismissError(): void;
+}
+
+export function buildChrome(h: ChromeHandlers): Chrome {
+  const search = textField({ label: 'Search memories', placeholder: 'Search memories (/)', id: 'search', icon: 'search', maxLength: LIMITS.maxQueryChars });
+  search.addEventListener('input', () => h.search((search as HTMLElement & { value: string }).value));
+  const captureToggle = iconButton('Capture a memory', 'add', () => h.toggleCapture(), 'capture-toggle');
+  captureToggle.setAttribute('aria-expanded', 'false');
+  captureToggle.setAttribute('aria-controls', 'capture');
+  const spaceSlot = el('div', { class: 'space-slot', hidden: '' });
+
+  // No maxlength: the server's message for an over-long text says what the limit is.
+  const captureText = textArea({ label: 'Memory text', placeholder: 'What should Kairos remember?', rows: 3, id: 'capture-text' });
+  const captureTags = textField({ label: 'Tags', placeholder: 'Tags, comma separated', id: 'capture-tags', icon: 'tag' });
+  const capture = el(
+    'section',
+    { class: 'capture', id: 'capture', 'aria-label': 'Capture a memory', hidden: '' },
+    captureText,
+    el(
+      'div',
+      { class: 'capture-row' },
+      captureTags,
+      button({ label: 'Save', icon: 'check', id: 'capture-save', onClick: () => h.capture() }),
+    ),
+    el('div', { class: 'hint' }, 'Ctrl+Enter saves · Esc closes'),
+  );
+
+  const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+  const status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'status' });
+  const confirm = el('div', { class: 'confirm', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': 'confirm-text', hidden: '' });
+  const main = el('main', { class: 'content', id: 'content' });
+  const toast = el('div', { class: 'toast', role: 'status', 'aria-live': 'polite', hidden: '' });
+
+  const root = el(
+    'div',
+    { class: 'shell' },
+    el(
+      'header',
+      { class: 'header' },
+      // VS Code titles the sidebar view itself; the stylesheet shows this only in the console.
+      el('div', { class: 'brand' }, icon('history'), el('span', {}, 'Kairos'), el('span', { class: 'brand-sub' }, 'memories')),
+      spaceSlot, el('div', { class: 'search-row' }, search, captureToggle),
+    ),
+    capture,
+    banner,
+    confirm,
+    status,
+    main,
+    toast,
+  );
+  return { root, spaceSlot, search, capture, captureText, captureTags, captureToggle, banner, status, confirm, main, toast };
+}
+
+/** The space switcher appears only when there is more than one space to choose from. */
+export function renderSpaces(slot: HTMLElement, spaces: SpaceInfo[], selected: string | undefined, choose: (space: string) => void): void {
+  clear(slot);
+  if (spaces.length <= 1) {
+    slot.hidden = true;
+    return;
+  }
+  slot.hidden = false;
+  const options = spaces.map((s) => ({ value: s.space, label: `${s.kind === 'personal' ? 'Personal' : s.label} (${s.count})` }));
+  slot.append(icon(spaces.find((s) => s.space === selected)?.kind === 'org' ? 'organization' : 'account'), dropdown('Memory space', options, selected, choose));
+}
+
+export function renderBanner(banner: HTMLElement, error: ErrorPayload | undefined, dismiss: () => void): void {
+  clear(banner);
+  banner.hidden = !error;
+  if (!error) return;
+  banner.append(
+    icon('error'),
+    el('span', { class: 'banner-text' }, error.message),
+    iconButton('Dismiss error', 'close', () => dismiss()),
+  );
+}
+
+export function renderConfirm(node: HTMLElement, what: string | undefined, yes: () => void, no: () => void): HTMLElement | undefined {
+  clear(node);
+  node.hidden = what === undefined;
+  if (what === undefined) return undefined;
+  const del = button({ label: 'Delete', icon: 'trash', id: 'confirm-delete', onClick: () => yes() });
+  node.append(
+    el('span', { id: 'confirm-text', class: 'confirm-text' }, 'Delete “', el('span', { class: 'quote' }, what), '”?'),
+    el('div', { class: 'actions' }, del, button({ label: 'Cancel', appearance: 'secondary', onClick: () => no() })),
+  );
+  return del;
+}
+
+/** Bottom toast: the latest notice and, while a delete can be undone, its Undo button. */
+export function renderToast(node: HTMLElement, pending: PendingDelete | undefined, notice: string | undefined, undo: (id: string) => void): void {
+  clear(node);
+  node.hidden = !pending && !notice;
+  if (notice) node.append(el('div', { class: 'toast-item notice' }, icon('info'), el('span', { class: 'toast-text' }, notice)));
+  if (pending) {
+    node.append(
+      el(
+        'div',
+        { class: 'toast-item' },
+        icon('trash'),
+        el('span', { class: 'toast-text' }, 'Memory deleted.'),
+        button({ label: 'Undo', appearance: 'secondary', id: 'undo', onClick: () => undo(pending.id) }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,87 @@
+/** The result list (recent memories or search hits) and its empty state. */
+import { el, icon } from '../dom.js';
+import { formatScore, highlight, relativeTime, snippet, sourceLabel } from '../format.js';
+import { emptyState, showsSearch, visibleItems, type ResultItem, type UiState } from '../state.js';
+import { button, progressRing } from '../toolkit.js';
+
+export interface ListHandlers {
+  open(index: number): void;
+  select(index: number): void;
+  capture(): void;
+}
+
+/** Memory text with the query's words in <mark>; each piece is a text node. */
+export function highlighted(text: string, query: string): DocumentFragment {
+  const frag = document.createDocumentFragment();
+  for (const seg of highlight(text, query)) frag.append(seg.match ? el('mark', {}, seg.text) : document.createTextNode(seg.text));
+  return frag;
+}
+
+export function rowId(item: ResultItem): string {
+  return `row-${item.memory.space}-${item.memory.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+function tagList(tags: string[], limit: number): HTMLElement | undefined {
+  if (tags.length === 0) return undefined;
+  const shown = tags.slice(0, limit);
+  return el(
+    'span',
+    { class: 'tags', 'aria-label': `Tags: ${tags.join(', ')}` },
+    ...shown.map((t) => el('span', { class: 'tag' }, t)),
+    tags.length > limit ? el('span', { class: 'tag more' }, `+${tags.length - limit}`) : undefined,
+  );
+}
+
+function row(item: ResultItem, index: number, state: UiState, now: Date, h: ListHandlers): HTMLElement {
+  const { memory } = item;
+  const src = sourceLabel(memory.source);
+  const when = relativeTime(memory.updatedAt, now);
+  const selected = index === state.selected;
+  const li = el(
+    'li',
+    {
+      class: 'row',
+      role: 'option',
+      id: rowId(item),
+      tabindex: selected ? '0' : '-1',
+      'aria-selected': String(selected),
+      'data-index': String(index),
+    },
+    el('div', { class: 'row-text' }, highlighted(snippet(memory.text, state.shownQuery), state.shownQuery)),
+    el(
+      'div',
+      { class: 'row-meta' },
+      el('span', { class: 'source', title: src.title }, icon(src.icon), el('span', { class: 'label' }, src.label)),
+      el('time', { datetime: memory.updatedAt, title: new Date(memory.updatedAt).toLocaleString() }, when),
+      item.score !== undefined
+        ? el('span', { class: 'score', title: `Relevance ${item.score} (matched by ${item.matchedBy?.join(' and ') ?? 'search'})` }, icon('pulse'), formatScore(item.score))
+        : undefined,
+      tagList(memory.tags, 3),
+    ),
+  );
+  li.addEventListener('click', () => h.open(index));
+  li.addEventListener('focus', () => h.select(index));
+  return li;
+}
+
+export function renderList(state: UiState, now: Date, h: ListHandlers): HTMLElement {
+  const empty = emptyState(state);
+  if (empty) {
+    const searching = showsSearch(state);
+    return el(
+      'div',
+      { class: 'empty' },
+      el('span', { class: `codicon codicon-${searching ? 'search' : 'lightbulb'} empty-icon`, 'aria-hidden': 'true' }),
+      el('h2', {}, empty.title),
+      el('p', {}, empty.body),
+      button({ label: searching ? 'Capture as memory' : 'Capture a memory', icon: 'add', appearance: 'secondary', onClick: () => h.capture() }),
+    );
+  }
+  const items = visibleItems(state);
+  const list = el('ul', { class: 'rows', role: 'listbox', 'aria-label': showsSearch(state) ? 'Search results' : 'Recent memories' });
+  items.forEach((item, i) => list.append(row(item, i, state, now, h)));
+  if (state.nextCursor || state.loading) {
+    list.append(el('li', { class: 'sentinel', role: 'presentation' }, state.loading ? progressRing('Loading more memories') : undefined));
+  }
+  return list;
+}
