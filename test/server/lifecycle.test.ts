@@ -40,8 +40,9 @@ describe('kairos serve lifecycle', () => {
     expect((await stat(join(h, 'engine.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(h, 'token'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(h, 'data'))).mode & 0o777).toBe(0o700);
-    expect(first.stdout()).toContain(`${first.url}/?token=`);
-    expect(first.stdout()).toContain(h);
+    // The banner arrives in more than one write; wait for all of it.
+    await expect.poll(() => first.stdout()).toContain(`${first.url}/?token=`);
+    await expect.poll(() => first.stdout()).toContain(h);
 
     const r = await first.api('POST', '/v1/memories', { text: 'Persistence check: the staging database is called atlas' });
     expect(r.status).toBe(201);
