@@ -21,6 +21,9 @@ async function buildWebview() {
     build({ ...web, entryPoints: ['webview-ui/main.ts'], outfile: `${out}/main.js`, format: 'iife' }),
     build({ ...web, entryPoints: ['webview-ui/styles/main.css'], outfile: `${out}/main.css` }),
     build({ ...web, entryPoints: ['webview-ui/styles/console.css'], outfile: `${out}/console.css` }),
+    // The Account page of a shared service (/account): its own small bundle, no toolkit.
+    build({ ...web, entryPoints: ['webview-ui/account/main.ts'], outfile: `${out}/account.js`, format: 'iife' }),
+    build({ ...web, entryPoints: ['webview-ui/styles/account.css'], outfile: `${out}/account.css` }),
     copyFile('node_modules/@vscode/codicons/dist/codicon.css', `${out}/codicon.css`),
     copyFile('node_modules/@vscode/codicons/dist/codicon.ttf', `${out}/codicon.ttf`),
   ]);

@@ -19,6 +19,12 @@ export type AuditEvent =
   | 'org.member_removed'
   | 'org.left'
   | 'org.deleted'
+  | 'signin'
+  | 'signout.everywhere'
+  | 'oauth.client_registered'
+  | 'oauth.granted'
+  | 'oauth.revoked'
+  | 'oauth.code_reused'
   | 'account.exported'
   | 'account.deleted';
 

@@ -96,6 +96,67 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_actor ON audit_log(actor_uid);
 `,
   },
+  {
+    version: 2,
+    name: 'web sign-in and oauth',
+    sql: `
+CREATE TABLE web_sessions (
+  hash text PRIMARY KEY,
+  uid text NOT NULL REFERENCES users(uid) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  last_seen_at timestamptz
+);
+CREATE INDEX web_sessions_uid ON web_sessions(uid);
+CREATE TABLE login_states (
+  hash text PRIMARY KEY,
+  browser_hash text NOT NULL,
+  provider text NOT NULL,
+  nonce text NOT NULL,
+  verifier text NOT NULL,
+  return_to text NOT NULL,
+  link_uid text REFERENCES users(uid) ON DELETE CASCADE,
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE oauth_clients (
+  client_id text PRIMARY KEY,
+  secret_hash text,
+  client_name text,
+  redirect_uris text[] NOT NULL,
+  metadata text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE oauth_grants (
+  id text PRIMARY KEY,
+  uid text NOT NULL REFERENCES users(uid) ON DELETE CASCADE,
+  client_id text NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+  scopes text[] NOT NULL,
+  resource text NOT NULL,
+  refresh_hash text UNIQUE,
+  refresh_expires_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+CREATE INDEX oauth_grants_uid ON oauth_grants(uid);
+CREATE TABLE oauth_refresh_used (
+  hash text PRIMARY KEY,
+  grant_id text NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE
+);
+CREATE TABLE oauth_codes (
+  hash text PRIMARY KEY,
+  client_id text NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+  uid text NOT NULL REFERENCES users(uid) ON DELETE CASCADE,
+  redirect_uri text NOT NULL,
+  code_challenge text NOT NULL,
+  scopes text[] NOT NULL,
+  resource text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz,
+  grant_id text REFERENCES oauth_grants(id) ON DELETE CASCADE
+);
+`,
+  },
 ];
 
 /** Every table the identity schema owns (GDPR scans and tests walk them all). */
@@ -109,6 +170,12 @@ export const IDENTITY_TABLES = [
   'org_invites',
   'embedding_settings',
   'audit_log',
+  'web_sessions',
+  'login_states',
+  'oauth_clients',
+  'oauth_grants',
+  'oauth_refresh_used',
+  'oauth_codes',
 ] as const;
 
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('kairos_schema_migrations'))";

@@ -68,3 +68,14 @@ export async function removeChannel(db: SqlQueryable, uid: string, channel: Chan
   const r = await db.query('DELETE FROM channel_identities WHERE uid = $1 AND channel_type = $2 AND channel_uid = $3 RETURNING uid', [uid, channel.type, channel.uid]);
   return r.rows.length > 0;
 }
+
+/** Attaches a channel to `uid` unless another user owns it. */
+export async function attachChannel(db: SqlQueryable, uid: string, channel: ChannelRef): Promise<'linked' | 'already' | 'taken'> {
+  const inserted = await db.query(
+    'INSERT INTO channel_identities (channel_type, channel_uid, uid, last_seen_at) VALUES ($1, $2, $3, now()) ON CONFLICT (channel_type, channel_uid) DO NOTHING RETURNING uid',
+    [channel.type, channel.uid, uid],
+  );
+  if (inserted.rows.length) return 'linked';
+  const { rows } = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+  return rows[0]?.uid === uid ? 'already' : 'taken';
+}

@@ -6,7 +6,7 @@
 import { KairosError, NotFoundError } from '../core/errors.js';
 import { orgSpace, userSpace } from '../core/memory.js';
 import type { ImportItem, ImportSummary, MemoryService } from '../core/memoryService.js';
-import type { VectorStore } from '../core/ports.js';
+import type { Embedder, VectorStore } from '../core/ports.js';
 import type { SpaceRole } from '../core/tenancy.js';
 import { channelOf, type ServicePrincipal } from '../auth/principal.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo, type Scope } from '../identity/apiKeys.js';
@@ -15,6 +15,7 @@ import type { MasterKeyRing } from '../identity/byok.js';
 import { deleteEmbeddingSettings, getEmbeddingSettings, putEmbeddingSettings, type EmbeddingSettingsInput, type EmbeddingSettingsView } from '../identity/embeddingSettings.js';
 import { deleteUserIdentity, exportUserIdentity } from '../identity/gdpr.js';
 import { consumeLinkCode, createLinkCode, peekLinkCode } from '../identity/linkCodes.js';
+import { listGrants, revokeGrant, type GrantRow } from '../identity/oauthStore.js';
 import * as orgs from '../identity/orgs.js';
 import type { SqlDb } from '../identity/sql.js';
 import { listChannels, moveChannel, removeChannel, type ChannelRef } from '../identity/users.js';
@@ -187,6 +188,34 @@ export class AccountService {
     const view = await putEmbeddingSettings(this.deps.db, this.deps.ring, { kind: 'user', id: p.uid }, input, this.now());
     await audit(this.deps.db, 'settings.embedder_key_set', p.uid);
     return view;
+  }
+
+  /** Checks a key against its provider without storing it (the console's "Test key"). */
+  async testEmbedderKey(p: ServicePrincipal, input: EmbeddingSettingsInput): Promise<{ ok: true; provider: string; model?: string; dimension?: number }> {
+    requireAdmin(p);
+    await enforce(this.deps.limiter, `key-test:${p.uid}`, { limit: 20, windowMs: 60_000 }, 'key tests');
+    const probed = await (this.deps.verifyEmbedder ?? verifyEmbeddingSettings)(input);
+    const info = (probed as Partial<Embedder> | undefined)?.info;
+    return { ok: true, provider: input.provider, ...(info ? { model: info.model, dimension: info.dimension } : {}) };
+  }
+
+  async deleteEmbedderKey(p: ServicePrincipal): Promise<void> {
+    requireAdmin(p);
+    if (!(await deleteEmbeddingSettings(this.deps.db, { kind: 'user', id: p.uid }))) throw new NotFoundError('You have no embedding key stored.');
+    await audit(this.deps.db, 'settings.embedder_key_cleared', p.uid);
+  }
+
+  // Connected MCP clients (grants of the built-in authorization server)
+
+  async listGrants(p: ServicePrincipal): Promise<GrantRow[]> {
+    requireScope(p, 'read');
+    return listGrants(this.deps.db, p.uid);
+  }
+
+  async revokeGrant(p: ServicePrincipal, id: string): Promise<void> {
+    requireAdmin(p);
+    if (!(await revokeGrant(this.deps.db, p.uid, id, this.now()))) throw new NotFoundError('No connected client with this id.');
+    await audit(this.deps.db, 'oauth.revoked', p.uid, id);
   }
 
   // Orgs

@@ -12,10 +12,11 @@ import { orgSpace, userSpace } from '../core/memory.js';
 import { MemoryService } from '../core/memoryService.js';
 import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
 import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
-import { Authenticator } from '../auth/authenticator.js';
+import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
 import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
 import { GitHubVerifier } from '../auth/github.js';
 import { OidcVerifier } from '../auth/jwt.js';
+import { AccessTokens } from '../auth/oauth/tokens.js';
 import type { ServicePrincipal } from '../auth/principal.js';
 import { loadOrCreateMasterKeyFile, masterKeyRingFromEnv, type MasterKeyRing } from '../identity/byok.js';
 import { identityDbConfig, openIdentityDb, type IdentityDbConfig } from '../identity/open.js';
@@ -41,7 +42,12 @@ export interface ServiceRuntime {
    * Verifies a bearer token; throws `unauthorized`. With the client's address, an address over
    * its failed sign-ins per minute gets `rate_limited` before the token is looked at.
    */
-  authenticate(token: string, client?: string): Promise<ServicePrincipal>;
+  authenticate(token: string, client?: string, target?: AuthTarget): Promise<ServicePrincipal>;
+  /** The master keys (BYOK sealing; derived keys for access tokens and form tokens). */
+  readonly ring: MasterKeyRing;
+  /** Access tokens of the built-in authorization server. */
+  readonly tokens: AccessTokens;
+  now(): Date;
   /** The tenant context of a verified principal (spaces from its memberships, its embedder). */
   context(principal: ServicePrincipal): Promise<TenantContext>;
   service(ctx: TenantContext): MemoryService;
@@ -58,6 +64,8 @@ export interface ServiceRuntimeOptions {
   clock?: Clock;
   ids?: IdGenerator;
   verifyEmbedder?: AccountDeps['verifyEmbedder'];
+  /** The deployment's base URL, once known (the server binds its port after the runtime opens). */
+  publicUrl?: () => string;
 }
 
 /** The master key: KAIROS_MASTER_KEY in the environment, or (embedded) $KAIROS_HOME/master.key, created mode 0600. */
@@ -86,8 +94,11 @@ export async function openServiceRuntime(
     ring,
     ...(service.allowLocalEmbedder ? { localEmbedder: () => (local ??= openConfiguredEmbedder(config.embedder, env)) } : {}),
   });
+  const publicUrl = opts.publicUrl ?? (() => service.publicUrl ?? `http://${config.host}:${config.port}`);
+  const tokens = new AccessTokens(ring, publicUrl, service.oauthAccessTtlS);
   const authenticator = new Authenticator({
     db,
+    oauth: { tokens, resource: () => `${publicUrl()}/mcp` },
     github: new GitHubVerifier({ apiUrl: service.githubApiUrl }),
     ...(service.oidcIssuers.length ? { oidc: new OidcVerifier(service.oidcIssuers) } : {}),
     now: () => clock.now(),
@@ -123,7 +134,10 @@ export async function openServiceRuntime(
     limiter,
     accounts,
     config: service,
-    authenticate: (token, client) => failedAuth.guard(client, () => authenticator.authenticate(token)),
+    ring,
+    tokens,
+    now: () => clock.now(),
+    authenticate: (token, client, target) => failedAuth.guard(client, () => authenticator.authenticate(token, target)),
     context,
     service: memoryService,
     rateLimit: (principal) => enforce(limiter, `req:${principal.uid}`, rule, 'requests'),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { OidcIssuersSchema, type OidcIssuer } from '../auth/jwt.js';
+import { LoginProvidersSchema, shorthandProviders, type LoginProviderConfig } from '../auth/web/providers.js';
 import { KairosError } from '../core/errors.js';
 
 export interface ServiceConfig {
@@ -22,6 +23,10 @@ export interface ServiceConfig {
   authFailuresPerMinute: number;
   /** Take the client address from X-Forwarded-For (last entry): only behind a reverse proxy you run. */
   trustProxy: boolean;
+  /** Upstream identity providers of the web sign-in (KAIROS_LOGIN_PROVIDERS plus the shorthands). */
+  loginProviders: LoginProviderConfig[];
+  /** Lifetime of the built-in authorization server's access tokens, in seconds. */
+  oauthAccessTtlS: number;
 }
 
 export function isServiceMode(env: NodeJS.ProcessEnv): boolean {
@@ -56,7 +61,14 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
       ? json(env, 'KAIROS_AUTH_SERVERS', z.array(z.url()), [])
       : env.KAIROS_AUTH_SERVERS.split(',').map((s) => s.trim()).filter(Boolean)
     : [];
+  const loginProviders = LoginProvidersSchema.safeParse([...json(env, 'KAIROS_LOGIN_PROVIDERS', z.array(z.unknown()), []), ...shorthandProviders(env)]);
+  if (!loginProviders.success) {
+    const issue = loginProviders.error.issues[0];
+    throw new KairosError('invalid_input', `KAIROS_LOGIN_PROVIDERS is invalid at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'bad value'}. See docs/auth.md.`);
+  }
   return {
+    loginProviders: loginProviders.data,
+    oauthAccessTtlS: positiveInt(env, 'KAIROS_OAUTH_ACCESS_TTL_S', 600),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     githubApiUrl: env.KAIROS_GITHUB_API_URL || 'https://api.github.com',

@@ -13,8 +13,10 @@ import type { MemoryService } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
 import type { EventBus } from '../runtime/events.js';
 import { kairosVersion } from '../util/version.js';
+import { accountPageCsp, renderAccountPage } from './accountPage.js';
 import { authMiddleware } from './auth.js';
-import { consoleCsp, newNonce, renderConsoleShell, resolveAsset, simplePage } from './console.js';
+import { simplePage } from '../ui/page.js';
+import { consoleCsp, newNonce, renderConsoleShell, resolveAsset } from './console.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type ConsoleAuth } from './consoleAuth.js';
 import type { KairosEnv } from './context.js';
 import { errorResponse } from './errors.js';
@@ -51,7 +53,13 @@ export interface AppDeps {
 /** What service mode adds to the app (see runtime/service.ts and server/serviceMain.ts). */
 export interface ServiceModeDeps {
   /** `client`: the request's address key (for failed sign-in limits), when known. */
-  resolveBearer(token: string, client: string | undefined): Promise<MemoryService>;
+  resolveBearer(token: string, client: string | undefined, target: 'mcp' | 'api'): Promise<MemoryService>;
+  /** The web sign-in's session (cookie) → the user's MemoryService; undefined when signed out. */
+  resolveSession(c: Context<KairosEnv>): Promise<MemoryService | undefined>;
+  /** True when a state-changing cookie request comes from this deployment's origin. */
+  sameOrigin(c: Context<KairosEnv>): boolean;
+  /** Routes outside /v1 (web sign-in, the authorization server, /.well-known), by mount path. */
+  publicRoutes: ReadonlyArray<readonly [string, Hono]>;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy?: boolean;
   /** Extra /v1 routes (keys, link, settings, orgs, me), behind the same auth. */
@@ -109,10 +117,13 @@ export function createApp(deps: AppDeps): KairosApp {
 
   const svc = deps.serviceMode;
   const local = svc ? undefined : deps.local;
-  const authDeps = svc ? { ...deps, resolveBearer: svc.resolveBearer, trustProxy: svc.trustProxy ?? false } : { ...deps, ...(local ? { clients: local.clients } : {}) };
+  const authDeps = svc
+    ? { ...deps, resolveBearer: svc.resolveBearer, resolveSession: svc.resolveSession, sameOrigin: svc.sameOrigin, trustProxy: svc.trustProxy ?? false }
+    : { ...deps, ...(local ? { clients: local.clients } : {}) };
   if (svc) {
     app.get(PROTECTED_RESOURCE_PATH, (c) => c.json(svc.protectedResource()));
     app.get(`${PROTECTED_RESOURCE_PATH}/mcp`, (c) => c.json(svc.protectedResource()));
+    for (const [path, routes] of svc.publicRoutes) app.route(path, routes);
   }
 
   const v1 = new Hono<KairosEnv>();
@@ -127,7 +138,7 @@ export function createApp(deps: AppDeps): KairosApp {
   app.route('/v1', v1);
 
   // MCP is for agents: bearer only, never the console cookie.
-  const mcpAuth = authMiddleware(authDeps, { allowCookie: false });
+  const mcpAuth = authMiddleware(authDeps, { allowCookie: false, target: 'mcp' });
   const mcpChallenge = svc
     ? createMiddleware<KairosEnv>(async (c, next) => {
         const base = svc.protectedResource().resource.replace(/\/mcp$/, '');
@@ -154,6 +165,10 @@ export function createApp(deps: AppDeps): KairosApp {
       c.header('Content-Security-Policy', consoleCsp(nonce));
       return c.html(body, status);
     };
+    if (svc) {
+      if (!(await svc.resolveSession(c))) return c.redirect('/auth/signin?return=%2F', 302);
+      return html(200, renderConsoleShell(deps.webviewDir, nonce));
+    }
     const loginToken = c.req.query('token');
     if (loginToken !== undefined) {
       if (!deps.consoleAuth.redeemLoginToken(loginToken)) {
@@ -175,6 +190,15 @@ export function createApp(deps: AppDeps): KairosApp {
     }
     return html(200, renderConsoleShell(deps.webviewDir, nonce));
   });
+
+  if (svc) {
+    app.get('/account', async (c) => {
+      if (!(await svc.resolveSession(c))) return c.redirect('/auth/signin?return=%2Faccount', 302);
+      const nonce = newNonce();
+      c.header('Content-Security-Policy', accountPageCsp(nonce));
+      return c.html(renderAccountPage({ nonce }));
+    });
+  }
 
   app.get('/assets/*', async (c) => {
     const asset = deps.webviewDir ? await resolveAsset(deps.webviewDir, c.req.path.slice('/assets/'.length)) : undefined;

@@ -3,7 +3,7 @@
  * per-window token), or the console's session cookie. Cookie
  * requests that change state must carry `X-Kairos-CSRF: 1`, which a cross-site form cannot send.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
@@ -23,7 +23,13 @@ export interface AuthDeps {
    * Service mode: resolves a bearer token to a MemoryService bound to that tenant (throws
    * `unauthorized`, `rate_limited`). When set, it replaces verifyToken/service and cookies.
    */
-  resolveBearer?: (token: string, client: string | undefined) => Promise<MemoryService>;
+  resolveBearer?: (token: string, client: string | undefined, target: 'mcp' | 'api') => Promise<MemoryService>;
+  /**
+   * Service mode: the web sign-in's session cookie → the signed-in user's MemoryService, or
+   * undefined when the cookie names no live session. `sameOrigin` guards state changes.
+   */
+  resolveSession?: (c: Context<KairosEnv>) => Promise<MemoryService | undefined>;
+  sameOrigin?: (c: Context<KairosEnv>) => boolean;
   /** Service mode: trust X-Forwarded-For for the client address (see clientAddress.ts). */
   trustProxy?: boolean;
 }
@@ -40,13 +46,31 @@ function bearerToken(header: string | undefined): string | undefined {
   return m[1];
 }
 
-export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean }): MiddlewareHandler<KairosEnv> {
+/**
+ * Cookie requests that change state need `X-Kairos-CSRF: 1` (a cross-site form cannot send it)
+ * and, where the host checks it, an Origin of this site.
+ */
+function requireCsrf(c: Context<KairosEnv>, sameOrigin?: (c: Context<KairosEnv>) => boolean): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  if (c.req.header('x-kairos-csrf') !== '1' || (sameOrigin && !sameOrigin(c))) {
+    throw new KairosError('forbidden', 'Cookie-authenticated requests that change data must come from this site and send the header "X-Kairos-CSRF: 1".');
+  }
+}
+
+export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean; target?: 'mcp' | 'api' }): MiddlewareHandler<KairosEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (deps.resolveBearer) {
-      if (token === undefined) throw unauthorized('Authentication required: send "Authorization: Bearer <token>" (a sign-in token or a kairos_sk_ API key).');
-      c.set('via', 'bearer');
-      c.set('service', await deps.resolveBearer(token, clientAddress(c, deps.trustProxy ?? false)));
+      if (token !== undefined) {
+        c.set('via', 'bearer');
+        c.set('service', await deps.resolveBearer(token, clientAddress(c, deps.trustProxy ?? false), opts.target ?? 'api'));
+        return next();
+      }
+      const service = opts.allowCookie && deps.resolveSession ? await deps.resolveSession(c) : undefined;
+      if (!service) throw unauthorized('Authentication required: sign in at /auth/signin, or send "Authorization: Bearer <token>" (a sign-in token or a kairos_sk_ API key).');
+      requireCsrf(c, deps.sameOrigin);
+      c.set('via', 'cookie');
+      c.set('service', service);
       return next();
     }
     if (token !== undefined) {
@@ -58,9 +82,7 @@ export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean }): 
       if (!session || !deps.consoleAuth.verifySession(session)) {
         throw unauthorized('Authentication required: send "Authorization: Bearer <token>" (see `kairos token`).');
       }
-      if (!SAFE_METHODS.has(c.req.method) && c.req.header('x-kairos-csrf') !== '1') {
-        throw new KairosError('forbidden', 'Cookie-authenticated requests that change data must send the header "X-Kairos-CSRF: 1".');
-      }
+      requireCsrf(c);
       c.set('via', 'cookie');
     }
     c.set('service', deps.service());

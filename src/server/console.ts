@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simplePage } from '../ui/page.js';
 import { renderShell, shellCsp, webviewAssetNames } from '../ui/shell.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -48,19 +49,6 @@ export function findWebviewDir(): string | undefined {
     if (existsSync(dir)) return dir;
   }
   return undefined;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** A minimal self-contained page (used for "not built" and login errors). */
-export function simplePage(title: string, body: string, nonce: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">body{font:15px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#eee;padding:.1rem .3rem;border-radius:3px}</style>
-</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
 /** Renders the console page around the built UI, or a "not built" page when it is missing. */

@@ -16,6 +16,13 @@ import type { ServiceConfig } from '../runtime/serviceConfig.js';
 import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
 import { createApp, PROTECTED_RESOURCE_PATH } from './app.js';
+import { ALL_OAUTH_SCOPES } from '../auth/oauth/scopes.js';
+import { oauthServerRoutes } from '../auth/oauth/routes.js';
+import { LoginProvider } from '../auth/web/providers.js';
+import { webAuthRoutes } from '../auth/web/routes.js';
+import { WebSessions } from '../auth/web/session.js';
+import { clientAddress } from './clientAddress.js';
+import { newNonce } from './console.js';
 import { ConsoleAuth } from './consoleAuth.js';
 import { serviceRoutes } from './routes/service.js';
 
@@ -34,9 +41,22 @@ export async function startServiceServer(
   env: NodeJS.ProcessEnv = process.env,
   opts: ServiceRuntimeOptions = {},
 ): Promise<RunningServiceServer> {
-  const runtime = await openServiceRuntime(config, service, env, opts);
   let boundUrl = '';
   const publicUrl = (): string => service.publicUrl ?? boundUrl;
+  const runtime = await openServiceRuntime(config, service, env, { publicUrl, ...opts });
+  const sessions = new WebSessions({ db: runtime.db, ring: runtime.ring, now: () => runtime.now(), publicUrl });
+  const providers = service.loginProviders.map((p) => new LoginProvider(p, `${publicUrl()}/auth/callback/${p.id}`));
+  const { wellKnown, oauth } = oauthServerRoutes({
+    db: runtime.db,
+    tokens: runtime.tokens,
+    sessions,
+    limiter: runtime.limiter,
+    publicUrl,
+    now: () => runtime.now(),
+    newNonce,
+    clientAddress: (c) => clientAddress(c, service.trustProxy),
+  });
+  const webAuth = webAuthRoutes({ db: runtime.db, sessions, providers, now: () => runtime.now(), newNonce });
   const { app, closeStreams } = createApp({
     verifyToken: () => false,
     service: () => {
@@ -65,18 +85,32 @@ export async function startServiceServer(
     },
     limits: { json: config.maxBodyBytes, import: config.maxImportBytes },
     serviceMode: {
-      async resolveBearer(token, client) {
-        const principal = await runtime.authenticate(token, client);
+      async resolveBearer(token, client, target) {
+        const principal = await runtime.authenticate(token, client, target);
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },
+      async resolveSession(c) {
+        const uid = await sessions.uid(c);
+        if (!uid) return undefined;
+        const principal: ServicePrincipal = { uid, via: 'session', scopes: ['read', 'write', 'admin'] };
+        await runtime.rateLimit(principal);
+        return runtime.service(await runtime.context(principal));
+      },
+      sameOrigin: (c) => sessions.sameOrigin(c),
+      publicRoutes: [
+        ['/.well-known', wellKnown],
+        ['/oauth', oauth],
+        ['/auth', webAuth],
+      ],
       trustProxy: service.trustProxy,
       routes: serviceRoutes(runtime.accounts),
       protectedResource: () => ({
         resource: `${publicUrl()}/mcp`,
-        authorization_servers: service.authServers,
+        authorization_servers: [publicUrl(), ...service.authServers],
         bearer_methods_supported: ['header'],
-        scopes_supported: ['read', 'write', 'admin'],
+        scopes_supported: ALL_OAUTH_SCOPES,
+        resource_name: 'Kairos memory',
       }),
     },
   });

@@ -162,7 +162,7 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect(anon.status).toBe(401);
     expect(anon.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${w.url}/.well-known/oauth-protected-resource"`);
     const meta = await w.api('GET', '/.well-known/oauth-protected-resource', null);
-    expect(meta.json).toMatchObject({ resource: `${w.url}/mcp`, authorization_servers: ['https://auth.example.test'] });
+    expect(meta.json).toMatchObject({ resource: `${w.url}/mcp`, authorization_servers: [w.url, 'https://auth.example.test'] });
     const bad = await w.api('POST', '/mcp', 'gho_not_a_real_token', { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
     expect(bad.status).toBe(401);
 

@@ -27,7 +27,10 @@ export interface ChromeHandlers {
   dismissError(): void;
 }
 
-export function buildChrome(h: ChromeHandlers): Chrome {
+/** Where the console links to the Account page; the VS Code webview never shows the link. */
+export const ACCOUNT_PAGE_HREF = '/account';
+
+export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } = {}): Chrome {
   const search = textField({ label: 'Search memories', placeholder: 'Search memories (/)', id: 'search', icon: 'search', maxLength: LIMITS.maxQueryChars });
   search.addEventListener('input', () => h.search((search as HTMLElement & { value: string }).value));
   const captureToggle = iconButton('Capture a memory', 'add', () => h.toggleCapture(), 'capture-toggle');
@@ -64,7 +67,14 @@ export function buildChrome(h: ChromeHandlers): Chrome {
       'header',
       { class: 'header' },
       // VS Code titles the sidebar view itself; the stylesheet shows this only in the console.
-      el('div', { class: 'brand' }, icon('history'), el('span', {}, 'Kairos'), el('span', { class: 'brand-sub' }, 'memories')),
+      el(
+        'div',
+        { class: 'brand' },
+        icon('history'),
+        el('span', {}, 'Kairos'),
+        el('span', { class: 'brand-sub' }, 'memories'),
+        opts.accountLink ? el('a', { class: 'link account-link', href: ACCOUNT_PAGE_HREF }, icon('account'), el('span', {}, 'Account')) : null,
+      ),
       spaceSlot, el('div', { class: 'search-row' }, search, captureToggle),
     ),
     capture,

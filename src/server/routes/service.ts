@@ -89,6 +89,28 @@ export function serviceRoutes(accounts: AccountService): Hono<KairosEnv> {
     return c.json({ embedderKey: await accounts.putEmbedderKey(principal(c), body) });
   });
 
+  r.post('/settings/embedder-key/test', async (c) => {
+    queryParams(c, []);
+    return c.json(await accounts.testEmbedderKey(principal(c), await jsonBody(c, EmbedderKeySchema)));
+  });
+  r.delete('/settings/embedder-key', async (c) => {
+    queryParams(c, []);
+    await accounts.deleteEmbedderKey(principal(c));
+    return c.json({ embedderKey: null });
+  });
+
+  r.get('/oauth/grants', async (c) => {
+    queryParams(c, []);
+    const items = await accounts.listGrants(principal(c));
+    return c.json({ items: items.map(({ uid: _uid, ...g }) => g) });
+  });
+  r.delete('/oauth/grants/:id', async (c) => {
+    queryParams(c, []);
+    const id = validate(IdParam, c.req.param('id'));
+    await accounts.revokeGrant(principal(c), id);
+    return c.json({ id, revoked: true });
+  });
+
   r.post('/orgs', async (c) => {
     queryParams(c, []);
     const { name } = await jsonBody(c, CreateOrgSchema);

@@ -1,0 +1,27 @@
+/** The consent page of the authorization server: who asks, for what, and where it returns. */
+import { escapeHtml } from '../../ui/page.js';
+import { OAUTH_SCOPES, type OAuthScope } from './scopes.js';
+
+export interface ConsentView {
+  clientName: string;
+  redirectUri: string;
+  scopes: OAuthScope[];
+  /** Echoed back as hidden fields; re-validated on submit. */
+  fields: Record<string, string>;
+  formToken: string;
+}
+
+export function consentBody(v: ConsentView): string {
+  const hidden = Object.entries({ ...v.fields, form_token: v.formToken })
+    .map(([k, val]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(val)}">`)
+    .join('');
+  const scopes = v.scopes.map((s) => `<li><strong>${escapeHtml(s)}</strong> — ${escapeHtml(OAUTH_SCOPES[s].label)}</li>`).join('');
+  const host = new URL(v.redirectUri).host || v.redirectUri;
+  return `<p><strong>${escapeHtml(v.clientName)}</strong> wants to use your Kairos memory.</p>
+<p>It asks to:</p><ul class="scopes">${scopes}</ul>
+<p class="muted">After you answer, you return to <code>${escapeHtml(host)}</code>. You can disconnect it at any time under Account → Connected MCP clients.</p>
+<form method="post" action="/oauth/authorize">${hidden}<div class="row">
+<button type="submit" name="decision" value="deny">Deny</button>
+<button type="submit" name="decision" value="allow" class="primary">Allow</button>
+</div></form>`;
+}

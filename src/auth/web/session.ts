@@ -1,0 +1,86 @@
+/**
+ * The browser session of the shared service: cookie handling around identity/webSessions.ts,
+ * plus the synchronizer token that server-rendered forms (consent) carry, since a plain HTML
+ * form cannot send the X-Kairos-CSRF header that fetch requests do.
+ */
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { MasterKeyRing } from '../../identity/byok.js';
+import type { SqlDb } from '../../identity/sql.js';
+import { createWebSession, deleteWebSession, verifyWebSession, WEB_SESSION_TTL_MS } from '../../identity/webSessions.js';
+
+export interface WebSessionDeps {
+  db: SqlDb;
+  ring: MasterKeyRing;
+  now(): Date;
+  /** The deployment's public base URL (decides Secure cookies and the allowed Origin). */
+  publicUrl(): string;
+}
+
+export class WebSessions {
+  private readonly formKey: Buffer;
+
+  constructor(private readonly deps: WebSessionDeps) {
+    this.formKey = Buffer.from(hkdfSync('sha256', deps.ring.current.key, Buffer.alloc(0), 'kairos web form token v1', 32));
+  }
+
+  private get secure(): boolean {
+    return this.deps.publicUrl().startsWith('https:');
+  }
+
+  /** `__Host-` pins the cookie to this exact origin over HTTPS; plain http (loopback dev) cannot use it. */
+  get cookieName(): string {
+    return this.secure ? '__Host-kairos_session' : 'kairos_session';
+  }
+
+  get loginCookieName(): string {
+    return this.secure ? '__Host-kairos_login' : 'kairos_login';
+  }
+
+  /** Lax, not Strict: the first request after the provider redirects back is a cross-site navigation. */
+  cookieOptions(maxAgeMs: number): Parameters<typeof setCookie>[3] {
+    return { httpOnly: true, secure: this.secure, sameSite: 'Lax', path: '/', maxAge: Math.floor(maxAgeMs / 1000) };
+  }
+
+  sessionId(c: Context): string | undefined {
+    return getCookie(c, this.cookieName);
+  }
+
+  /** The signed-in user of this request, or undefined. */
+  async uid(c: Context): Promise<string | undefined> {
+    const id = this.sessionId(c);
+    return id ? verifyWebSession(this.deps.db, id, this.deps.now()) : undefined;
+  }
+
+  async start(c: Context, uid: string): Promise<void> {
+    const old = this.sessionId(c);
+    // A new id at every sign-in: a session id planted before sign-in never becomes valid.
+    if (old) await deleteWebSession(this.deps.db, old);
+    const { id } = await createWebSession(this.deps.db, uid, this.deps.now());
+    setCookie(c, this.cookieName, id, this.cookieOptions(WEB_SESSION_TTL_MS));
+  }
+
+  async end(c: Context): Promise<void> {
+    const id = this.sessionId(c);
+    if (id) await deleteWebSession(this.deps.db, id);
+    deleteCookie(c, this.cookieName, { path: '/', secure: this.secure });
+  }
+
+  /** True when a state-changing request comes from this origin (or names none, like curl). */
+  sameOrigin(c: Context): boolean {
+    const origin = c.req.header('origin');
+    return origin === undefined || origin === new URL(this.deps.publicUrl()).origin;
+  }
+
+  /** A form token bound to the session id: valid only with the cookie it was made for. */
+  formToken(sessionId: string): string {
+    return createHmac('sha256', this.formKey).update(sessionId).digest('base64url');
+  }
+
+  checkFormToken(sessionId: string, token: string): boolean {
+    const want = Buffer.from(this.formToken(sessionId));
+    const got = Buffer.from(token);
+    return want.length === got.length && timingSafeEqual(want, got);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * API keys: the list (never the keys themselves), revoke with confirmation, and the create form,
+ * after which the new key is shown once.
+ */
+import { clear, el, icon } from '../../dom.js';
+import type { AccountContext, SectionHandle } from '../context.js';
+import { formatScopes, keyDetails, keyState } from '../format.js';
+import { createKeyBody } from '../forms.js';
+import { KEY_SCOPES, type ApiKeyInfo, type CreatedKey, type Scope } from '../types.js';
+import {
+  alertSlot,
+  busy,
+  button,
+  checkbox,
+  confirmInline,
+  copyField,
+  emptyLine,
+  field,
+  loadingLine,
+  section,
+  setInvalid,
+  showError,
+  uid,
+} from '../ui.js';
+import { sectionTitle } from './nav.js';
+
+const SCOPE_HINTS: Record<Scope, string> = {
+  read: 'search and read memories',
+  write: 'save, edit and delete memories',
+  admin: 'manage this account: keys, linked accounts, team spaces',
+};
+
+/** Today as a date input's "YYYY-MM-DD" (UTC, as the expiry is the end of that UTC day). */
+function today(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+export function apiKeysSection(ctx: AccountContext): SectionHandle {
+  const s = section(
+    'api-keys',
+    sectionTitle('api-keys'),
+    'key',
+    'Keys let scripts, the CLI and MCP clients act as you. Give each one its own key so you can revoke it alone.',
+  );
+  const list = el('ul', { class: 'items', 'aria-label': 'Your API keys' });
+  const listAlert = alertSlot();
+  const created = el('div', { class: 'created', 'aria-live': 'polite' });
+
+  const name = field({ label: 'Key name', id: 'key-name', placeholder: 'e.g. laptop CLI', maxLength: 100 });
+  const scopes = KEY_SCOPES.map((sc) => ({ scope: sc, ...checkbox(sc, sc !== 'admin', SCOPE_HINTS[sc]) }));
+  const scopeSet = el('fieldset', { class: 'scopes' }, el('legend', { class: 'label' }, 'Scopes'), ...scopes.map((c) => c.wrap));
+  const expiry = field({ label: 'Expires on', id: 'key-expiry', type: 'date', hint: 'Optional: the key stops working at the end of that day (UTC).' });
+  const formAlert = alertSlot();
+  const createBtn = button({ label: 'Create key', icon: 'add', kind: 'primary', type: 'submit' });
+
+  const render = (items: ApiKeyInfo[]): void => {
+    clear(list);
+    if (items.length === 0) {
+      list.append(el('li', { class: 'item' }, emptyLine('No API keys yet.')));
+      return;
+    }
+    const now = ctx.now();
+    for (const k of items) list.append(keyRow(k, now));
+  };
+
+  const keyRow = (k: ApiKeyInfo, now: Date): HTMLElement => {
+    const state = keyState(k, now);
+    const nameId = uid('key');
+    const main = el(
+      'div',
+      { class: 'item-main' },
+      el(
+        'div',
+        { class: 'item-title' },
+        el('strong', { id: nameId }, k.name),
+        el('code', { class: 'mono muted', title: 'Key prefix' }, `${k.prefix}…`),
+        state !== 'active' ? el('span', { class: `badge badge-${state}` }, state) : null,
+      ),
+      el('div', { class: 'item-meta' }, el('span', { class: 'chips', title: 'Scopes' }, ...formatScopes(k.scopes).split(', ').map((sc) => el('span', { class: 'chip' }, sc))), el('span', {}, keyDetails(k, now))),
+    );
+    const row = el('li', { class: `item${state === 'active' ? '' : ' inactive'}` }, main);
+    if (state === 'active') {
+      const alert = alertSlot();
+      const revoke: HTMLButtonElement = button({
+        label: 'Revoke',
+        icon: 'circle-slash',
+        kind: 'danger',
+        describedBy: nameId,
+        onClick: () =>
+          void (async () => {
+            alert.clear();
+            if (!(await confirmInline(actions, `Revoke “${k.name}”? Anything using this key stops working at once.`, revoke))) return;
+            await busy(revoke, async () => {
+              try {
+                await ctx.api.revokeKey(k.id);
+                await load();
+              } catch (err) {
+                showError(alert, err);
+              }
+            });
+          })(),
+      });
+      const actions = el('div', { class: 'actions' }, revoke);
+      row.append(actions, alert.node);
+    }
+    return row;
+  };
+
+  const showCreated = (k: CreatedKey): void => {
+    clear(created);
+    const done = button({ label: 'Done', icon: 'check', onClick: () => clear(created) });
+    created.append(
+      el(
+        'div',
+        { class: 'once' },
+        el('p', { class: 'once-title' }, icon('warning'), el('strong', {}, 'Shown once'), el('span', {}, ` — copy the key for “${k.name}” now. Kairos keeps only a hash; after a reload it is gone.`)),
+        copyField('Your new key', k.key),
+        el('div', { class: 'actions' }, done),
+      ),
+    );
+    created.querySelector('input')?.focus();
+  };
+
+  const form = el(
+    'form',
+    { class: 'form', 'aria-label': 'Create an API key', novalidate: '' },
+    el('h3', { class: 'sub' }, 'New key'),
+    el('div', { class: 'grid' }, name.wrap, expiry.wrap),
+    scopeSet,
+    el('div', { class: 'actions' }, createBtn),
+    formAlert.node,
+  ) as HTMLFormElement;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    formAlert.clear();
+    const out = createKeyBody({ name: name.input.value, scopes: scopes.filter((c) => c.input.checked).map((c) => c.scope), expiry: expiry.input.value }, ctx.now());
+    setInvalid(name.input, !out.ok && out.field === 'name');
+    setInvalid(expiry.input, !out.ok && out.field === 'expiry');
+    if (!out.ok) {
+      formAlert.show(out.message);
+      (out.field === 'expiry' ? expiry.input : out.field === 'scopes' ? scopes[0]?.input : name.input)?.focus();
+      return;
+    }
+    void busy(createBtn, async () => {
+      try {
+        const k = await ctx.api.createKey(out.value);
+        name.input.value = '';
+        expiry.input.value = '';
+        showCreated(k);
+        await load();
+      } catch (err) {
+        showError(formAlert, err);
+      }
+    });
+  });
+
+  list.append(el('li', { class: 'item' }, loadingLine()));
+  s.body.append(list, listAlert.node, created, form);
+
+  const load = async (): Promise<void> => {
+    expiry.input.min = today(ctx.now());
+    try {
+      render((await ctx.api.keys()).items);
+      listAlert.clear();
+    } catch (err) {
+      clear(list);
+      showError(listAlert, err);
+    }
+  };
+  return { root: s.root, load };
+}

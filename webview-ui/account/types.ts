@@ -1,0 +1,89 @@
+/**
+ * Shapes of the service-mode account routes the page calls (docs/rest-api.md). Server types are
+ * imported as types only, so none of their (Node) code reaches the browser bundle.
+ */
+import type { SpaceRole } from '../../src/core/tenancy.js';
+import type { ApiKeyInfo, Scope } from '../../src/identity/apiKeys.js';
+import type { EmbeddingSettingsView } from '../../src/identity/embeddingSettings.js';
+import type { Membership } from '../../src/identity/orgs.js';
+import type { SpaceInfo } from '../../src/protocol/messages.js';
+
+export type { ApiKeyInfo, EmbeddingSettingsView, Scope, SpaceRole };
+
+export const PROVIDERS = ['openai', 'azure', 'cohere'] as const;
+export type EmbedderProvider = (typeof PROVIDERS)[number];
+
+export const KEY_SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+export const TEAM_ROLES: readonly SpaceRole[] = ['owner', 'writer', 'reader'];
+
+export interface MeResponse {
+  principal: { uid: string; via: string; displayName?: string };
+  spaces: SpaceInfo[];
+}
+
+/** The stored key as the server shows it; `keyHint` is accepted too should the server send one. */
+export type EmbedderKeyView = EmbeddingSettingsView & { keyHint?: string };
+
+export interface EmbedderKeyResponse {
+  embedderKey: EmbedderKeyView | null;
+}
+
+/** Body of PUT /v1/settings/embedder-key and of its /test route. */
+export interface EmbedderKeyBody {
+  provider: EmbedderProvider;
+  apiKey: string;
+  model?: string;
+  endpoint?: string;
+  deployment?: string;
+}
+
+export interface EmbedderTestResponse {
+  ok: true;
+  dimension: number;
+}
+
+export interface CreateKeyBody {
+  name: string;
+  scopes: Scope[];
+  expiresAt?: string;
+}
+
+export type CreatedKey = ApiKeyInfo & { key: string; note?: string };
+
+export interface OAuthGrant {
+  id: string;
+  clientId: string;
+  clientName: string | null;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface Channel {
+  type: string;
+  uid: string;
+  createdAt?: string;
+  lastSeenAt?: string | null;
+}
+
+export interface LoginProviderInfo {
+  id: string;
+  name: string;
+}
+
+export interface LinkCode {
+  code: string;
+  expiresAt: string;
+}
+
+export type Team = Membership & { space: string };
+
+export interface Invite {
+  code: string;
+  expiresAt: string;
+  role: SpaceRole;
+}
+
+export interface Items<T> {
+  items: T[];
+}
