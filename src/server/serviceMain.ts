@@ -149,6 +149,10 @@ export async function serveService(config: KairosConfig, service: ServiceConfig)
   const running = await startServiceServer(config, service);
   process.stdout.write(`Kairos ${kairosVersion()} (service mode) is running at ${running.url}\n`);
   process.stdout.write(`  Identity: ${running.runtime.db.kind} · store: ${running.runtime.store.kind} · rate limits: ${running.runtime.limiter.kind}\n`);
+  const base = service.publicUrl ?? running.url;
+  const names = service.loginProviders.map((p) => p.name ?? p.id).join(', ');
+  process.stdout.write(`  Console: ${base}/  (sign-in with ${names || 'no provider yet: set KAIROS_LOGIN_PROVIDERS, see docs/auth.md'})\n`);
+  process.stdout.write(`  MCP endpoint: ${base}/mcp  (OAuth 2.1: clients connect by URL)\n`);
   await new Promise<void>((resolve, reject) => {
     const stop = (): void => {
       running.close().then(resolve, reject);
