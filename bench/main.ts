@@ -3,7 +3,8 @@
  * precomputed vectors (embedding excluded). Every number is printed beside a baseline measured
  * in this same run, as a ratio; nothing here asserts a time.
  *
- * Sizes: KAIROS_BENCH_SIZES (default "10000,100000"); queries: KAIROS_BENCH_QUERIES (default 200).
+ * Sizes: KAIROS_BENCH_SIZES (default "10000,100000"); queries: KAIROS_BENCH_QUERIES (default 200);
+ * HNSW query candidates: KAIROS_BENCH_EF_SEARCH (default: the store's, 64).
  */
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
@@ -29,6 +30,7 @@ const BATCH = 500;
 const SPACE = 'kairos_user_bench';
 const sizes = (process.env.KAIROS_BENCH_SIZES ?? '10000,100000').split(',').map((s) => Number(s.trim()));
 const queryCount = Number(process.env.KAIROS_BENCH_QUERIES ?? 200);
+const efSearch = process.env.KAIROS_BENCH_EF_SEARCH ? Number(process.env.KAIROS_BENCH_EF_SEARCH) : undefined;
 
 type Row = [string, string, string, string];
 const rows: Row[] = [];
@@ -96,7 +98,7 @@ async function benchSize(n: number): Promise<void> {
     const queries = makeQueries(corpus, queryCount);
 
     const baseRate = await rawIngestRate(dir, corpus, ids);
-    const store = await EmbeddedStore.open({ dataDir: join(dir, 'kairos') });
+    const store = await EmbeddedStore.open({ dataDir: join(dir, 'kairos'), ...(efSearch ? { efSearch } : {}) });
     await store.ensureCollection(SPACE, { provider: 'bench', model: 'precomputed', dimension: DIM });
     // Bulk path (import): all but the last INCREMENTAL rows in one insertMany, which loads the
     // rows and builds the HNSW graph once. Then single-batch inserts into the built graph.
@@ -210,7 +212,7 @@ const widths = [0, 1, 2, 3].map((c) => Math.max(...[['memories', 'measure', 'val
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 process.stdout.write(
   [
-    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
+    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, ef_search ${efSearch ?? 64}, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
     line(['memories', 'measure', 'value', 'ratio to baseline (same run)']),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),

@@ -84,7 +84,7 @@ export class App {
       toggleCapture: () => this.toggleCapture(),
       capture: () => void this.capture(),
       dismissError: () => this.dispatch({ type: 'errorDismissed' }),
-    }, { accountLink: this.bridge.host === 'console' });
+    }, { accountLink: this.bridge.host === 'console' && document.body.dataset.accountPage === '1' });
     o.root.append(this.chrome.root);
     if (this.state.query) setValue(this.chrome.search, this.state.query);
 

@@ -18,7 +18,7 @@ import { consumeLinkCode, createLinkCode, peekLinkCode } from '../identity/linkC
 import { listGrants, revokeGrant, type GrantRow } from '../identity/oauthStore.js';
 import * as orgs from '../identity/orgs.js';
 import type { SqlDb } from '../identity/sql.js';
-import { listChannels, moveChannel, removeChannel, type ChannelRef } from '../identity/users.js';
+import { listChannels, moveChannel, removeChannel, type ChannelRef, type ChannelRow } from '../identity/users.js';
 import { enforce, type RateLimiter } from '../ratelimit/index.js';
 import { verifyEmbeddingSettings } from './tenantEmbedder.js';
 
@@ -159,9 +159,9 @@ export class AccountService {
     await deleteUserIdentity(this.deps.db, uid);
   }
 
-  async listChannels(p: ServicePrincipal): Promise<ChannelRef[]> {
+  async listChannels(p: ServicePrincipal): Promise<ChannelRow[]> {
     requireScope(p, 'read');
-    return (await listChannels(this.deps.db, p.uid)).map((c) => ({ type: c.type, uid: c.uid }));
+    return listChannels(this.deps.db, p.uid);
   }
 
   async unlink(p: ServicePrincipal, channel: ChannelRef): Promise<void> {

@@ -63,6 +63,7 @@ export function renderAccountPage(opts: AccountPageOptions): string {
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
 <title>${attr(opts.title ?? 'Kairos account')}</title>
+<link rel="icon" href="data:,">
 ${styles.map((name) => `<link rel="stylesheet" nonce="${n}" href="${asset(name)}">`).join('\n')}
 </head>
 <body class="account-page">

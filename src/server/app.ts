@@ -167,7 +167,7 @@ export function createApp(deps: AppDeps): KairosApp {
     };
     if (svc) {
       if (!(await svc.resolveSession(c))) return c.redirect('/auth/signin?return=%2F', 302);
-      return html(200, renderConsoleShell(deps.webviewDir, nonce));
+      return html(200, renderConsoleShell(deps.webviewDir, nonce, { accountPage: true }));
     }
     const loginToken = c.req.query('token');
     if (loginToken !== undefined) {

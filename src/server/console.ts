@@ -52,7 +52,7 @@ export function findWebviewDir(): string | undefined {
 }
 
 /** Renders the console page around the built UI, or a "not built" page when it is missing. */
-export function renderConsoleShell(webviewDir: string | undefined, nonce: string): string {
+export function renderConsoleShell(webviewDir: string | undefined, nonce: string, opts: { accountPage?: boolean } = {}): string {
   if (webviewDir && existsSync(join(webviewDir, webviewAssetNames.script))) {
     const asset = (name: string): string => `/assets/${name}`;
     return renderShell({
@@ -64,6 +64,7 @@ export function renderConsoleShell(webviewDir: string | undefined, nonce: string
       cspSource: "'self'",
       host: 'console',
       title: 'Kairos',
+      ...(opts.accountPage ? { accountPage: true } : {}),
     });
   }
   return simplePage(

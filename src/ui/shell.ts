@@ -32,6 +32,8 @@ export interface ShellOptions {
   consoleStyleUri?: string;
   /** Page title (the console shows it in the tab). */
   title?: string;
+  /** The console of a shared service, which has an Account page (/account) to link to. */
+  accountPage?: boolean;
 }
 
 const NONCE_RE = /^[A-Za-z0-9+/=_-]{8,}$/;
@@ -75,7 +77,7 @@ export function renderShell(o: ShellOptions): string {
 <title>${attr(o.title ?? 'Kairos memories')}</title>
 ${styles.map((href) => `<link rel="stylesheet" nonce="${n}" href="${attr(href)}">`).join('\n')}
 </head>
-<body class="host-${o.host}" data-host="${o.host}">
+<body class="host-${o.host}" data-host="${o.host}"${o.accountPage ? ' data-account-page="1"' : ''}>
 <div id="app" class="app"></div>
 <script nonce="${n}" src="${attr(o.scriptUri)}"></script>
 </body>

@@ -66,6 +66,8 @@ describe('web sign-in, account page and API keys in Chromium', () => {
     browser = await launch();
     context = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: 'light', acceptDownloads: true });
     page = await context.newPage();
+    // Revoke and similar buttons ask window.confirm(); Playwright would dismiss it.
+    page.on('dialog', (d) => void d.accept());
     problems = await watchProblems(page);
   }, 240_000);
 

@@ -98,7 +98,7 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect((await w.api('POST', '/v1/link/redeem', jwt, { body: { code } })).status).toBe(404);
 
     const channels = (await w.api('GET', '/v1/link/channels', alice)).json.items;
-    expect(channels).toEqual(expect.arrayContaining([{ type: 'github', uid: '1001' }, { type: 'oidc', uid: `${w.issuer.issuer}:alice@corp` }]));
+    expect(channels).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'github', uid: '1001', createdAt: expect.any(String) }), expect.objectContaining({ type: 'oidc', uid: `${w.issuer.issuer}:alice@corp` })]));
     const unlink = await w.api('DELETE', `/v1/link/channels/oidc/${encodeURIComponent(`${w.issuer.issuer}:alice@corp`)}`, alice);
     expect(unlink.status).toBe(200);
     expect((await w.api('GET', '/v1/me', jwt)).json.principal.uid).not.toBe(aliceUid);

@@ -14,6 +14,7 @@ import {
   validUntil,
 } from '../../webview-ui/account/format.js';
 import { grantName } from '../../webview-ui/account/sections/mcpClients.js';
+import { SECTIONS } from '../../webview-ui/account/sections/nav.js';
 import { leaveQuestion } from '../../webview-ui/account/sections/teams.js';
 import { providerLinkHref } from '../../webview-ui/account/sections/linkedAccounts.js';
 import type { ApiKeyInfo } from '../../webview-ui/account/types.js';
@@ -131,5 +132,11 @@ describe('teams and clients', () => {
   it('warns before leaving that the last member takes the space and its memories with them', () => {
     expect(leaveQuestion({ name: 'Core', role: 'writer' })).toMatch(/^Leave “Core”\? If you are its last member, the team space and all its memories are deleted/);
     expect(leaveQuestion({ name: 'Core', role: 'owner' })).toContain('As an owner');
+  });
+});
+
+describe('sections', () => {
+  it('has the anchors other pages and tests link to, in page order', () => {
+    expect(SECTIONS.map((x) => x.id)).toEqual(['embedding', 'api-keys', 'mcp-clients', 'linked-accounts', 'teams', 'delete-account']);
   });
 });

@@ -6,13 +6,15 @@ const nonce = 'abcDEF123456+/==';
 describe('renderAccountPage', () => {
   it('loads the palette, codicons, the account styles and the bundle, each with the nonce', () => {
     const html = renderAccountPage({ nonce });
-    const links = html.match(/<link\b[^>]*>/g) ?? [];
+    const links = (html.match(/<link\b[^>]*>/g) ?? []).filter((l) => l.includes('rel="stylesheet"'));
     expect(links.map((l) => /href="([^"]+)"/.exec(l)?.[1])).toEqual(['/assets/console.css', '/assets/codicon.css', '/assets/account.css']);
     for (const l of links) expect(l).toContain(`nonce="${nonce}"`);
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts).toEqual([`<script nonce="${nonce}" src="/assets/account.js">`]);
     expect(accountAssetNames.script).toBe('account.js');
     expect(html).toContain('<div id="account"');
+    // No favicon request (it would 404 and log an error): an empty data: icon, which img-src allows.
+    expect(html).toContain('<link rel="icon" href="data:,">');
     expect(html.startsWith('<!doctype html>')).toBe(true);
   });
 

@@ -18,13 +18,16 @@ export interface Section {
   body: HTMLElement;
 }
 
-/** A card with an h2 carrying `id`, so /account#teams lands on it. */
+/**
+ * A card: the <section> carries `id` (so /account#teams lands on it and tests can scope to it),
+ * its h2 carries `${id}-title` and names the section.
+ */
 export function section(id: string, title: string, codicon: string, intro?: string): Section {
   const body = el('div', { class: 'card-body' });
   const root = el(
     'section',
-    { class: 'card', 'aria-labelledby': id },
-    el('h2', { id, class: 'card-title', tabindex: '-1' }, icon(codicon), el('span', {}, title)),
+    { id, class: 'card', 'aria-labelledby': `${id}-title` },
+    el('h2', { id: `${id}-title`, class: 'card-title' }, icon(codicon), el('span', {}, title)),
     intro ? el('p', { class: 'intro' }, intro) : null,
     body,
   );
@@ -193,34 +196,9 @@ export function showError(a: Alert, e: unknown): void {
   if (m !== undefined) a.show(m);
 }
 
-/**
- * Asks inline, right after `anchor`: the question with "Confirm" and "Cancel". Resolves true on
- * Confirm; Cancel or Escape resolve false and give focus back to `returnFocus`.
- */
-export function confirmInline(anchor: HTMLElement, question: string, returnFocus?: HTMLButtonElement): Promise<boolean> {
-  anchor.parentElement?.querySelector(':scope > .confirm')?.remove();
-  const textId = uid('q');
-  const panel = el('div', { class: 'confirm', role: 'alertdialog', 'aria-modal': 'false', 'aria-labelledby': textId });
-  return new Promise((resolve) => {
-    const done = (yes: boolean): void => {
-      panel.remove();
-      if (returnFocus) returnFocus.disabled = false;
-      if (!yes) returnFocus?.focus();
-      resolve(yes);
-    };
-    const yes = button({ label: 'Confirm', icon: 'check', kind: 'danger', onClick: () => done(true) });
-    const no = button({ label: 'Cancel', kind: 'secondary', onClick: () => done(false) });
-    panel.append(el('p', { id: textId, class: 'confirm-text' }, icon('warning'), el('span', {}, question)), el('div', { class: 'actions' }, yes, no));
-    panel.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        done(false);
-      }
-    });
-    anchor.after(panel);
-    if (returnFocus) returnFocus.disabled = true;
-    no.focus();
-  });
+/** The browser's own confirmation dialog: modal, keyboard-accessible, and plain text only. */
+export function confirmed(question: string): boolean {
+  return window.confirm(question);
 }
 
 /** A read-only value with a Copy button (new API keys, link and invite codes). */

@@ -12,7 +12,7 @@ import {
   busy,
   button,
   checkbox,
-  confirmInline,
+  confirmed,
   copyField,
   emptyLine,
   field,
@@ -89,7 +89,7 @@ export function apiKeysSection(ctx: AccountContext): SectionHandle {
         onClick: () =>
           void (async () => {
             alert.clear();
-            if (!(await confirmInline(actions, `Revoke “${k.name}”? Anything using this key stops working at once.`, revoke))) return;
+            if (!confirmed(`Revoke “${k.name}”? Anything using this key stops working at once.`)) return;
             await busy(revoke, async () => {
               try {
                 await ctx.api.revokeKey(k.id);

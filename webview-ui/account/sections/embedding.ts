@@ -156,7 +156,7 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
 
   const form = el(
     'form',
-    { class: 'form', 'aria-labelledby': 'embedding', novalidate: '' },
+    { class: 'form', 'aria-labelledby': 'embedding-title', novalidate: '' },
     el('div', { class: 'grid' }, provider.wrap, model.wrap, endpoint.wrap, deployment.wrap),
     apiKey.wrap,
     el('div', { class: 'actions' }, test, save, remove),

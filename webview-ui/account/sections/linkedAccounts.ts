@@ -112,7 +112,10 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
       }),
   });
 
-  const redeemCode = field({ label: 'Link code', id: 'link-code', spellcheck: false, maxLength: 64, hint: 'A code made by your other Kairos account: this sign-in then opens that account.' });
+  const redeemCode = field({ label: 'Link code', id: 'link-code', spellcheck: false, maxLength: 64 });
+  // The hint sits under the row so the button lines up with the input.
+  const redeemHint = el('p', { class: 'hint', id: 'link-code-hint' }, 'A code made by your other Kairos account: redeeming it makes this sign-in open that account.');
+  redeemCode.input.setAttribute('aria-describedby', redeemHint.id);
   const redeemBtn = button({ label: 'Redeem', icon: 'check', kind: 'primary', type: 'submit' });
   const redeemAlert = alertSlot();
   const redeemStatus = statusSlot();
@@ -146,6 +149,7 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
     'form',
     { class: 'form inline-form', 'aria-label': 'Redeem a link code', novalidate: '' },
     el('div', { class: 'inline-row' }, redeemCode.wrap, redeemBtn),
+    redeemHint,
     redeemAlert.node,
     redeemStatus.node,
   ) as HTMLFormElement;

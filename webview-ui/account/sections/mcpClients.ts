@@ -3,7 +3,7 @@ import { clear, el, icon } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { formatDate, formatScopes, lastUsed } from '../format.js';
 import type { OAuthGrant } from '../types.js';
-import { alertSlot, busy, button, confirmInline, emptyLine, loadingLine, section, showError, uid } from '../ui.js';
+import { alertSlot, busy, button, confirmed, emptyLine, loadingLine, section, showError, uid } from '../ui.js';
 import { sectionTitle } from './nav.js';
 
 export function grantName(g: Pick<OAuthGrant, 'clientName' | 'clientId'>): string {
@@ -32,7 +32,7 @@ export function mcpClientsSection(ctx: AccountContext): SectionHandle {
       onClick: () =>
         void (async () => {
           alert.clear();
-          if (!(await confirmInline(actions, `Revoke access for “${shown}”? It can no longer read or change your memories.`, revoke))) return;
+          if (!confirmed(`Revoke access for “${shown}”? It can no longer read or change your memories.`)) return;
           await busy(revoke, async () => {
             try {
               await ctx.api.revokeGrant(g.id);

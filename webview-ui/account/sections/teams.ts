@@ -4,7 +4,7 @@ import type { AccountContext, SectionHandle } from '../context.js';
 import { roleName, validUntil } from '../format.js';
 import { codeValue, teamName } from '../forms.js';
 import { TEAM_ROLES, type SpaceRole, type Team } from '../types.js';
-import { alertSlot, busy, button, confirmInline, copyField, emptyLine, field, loadingLine, section, selectField, setInvalid, showError, statusSlot, uid } from '../ui.js';
+import { alertSlot, busy, button, confirmed, copyField, emptyLine, field, loadingLine, section, selectField, setInvalid, showError, statusSlot, uid } from '../ui.js';
 import { sectionTitle } from './nav.js';
 
 export function leaveQuestion(t: Pick<Team, 'name' | 'role'>): string {
@@ -56,7 +56,7 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
       onClick: () =>
         void (async () => {
           alert.clear();
-          if (!(await confirmInline(actions, leaveQuestion(t), leave))) return;
+          if (!confirmed(leaveQuestion(t))) return;
           await busy(leave, async () => {
             try {
               const res = await ctx.api.leave(t.oid);
