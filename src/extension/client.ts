@@ -5,6 +5,7 @@
  */
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
 import type { ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
+import { ApiError, errorBodyFields } from '../protocol/apiError.js';
 import type { SettingsUpdate, SettingsView, SpaceInfo } from '../protocol/messages.js';
 import type {
   DeleteParams,
@@ -27,16 +28,7 @@ export type TargetProvider = () => Promise<ApiTarget>;
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** An error answered by the server (`code` from its body) or raised reaching it. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 /** What "Delete All My Data" removed; the service does not count memories. */
 export interface DeleteAllResult {
@@ -172,9 +164,9 @@ async function toApiError(res: Response): Promise<ApiError> {
   let code = res.status === 401 ? 'unauthorized' : res.status === 404 ? 'not_found' : 'http_error';
   let message = `Kairos answered ${res.status} ${res.statusText}.`;
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === 'string') code = body.error.code;
-    if (typeof body.error?.message === 'string') message = body.error.message;
+    const err = errorBodyFields(await res.json());
+    code = err.code ?? code;
+    message = err.message ?? message;
   } catch {
     // Not our JSON error body (a proxy page, say): the status line is all we have.
   }

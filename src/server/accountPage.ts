@@ -3,6 +3,7 @@
  * account bundle (media/webview/account.js + account.css) with the console palette and codicons.
  * Pure: the caller passes a fresh nonce per response and sends accountPageCsp(nonce) as a header.
  */
+import { attr, isNonce, renderHead } from '../ui/shell.js';
 
 /** File names of the page's assets in media/webview/, served under /assets/. */
 export const accountAssetNames = {
@@ -19,14 +20,8 @@ export interface AccountPageOptions {
   title?: string;
 }
 
-const NONCE_RE = /^[A-Za-z0-9+/=_-]{8,}$/;
-
-function attr(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
 function checkNonce(nonce: string): void {
-  if (!NONCE_RE.test(nonce)) throw new Error('renderAccountPage: the nonce must be at least 8 base64 characters.');
+  if (!isNonce(nonce)) throw new Error('renderAccountPage: the nonce must be at least 8 base64 characters.');
 }
 
 /** The policy of the page's <meta> tag: scripts by nonce only; styles, fonts and fetches from this origin. */
@@ -53,19 +48,15 @@ export function renderAccountPage(opts: AccountPageOptions): string {
   checkNonce(opts.nonce);
   const n = attr(opts.nonce);
   const asset = (name: string): string => `/assets/${name}`;
-  const styles = [accountAssetNames.consoleStyle, accountAssetNames.codicons, accountAssetNames.style];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(metaCsp(opts.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
-<title>${attr(opts.title ?? 'Kairos account')}</title>
-<link rel="icon" href="data:,">
-${styles.map((name) => `<link rel="stylesheet" nonce="${n}" href="${asset(name)}">`).join('\n')}
-</head>
+  const head = renderHead({
+    nonce: opts.nonce,
+    csp: metaCsp(opts.nonce),
+    title: opts.title ?? 'Kairos account',
+    styles: [accountAssetNames.consoleStyle, accountAssetNames.codicons, accountAssetNames.style].map(asset),
+    // No referrer leaves the page; an empty data: icon saves a favicon request that would 404.
+    extra: ['<meta name="referrer" content="no-referrer">', '<link rel="icon" href="data:,">'],
+  });
+  return `${head}
 <body class="account-page">
 <div id="account" class="account" aria-busy="true"></div>
 <noscript><p class="noscript">The Account page needs JavaScript. Your memories are still reachable from your editor, the CLI and MCP clients.</p></noscript>

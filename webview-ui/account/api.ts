@@ -3,6 +3,7 @@
  * every request that changes state, `{ error: { code, message } }` answers turned into ApiError,
  * and one hook for 401 (the page sends the person to sign in again).
  */
+import { ApiError, errorBodyFields } from '../../src/protocol/apiError.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -18,16 +19,8 @@ export interface BuiltRequest {
   init: RequestInit & { headers: Record<string, string> };
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+/** Failed calls reject with this; the class is shared with the extension's REST client. */
+export { ApiError };
 
 /** Where a 401 sends the person: the sign-in page, coming back here afterwards. */
 export const SIGN_IN_URL = '/auth/signin?return=/account';
@@ -46,8 +39,8 @@ export function buildRequest(call: ApiCall, base = ''): BuiltRequest {
 
 /** Pure: the error a failed answer stands for, from its body when the body says. */
 export function errorFromBody(status: number, statusText: string, body: unknown): ApiError {
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
-  if (err && typeof err.code === 'string' && typeof err.message === 'string') return new ApiError(err.code, err.message, status);
+  const err = errorBodyFields(body);
+  if (err.code !== undefined && err.message !== undefined) return new ApiError(err.code, err.message, status);
   if (status === 401) return new ApiError('unauthorized', 'Your session has ended. Sign in again.', status);
   return new ApiError(`http_${status}`, `The Kairos server answered ${status} ${statusText}.`.trim().replace(/\s+\.$/, '.'), status);
 }

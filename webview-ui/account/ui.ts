@@ -196,6 +196,38 @@ export function showError(a: Alert, e: unknown): void {
   if (m !== undefined) a.show(m);
 }
 
+/** Runs `work`; a failure is shown in `a` (nothing for a 401) instead of rejecting. */
+export async function attempt(a: Alert, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    showError(a, err);
+  }
+}
+
+export interface ActionOptions extends Omit<ButtonOptions, 'onClick' | 'type'> {
+  /** Cleared on each press; shows why `run` failed. */
+  alert: Alert;
+  /** Asked after the alert is cleared and before the button turns busy; false stops there (a "no" to a confirmation, say). */
+  proceed?: () => boolean;
+  /** The work, with the button busy meanwhile. */
+  run: () => Promise<unknown>;
+}
+
+/** A button whose press clears `alert`, then runs `run` with the button busy, showing a failure in `alert`. */
+export function actionButton(o: ActionOptions): HTMLButtonElement {
+  const { alert, proceed, run, ...look } = o;
+  const b = button({
+    ...look,
+    onClick: () => {
+      alert.clear();
+      if (proceed && !proceed()) return;
+      void busy(b, () => attempt(alert, run));
+    },
+  });
+  return b;
+}
+
 /** The browser's own confirmation dialog: modal, keyboard-accessible, and plain text only. */
 export function confirmed(question: string): boolean {
   return window.confirm(question);

@@ -4,25 +4,12 @@
  */
 import { clear, el, icon } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
-import { formatScopes, keyDetails, keyState } from '../format.js';
+import { keyDetails, keyState } from '../format.js';
 import { createKeyBody } from '../forms.js';
+import { itemList, itemRow, revokeButton, scopeChips } from '../items.js';
 import { KEY_SCOPES, type ApiKeyInfo, type CreatedKey, type Scope } from '../types.js';
-import {
-  alertSlot,
-  busy,
-  button,
-  checkbox,
-  confirmed,
-  copyField,
-  emptyLine,
-  field,
-  loadingLine,
-  section,
-  setInvalid,
-  showError,
-  uid,
-} from '../ui.js';
-import { sectionTitle } from './nav.js';
+import { alertSlot, attempt, busy, button, checkbox, copyField, field, setInvalid, uid } from '../ui.js';
+import { pageSection } from './nav.js';
 
 const SCOPE_HINTS: Record<Scope, string> = {
   read: 'search and read memories',
@@ -36,14 +23,7 @@ function today(now: Date): string {
 }
 
 export function apiKeysSection(ctx: AccountContext): SectionHandle {
-  const s = section(
-    'api-keys',
-    sectionTitle('api-keys'),
-    'key',
-    'Keys let scripts, the CLI and MCP clients act as you. Give each one its own key so you can revoke it alone.',
-  );
-  const list = el('ul', { class: 'items', 'aria-label': 'Your API keys' });
-  const listAlert = alertSlot();
+  const s = pageSection('api-keys', 'key', 'Keys let scripts, the CLI and MCP clients act as you. Give each one its own key so you can revoke it alone.');
   const created = el('div', { class: 'created', 'aria-live': 'polite' });
 
   const name = field({ label: 'Key name', id: 'key-name', placeholder: 'e.g. laptop CLI', maxLength: 100 });
@@ -53,58 +33,30 @@ export function apiKeysSection(ctx: AccountContext): SectionHandle {
   const formAlert = alertSlot();
   const createBtn = button({ label: 'Create key', icon: 'add', kind: 'primary', type: 'submit' });
 
-  const render = (items: ApiKeyInfo[]): void => {
-    clear(list);
-    if (items.length === 0) {
-      list.append(el('li', { class: 'item' }, emptyLine('No API keys yet.')));
-      return;
-    }
-    const now = ctx.now();
-    for (const k of items) list.append(keyRow(k, now));
-  };
-
   const keyRow = (k: ApiKeyInfo, now: Date): HTMLElement => {
     const state = keyState(k, now);
     const nameId = uid('key');
-    const main = el(
-      'div',
-      { class: 'item-main' },
-      el(
-        'div',
-        { class: 'item-title' },
+    const row = itemRow(
+      [
         el('strong', { id: nameId }, k.name),
         el('code', { class: 'mono muted', title: 'Key prefix' }, `${k.prefix}…`),
         state !== 'active' ? el('span', { class: `badge badge-${state}` }, state) : null,
-      ),
-      el('div', { class: 'item-meta' }, el('span', { class: 'chips', title: 'Scopes' }, ...formatScopes(k.scopes).split(', ').map((sc) => el('span', { class: 'chip' }, sc))), el('span', {}, keyDetails(k, now))),
+      ],
+      [scopeChips(k.scopes), el('span', {}, keyDetails(k, now))],
     );
-    const row = el('li', { class: `item${state === 'active' ? '' : ' inactive'}` }, main);
-    if (state === 'active') {
-      const alert = alertSlot();
-      const revoke: HTMLButtonElement = button({
-        label: 'Revoke',
-        icon: 'circle-slash',
-        kind: 'danger',
-        describedBy: nameId,
-        onClick: () =>
-          void (async () => {
-            alert.clear();
-            if (!confirmed(`Revoke “${k.name}”? Anything using this key stops working at once.`)) return;
-            await busy(revoke, async () => {
-              try {
-                await ctx.api.revokeKey(k.id);
-                await load();
-              } catch (err) {
-                showError(alert, err);
-              }
-            });
-          })(),
-      });
-      const actions = el('div', { class: 'actions' }, revoke);
-      row.append(actions, alert.node);
+    if (state !== 'active') {
+      row.classList.add('inactive');
+      return row;
     }
+    const alert = alertSlot();
+    const revoke = revokeButton(nameId, alert, `Revoke “${k.name}”? Anything using this key stops working at once.`, async () => {
+      await ctx.api.revokeKey(k.id);
+      await load();
+    });
+    row.append(el('div', { class: 'actions' }, revoke), alert.node);
     return row;
   };
+  const keys = itemList({ label: 'Your API keys', empty: 'No API keys yet.', row: keyRow, now: () => ctx.now() });
 
   const showCreated = (k: CreatedKey): void => {
     clear(created);
@@ -141,31 +93,22 @@ export function apiKeysSection(ctx: AccountContext): SectionHandle {
       (out.field === 'expiry' ? expiry.input : out.field === 'scopes' ? scopes[0]?.input : name.input)?.focus();
       return;
     }
-    void busy(createBtn, async () => {
-      try {
+    void busy(createBtn, () =>
+      attempt(formAlert, async () => {
         const k = await ctx.api.createKey(out.value);
         name.input.value = '';
         expiry.input.value = '';
         showCreated(k);
         await load();
-      } catch (err) {
-        showError(formAlert, err);
-      }
-    });
+      }),
+    );
   });
 
-  list.append(el('li', { class: 'item' }, loadingLine()));
-  s.body.append(list, listAlert.node, created, form);
+  s.body.append(keys.node, keys.alert.node, created, form);
 
   const load = async (): Promise<void> => {
     expiry.input.min = today(ctx.now());
-    try {
-      render((await ctx.api.keys()).items);
-      listAlert.clear();
-    } catch (err) {
-      clear(list);
-      showError(listAlert, err);
-    }
+    await keys.load(async () => (await ctx.api.keys()).items);
   };
   return { root: s.root, load };
 }

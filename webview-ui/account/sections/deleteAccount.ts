@@ -2,37 +2,27 @@
 import { el } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { DELETE_PHRASE, matchesDeletePhrase } from '../forms.js';
-import { alertSlot, busy, button, downloadText, field, section, showError, statusSlot } from '../ui.js';
-import { sectionTitle } from './nav.js';
+import { actionButton, alertSlot, attempt, busy, button, downloadText, field, statusSlot } from '../ui.js';
+import { pageSection } from './nav.js';
 
 export const EXPORT_FILENAME = 'kairos-export.json';
 export const DELETED_URL = '/auth/signin?deleted=1';
 
 export function deleteAccountSection(ctx: AccountContext): SectionHandle {
-  const s = section(
+  const s = pageSection(
     'delete-account',
-    sectionTitle('delete-account'),
     'trash',
     'Deletes your personal memories, API keys, linked sign-ins, embedding key, and every team space where you are the only member. This cannot be undone.',
   );
   s.root.classList.add('danger-zone');
   const exportAlert = alertSlot();
   const exportStatus = statusSlot();
-  const exportBtn = button({
-    label: 'Export first',
-    icon: 'cloud-download',
-    onClick: (e) =>
-      void busy(e.currentTarget as HTMLButtonElement, async () => {
-        exportAlert.clear();
-        exportStatus.show(undefined);
-        try {
-          downloadText(EXPORT_FILENAME, await ctx.api.exportAccount());
-          exportStatus.show(`Saved ${EXPORT_FILENAME}.`);
-        } catch (err) {
-          showError(exportAlert, err);
-        }
-      }),
-  });
+  const exportFirst = async (): Promise<void> => {
+    exportStatus.show(undefined);
+    downloadText(EXPORT_FILENAME, await ctx.api.exportAccount());
+    exportStatus.show(`Saved ${EXPORT_FILENAME}.`);
+  };
+  const exportBtn = actionButton({ label: 'Export first', icon: 'cloud-download', alert: exportAlert, run: exportFirst });
 
   const phrase = field({ label: `To confirm, type: ${DELETE_PHRASE}`, id: 'delete-confirm', spellcheck: false, maxLength: 64 });
   const del = button({ label: 'Delete account', icon: 'trash', kind: 'danger', type: 'submit' });
@@ -46,14 +36,12 @@ export function deleteAccountSection(ctx: AccountContext): SectionHandle {
     e.preventDefault();
     if (!matchesDeletePhrase(phrase.input.value)) return;
     alert.clear();
-    void busy(del, async () => {
-      try {
+    void busy(del, () =>
+      attempt(alert, async () => {
         await ctx.api.deleteAccount();
         ctx.navigate(DELETED_URL);
-      } catch (err) {
-        showError(alert, err);
-      }
-    }).then(() => {
+      }),
+    ).then(() => {
       // busy() re-enables the button; it stays enabled only while the phrase still matches.
       del.disabled = !matchesDeletePhrase(phrase.input.value);
     });

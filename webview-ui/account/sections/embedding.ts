@@ -7,16 +7,15 @@ import type { AccountContext, SectionHandle } from '../context.js';
 import { embedderSummary, formatDateTime, keyHint } from '../format.js';
 import { embedderBody, needsAzureFields, type EmbedderFields } from '../forms.js';
 import { PROVIDERS, type EmbedderKeyView } from '../types.js';
-import { alertSlot, busy, button, field, loadingLine, section, selectField, setInvalid, showError, statusSlot, type Field } from '../ui.js';
-import { sectionTitle } from './nav.js';
+import { actionButton, alertSlot, attempt, busy, button, field, loadingLine, selectField, setInvalid, statusSlot, type Field } from '../ui.js';
+import { pageSection } from './nav.js';
 
 const PROVIDER_OPTIONS = PROVIDERS.map((p) => ({ value: p, label: { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' }[p] }));
 const MODEL_PLACEHOLDER: Record<string, string> = { openai: 'text-embedding-3-small', azure: 'text-embedding-3-small', cohere: 'embed-english-v3.0' };
 
 export function embeddingSection(ctx: AccountContext): SectionHandle {
-  const s = section(
+  const s = pageSection(
     'embedding',
-    sectionTitle('embedding'),
     'settings-gear',
     'Kairos embeds your memories with your own provider key. Without one, saving and searching are refused; reading and exporting still work.',
   );
@@ -92,22 +91,17 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
     syncProvider();
   };
 
-  const remove = button({
+  const remove = actionButton({
     label: 'Remove key',
     icon: 'trash',
     kind: 'danger',
-    onClick: (e) =>
-      void busy(e.currentTarget as HTMLButtonElement, async () => {
-        alert.clear();
-        status.show(undefined);
-        try {
-          stored = (await ctx.api.removeEmbedderKey()).embedderKey;
-          renderCurrent();
-          status.show('Key removed. Saving and searching need a key again.');
-        } catch (err) {
-          showError(alert, err);
-        }
-      }),
+    alert,
+    run: async () => {
+      status.show(undefined);
+      stored = (await ctx.api.removeEmbedderKey()).embedderKey;
+      renderCurrent();
+      status.show('Key removed. Saving and searching need a key again.');
+    },
   });
 
   const renderCurrent = (): void => {
@@ -142,14 +136,12 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
     onClick: (e) => {
       const checked = body();
       if (!checked?.ok) return;
-      void busy(e.currentTarget as HTMLButtonElement, async () => {
-        try {
+      void busy(e.currentTarget as HTMLButtonElement, () =>
+        attempt(alert, async () => {
           const out = await ctx.api.testEmbedderKey(checked.value);
           status.show(`Key works (${out.dimension} dimensions)`);
-        } catch (err) {
-          showError(alert, err);
-        }
-      });
+        }),
+      );
     },
   });
   const save = button({ label: 'Save', icon: 'save', kind: 'primary', type: 'submit' });
@@ -167,17 +159,15 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
     e.preventDefault();
     const checked = body();
     if (!checked?.ok) return;
-    void busy(save, async () => {
-      try {
+    void busy(save, () =>
+      attempt(alert, async () => {
         stored = (await ctx.api.saveEmbedderKey(checked.value)).embedderKey;
         apiKey.input.value = '';
         renderCurrent();
         fill(stored);
         status.show(stored ? `Saved. Kairos now embeds with ${keyHint(stored)}.` : 'Saved.');
-      } catch (err) {
-        showError(alert, err);
-      }
-    });
+      }),
+    );
   });
 
   s.body.append(current, form);
@@ -187,14 +177,11 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
 
   return {
     root: s.root,
-    async load() {
-      try {
+    load: () =>
+      attempt(alert, async () => {
         stored = (await ctx.api.embedderKey()).embedderKey;
         renderCurrent();
         fill(stored);
-      } catch (err) {
-        showError(alert, err);
-      }
-    },
+      }),
   };
 }

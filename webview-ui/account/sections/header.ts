@@ -2,7 +2,7 @@
 import { append, clear, el, icon } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import type { MeResponse } from '../types.js';
-import { alertSlot, busy, button, showError } from '../ui.js';
+import { actionButton, alertSlot, attempt } from '../ui.js';
 
 /** After signing out: the sign-in page, which then says "You are signed out." */
 export const SIGNED_OUT_URL = '/auth/signin?signedout=1';
@@ -10,16 +10,9 @@ export const SIGNED_OUT_URL = '/auth/signin?signedout=1';
 export function headerSection(ctx: AccountContext): SectionHandle & { render(me: MeResponse): void } {
   const who = el('div', { class: 'who', 'aria-live': 'polite' });
   const alert = alertSlot();
-  const signOut = (everywhere: boolean) => async (e: MouseEvent) => {
-    alert.clear();
-    await busy(e.currentTarget as HTMLButtonElement, async () => {
-      try {
-        await (everywhere ? ctx.api.signOutEverywhere() : ctx.api.signOut());
-        ctx.navigate(SIGNED_OUT_URL);
-      } catch (err) {
-        showError(alert, err);
-      }
-    });
+  const signOut = (everywhere: boolean) => async (): Promise<void> => {
+    await (everywhere ? ctx.api.signOutEverywhere() : ctx.api.signOut());
+    ctx.navigate(SIGNED_OUT_URL);
   };
   const root = el(
     'header',
@@ -37,8 +30,8 @@ export function headerSection(ctx: AccountContext): SectionHandle & { render(me:
       el(
         'div',
         { class: 'actions' },
-        button({ label: 'Sign out', icon: 'sign-out', onClick: signOut(false) }),
-        button({ label: 'Sign out everywhere', icon: 'debug-disconnect', onClick: signOut(true) }),
+        actionButton({ label: 'Sign out', icon: 'sign-out', alert, run: signOut(false) }),
+        actionButton({ label: 'Sign out everywhere', icon: 'debug-disconnect', alert, run: signOut(true) }),
       ),
     ),
     alert.node,
@@ -57,12 +50,6 @@ export function headerSection(ctx: AccountContext): SectionHandle & { render(me:
   return {
     root,
     render,
-    async load() {
-      try {
-        render(await ctx.api.me());
-      } catch (err) {
-        showError(alert, err);
-      }
-    },
+    load: () => attempt(alert, async () => render(await ctx.api.me())),
   };
 }

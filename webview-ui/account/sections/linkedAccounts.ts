@@ -8,9 +8,10 @@ import type { ApiError } from '../api.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { channelLabel, formatDate, lastUsed, validUntil } from '../format.js';
 import { canUnlink, codeValue, needsMergeChoice } from '../forms.js';
+import { itemList, itemRow } from '../items.js';
 import type { Channel, LoginProviderInfo } from '../types.js';
-import { alertSlot, busy, button, copyField, emptyLine, field, loadingLine, section, setInvalid, showError, statusSlot, uid } from '../ui.js';
-import { sectionTitle } from './nav.js';
+import { actionButton, alertSlot, busy, button, copyField, emptyLine, field, linkButton, setInvalid, showError, statusSlot, uid } from '../ui.js';
+import { pageSection } from './nav.js';
 
 /** Signing in with another provider while signed in links it, then comes back here. */
 export function providerLinkHref(id: string): string {
@@ -26,14 +27,7 @@ function mergeQuestion(message: string): string {
 }
 
 export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
-  const s = section(
-    'linked-accounts',
-    sectionTitle('linked-accounts'),
-    'link',
-    'Every way you sign in to this Kairos account. They all open the same memories.',
-  );
-  const list = el('ul', { class: 'items', 'aria-label': 'Linked sign-ins' });
-  const listAlert = alertSlot();
+  const s = pageSection('linked-accounts', 'link', 'Every way you sign in to this Kairos account. They all open the same memories.');
   const providers = el('div', { class: 'actions providers' });
   let count = 0;
 
@@ -44,72 +38,57 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
     const seen = [c.createdAt ? `Linked ${formatDate(c.createdAt)}` : '', c.lastSeenAt !== undefined ? `last sign-in ${lastUsed(c.lastSeenAt, ctx.now())}` : '']
       .filter(Boolean)
       .join(' · ');
-    const unlink = button({
+    const unlink = actionButton({
       label: 'Unlink',
       icon: 'debug-disconnect',
       describedBy: titleId,
-      onClick: (e) => {
-        alert.clear();
-        if (!canUnlink(count)) {
-          alert.show(LAST_CHANNEL_MESSAGE);
-          return;
-        }
-        void busy(e.currentTarget as HTMLButtonElement, async () => {
-          try {
-            await ctx.api.unlink(c);
-            await load();
-          } catch (err) {
-            showError(alert, err);
-          }
-        });
+      alert,
+      proceed: () => {
+        if (canUnlink(count)) return true;
+        alert.show(LAST_CHANNEL_MESSAGE);
+        return false;
+      },
+      run: async () => {
+        await ctx.api.unlink(c);
+        await load();
       },
     });
-    return el(
-      'li',
-      { class: 'item' },
-      el(
-        'div',
-        { class: 'item-main' },
-        el('div', { class: 'item-title' }, icon(l.icon), el('strong', { id: titleId }, l.title)),
-        el('div', { class: 'item-meta' }, el('span', { class: 'mono', title: 'Account id at the provider' }, l.detail), seen ? el('span', {}, seen) : null),
-      ),
+    return itemRow(
+      [icon(l.icon), el('strong', { id: titleId }, l.title)],
+      [el('span', { class: 'mono', title: 'Account id at the provider' }, l.detail), seen ? el('span', {}, seen) : null],
       el('div', { class: 'actions' }, unlink),
       alert.node,
     );
   };
+  const channels = itemList({ label: 'Linked sign-ins', empty: 'No linked sign-in (you are using an API key).', row: channelRow });
 
   const renderProviders = (items: LoginProviderInfo[]): void => {
     clear(providers);
     if (items.length === 0) providers.append(emptyLine('No other sign-in provider is available here.'));
     for (const p of items) {
-      providers.append(el('a', { class: 'btn btn-secondary', href: providerLinkHref(p.id) }, icon('sign-in'), el('span', { class: 'btn-label' }, `Link ${p.name}`)));
+      providers.append(linkButton(`Link ${p.name}`, providerLinkHref(p.id), 'sign-in'));
     }
   };
 
   // Link codes: make one here, redeem it on the other sign-in (or the other way round).
   const codeOut = el('div', { class: 'created', 'aria-live': 'polite' });
   const codeAlert = alertSlot();
-  const getCode = button({
+  const getCode = actionButton({
     label: 'Get a link code',
     icon: 'key',
-    onClick: (e) =>
-      void busy(e.currentTarget as HTMLButtonElement, async () => {
-        codeAlert.clear();
-        try {
-          const out = await ctx.api.linkCode();
-          clear(codeOut);
-          codeOut.append(
-            el(
-              'div',
-              { class: 'once' },
-              copyField('Code to redeem elsewhere', out.code, validUntil(out.expiresAt)),
-              el('p', { class: 'hint' }, 'From a chat or CLI sign-in run ', el('code', {}, `kairos link redeem ${out.code}`), ', or redeem it on the Account page of your other Kairos account.'),
-            ),
-          );
-        } catch (err) {
-          showError(codeAlert, err);
-        }
-      }),
+    alert: codeAlert,
+    run: async () => {
+      const out = await ctx.api.linkCode();
+      clear(codeOut);
+      codeOut.append(
+        el(
+          'div',
+          { class: 'once' },
+          copyField('Code to redeem elsewhere', out.code, validUntil(out.expiresAt)),
+          el('p', { class: 'hint' }, 'From a chat or CLI sign-in run ', el('code', {}, `kairos link redeem ${out.code}`), ', or redeem it on the Account page of your other Kairos account.'),
+        ),
+      );
+    },
   });
 
   const redeemCode = field({ label: 'Link code', id: 'link-code', spellcheck: false, maxLength: 64 });
@@ -165,10 +144,9 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
     void busy(redeemBtn, () => redeem(out.value));
   });
 
-  list.append(el('li', { class: 'item' }, loadingLine()));
   s.body.append(
-    list,
-    listAlert.node,
+    channels.node,
+    channels.alert.node,
     el('h3', { class: 'sub' }, 'Link another sign-in'),
     el('p', { class: 'hint' }, 'Sign in with another provider while signed in here, and it is linked to this account.'),
     providers,
@@ -180,14 +158,15 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
   );
 
   const load = async (): Promise<void> => {
-    const [channels, provs] = await Promise.allSettled([ctx.api.channels(), ctx.api.providers()]);
-    clear(list);
-    listAlert.clear();
-    if (channels.status === 'fulfilled') {
-      count = channels.value.items.length;
-      if (count === 0) list.append(el('li', { class: 'item' }, emptyLine('No linked sign-in (you are using an API key).')));
-      for (const c of channels.value.items) list.append(channelRow(c));
-    } else showError(listAlert, channels.reason);
+    const [linked, provs] = await Promise.allSettled([ctx.api.channels(), ctx.api.providers()]);
+    if (linked.status === 'fulfilled') {
+      count = linked.value.items.length;
+      channels.render(linked.value.items);
+    } else {
+      // fail() shows nothing for a 401, so an older error is cleared first.
+      channels.alert.clear();
+      channels.fail(linked.reason);
+    }
     // The provider list is a convenience: without it the section still works.
     renderProviders(provs.status === 'fulfilled' ? provs.value.items : []);
   };

@@ -1,5 +1,6 @@
 /** "On this page": links to each section's heading. */
 import { el } from '../../dom.js';
+import { section, type Section } from '../ui.js';
 
 export const SECTIONS: ReadonlyArray<{ id: string; title: string }> = [
   { id: 'embedding', title: 'Embedding' },
@@ -20,4 +21,9 @@ export function pageNav(): HTMLElement {
 
 export function sectionTitle(id: string): string {
   return SECTIONS.find((s) => s.id === id)?.title ?? id;
+}
+
+/** The card of one of SECTIONS, titled as the page's nav names it. */
+export function pageSection(id: string, codicon: string, intro?: string): Section {
+  return section(id, sectionTitle(id), codicon, intro);
 }

@@ -3,9 +3,10 @@ import { clear, el, icon } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { roleName, validUntil } from '../format.js';
 import { codeValue, teamName } from '../forms.js';
+import { itemList, itemRow } from '../items.js';
 import { TEAM_ROLES, type SpaceRole, type Team } from '../types.js';
-import { alertSlot, busy, button, confirmed, copyField, emptyLine, field, loadingLine, section, selectField, setInvalid, showError, statusSlot, uid } from '../ui.js';
-import { sectionTitle } from './nav.js';
+import { actionButton, alertSlot, attempt, busy, button, confirmed, copyField, field, selectField, setInvalid, statusSlot, uid } from '../ui.js';
+import { pageSection } from './nav.js';
 
 export function leaveQuestion(t: Pick<Team, 'name' | 'role'>): string {
   const owner = t.role === 'owner' ? ' As an owner, you can leave only once another owner remains or you are the last member.' : '';
@@ -13,9 +14,7 @@ export function leaveQuestion(t: Pick<Team, 'name' | 'role'>): string {
 }
 
 export function teamsSection(ctx: AccountContext): SectionHandle {
-  const s = section('teams', sectionTitle('teams'), 'organization', 'Shared memory spaces. Everyone in a team space can read it; writers and owners can change it.');
-  const list = el('ul', { class: 'items', 'aria-label': 'Your team spaces' });
-  const listAlert = alertSlot();
+  const s = pageSection('teams', 'organization', 'Shared memory spaces. Everyone in a team space can read it; writers and owners can change it.');
   const listStatus = statusSlot();
 
   const row = (t: Team): HTMLElement => {
@@ -30,59 +29,42 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
         'writer',
       );
       role.wrap.classList.add('compact');
-      const invite = button({
+      const invite = actionButton({
         label: 'Invite',
         icon: 'person-add',
         describedBy: nameId,
-        onClick: (e) =>
-          void busy(e.currentTarget as HTMLButtonElement, async () => {
-            alert.clear();
-            try {
-              const inv = await ctx.api.invite(t.oid, role.select.value as SpaceRole);
-              clear(out);
-              out.append(el('div', { class: 'once' }, copyField('Code to share', inv.code, `Joins as ${roleName(inv.role).toLowerCase()}. ${validUntil(inv.expiresAt)}`)));
-            } catch (err) {
-              showError(alert, err);
-            }
-          }),
+        alert,
+        run: async () => {
+          const inv = await ctx.api.invite(t.oid, role.select.value as SpaceRole);
+          clear(out);
+          out.append(el('div', { class: 'once' }, copyField('Code to share', inv.code, `Joins as ${roleName(inv.role).toLowerCase()}. ${validUntil(inv.expiresAt)}`)));
+        },
       });
       actions.append(role.wrap, invite);
     }
-    const leave: HTMLButtonElement = button({
+    const leave = actionButton({
       label: 'Leave',
       icon: 'sign-out',
       kind: 'danger',
       describedBy: nameId,
-      onClick: () =>
-        void (async () => {
-          alert.clear();
-          if (!confirmed(leaveQuestion(t))) return;
-          await busy(leave, async () => {
-            try {
-              const res = await ctx.api.leave(t.oid);
-              await load();
-              listStatus.show(res.deletedOrg ? `You left “${t.name}”; it had no other members, so it was deleted.` : `You left “${t.name}”.`);
-            } catch (err) {
-              showError(alert, err);
-            }
-          });
-        })(),
+      alert,
+      proceed: () => confirmed(leaveQuestion(t)),
+      run: async () => {
+        const res = await ctx.api.leave(t.oid);
+        await load();
+        listStatus.show(res.deletedOrg ? `You left “${t.name}”; it had no other members, so it was deleted.` : `You left “${t.name}”.`);
+      },
     });
     actions.append(leave);
-    return el(
-      'li',
-      { class: 'item' },
-      el(
-        'div',
-        { class: 'item-main' },
-        el('div', { class: 'item-title' }, icon('organization'), el('strong', { id: nameId }, t.name), el('span', { class: `badge badge-${t.role}` }, roleName(t.role))),
-        el('div', { class: 'item-meta' }, el('span', { class: 'mono', title: 'Memory space' }, t.space)),
-      ),
+    return itemRow(
+      [icon('organization'), el('strong', { id: nameId }, t.name), el('span', { class: `badge badge-${t.role}` }, roleName(t.role))],
+      [el('span', { class: 'mono', title: 'Memory space' }, t.space)],
       actions,
       alert.node,
       out,
     );
   };
+  const teams = itemList({ label: 'Your team spaces', empty: 'You are not in any team space yet.', row });
 
   /** One labelled input plus its button; the value stays when the request fails. */
   const smallForm = (o: { label: string; id: string; button: string; icon: string; aria: string; check(v: string): ReturnType<typeof codeValue>; submit(v: string): Promise<string> }): HTMLElement => {
@@ -100,16 +82,14 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
         f.input.focus();
         return;
       }
-      void busy(b, async () => {
-        try {
+      void busy(b, () =>
+        attempt(alert, async () => {
           const done = await o.submit(v.value);
           f.input.value = '';
           await load();
           listStatus.show(done);
-        } catch (err) {
-          showError(alert, err);
-        }
-      });
+        }),
+      );
     });
     return form;
   };
@@ -133,21 +113,13 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
     submit: async (code) => `Joined “${(await ctx.api.join(code)).name}”.`,
   });
 
-  list.append(el('li', { class: 'item' }, loadingLine()));
-  s.body.append(list, listAlert.node, listStatus.node, el('div', { class: 'two-up' }, create, join));
+  s.body.append(teams.node, teams.alert.node, listStatus.node, el('div', { class: 'two-up' }, create, join));
 
-  const load = async (): Promise<void> => {
-    try {
+  const load = (): Promise<void> =>
+    teams.load(async () => {
       const { items } = await ctx.api.teams();
-      clear(list);
-      listAlert.clear();
       listStatus.show(undefined);
-      if (items.length === 0) list.append(el('li', { class: 'item' }, emptyLine('You are not in any team space yet.')));
-      for (const t of items) list.append(row(t));
-    } catch (err) {
-      clear(list);
-      showError(listAlert, err);
-    }
-  };
+      return items;
+    });
   return { root: s.root, load };
 }
