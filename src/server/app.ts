@@ -85,7 +85,7 @@ function setSecurityHeaders(c: Context): void {
   const set = (): void => {
     const h = c.res.headers;
     h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'no-referrer');
+    if (!h.has('Referrer-Policy')) h.set('Referrer-Policy', 'no-referrer');
     h.set('X-Frame-Options', 'DENY');
     h.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");

@@ -53,6 +53,8 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   async function authorize(challenge: string, decision = 'allow'): Promise<URL> {
     const pageRes = await get(authorizeQuery({}, challenge));
     expect(pageRes.status).toBe(200);
+    // Lets the browser send this origin (not "null") on the consent POST.
+    expect(pageRes.headers.get('referrer-policy')).toBe('same-origin');
     const html = await pageRes.text();
     const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n)))]));
     const res = await form('/oauth/authorize', { ...fields, decision }, { cookie, origin: w.url });

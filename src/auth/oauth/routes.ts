@@ -242,6 +242,9 @@ export function oauthServerRoutes(deps: OAuthServerDeps): { wellKnown: Hono; oau
     };
     const nonce = deps.newNonce();
     const body = consentBody({ clientName: checked.clientName, redirectUri: checked.redirectUri, scopes: checked.scopes, fields, formToken: deps.sessions.formToken(sessionId) });
+    // With "no-referrer" a browser sends `Origin: null` on the form POST; "same-origin" lets it
+    // send this origin (checked below) while the redirect to the client still carries no Referer.
+    c.header('Referrer-Policy', 'same-origin');
     return page(c, 200, 'Allow access to your memory?', body, nonce, [formTarget(checked.redirectUri)]);
   });
 
