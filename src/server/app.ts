@@ -200,6 +200,9 @@ export function createApp(deps: AppDeps): KairosApp {
     });
   }
 
+  // Browsers ask for it on every page; an answer keeps their consoles free of 404s.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
   app.get('/assets/*', async (c) => {
     const asset = deps.webviewDir ? await resolveAsset(deps.webviewDir, c.req.path.slice('/assets/'.length)) : undefined;
     if (!asset) throw new KairosError('not_found', 'No such asset.');

@@ -22,7 +22,7 @@ import { LoginProvider } from '../auth/web/providers.js';
 import { webAuthRoutes } from '../auth/web/routes.js';
 import { WebSessions } from '../auth/web/session.js';
 import { clientAddress } from './clientAddress.js';
-import { newNonce } from './console.js';
+import { findWebviewDir, newNonce } from './console.js';
 import { ConsoleAuth } from './consoleAuth.js';
 import { serviceRoutes } from './routes/service.js';
 
@@ -57,7 +57,9 @@ export async function startServiceServer(
     clientAddress: (c) => clientAddress(c, service.trustProxy),
   });
   const webAuth = webAuthRoutes({ db: runtime.db, sessions, providers, now: () => runtime.now(), newNonce });
+  const webviewDir = findWebviewDir();
   const { app, closeStreams } = createApp({
+    ...(webviewDir ? { webviewDir } : {}),
     verifyToken: () => false,
     service: () => {
       throw new KairosError('unauthorized', 'Authentication required.');
