@@ -98,6 +98,7 @@ export async function signInVia(page: Page, click: () => Promise<void>, idp: Fak
     predicate: (f) => f === page.mainFrame() && (new URL(f.url()).origin === idp.issuer || onKairos(new URL(f.url()))),
     timeout: 30_000,
   });
+  arrived.catch(() => undefined); // when click() throws, its error is the one to report
   await click();
   await arrived;
   if (new URL(page.url()).origin === idp.issuer) await completeOidcLogin(page, login);
@@ -109,23 +110,25 @@ export async function signInVia(page: Page, click: () => Promise<void>, idp: Fak
   }
 }
 
-/** A same-origin fetch from the page: the session cookie, plus the CSRF header on writes. */
+/**
+ * A REST call with the browser's own cookies (the page's request context shares them), plus
+ * the CSRF header on writes; independent of the page's CSP, which is `default-src 'none'` on
+ * JSON answers. `path` is resolved against the page's current origin unless absolute.
+ */
 export async function pageApi(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (method !== 'GET') headers['X-Kairos-CSRF'] = '1';
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
-    },
-    { method, path, body },
-  );
+  const url = new URL(path, page.url()).href;
+  const res = await page.request.fetch(url, {
+    method,
+    headers: { accept: 'application/json', ...(method !== 'GET' ? { 'X-Kairos-CSRF': '1' } : {}) },
+    ...(body !== undefined ? { data: body } : {}),
+    maxRedirects: 0,
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status(), json, text };
 }

@@ -50,7 +50,9 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Fake
 
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
-    if (handler) handler(req, res);
+    // Browsers ask every origin for one; a 404 would show up as a console error in UI tests.
+    if (req.url === '/favicon.ico') res.writeHead(204).end();
+    else if (handler) handler(req, res);
     else {
       res.statusCode = 503;
       res.end();
