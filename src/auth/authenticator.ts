@@ -55,7 +55,7 @@ export class Authenticator {
       verified = await this.deps.github?.verify(token);
     }
     if (!verified) return this.fail(kind);
-    const { uid } = await resolveChannelUser(this.deps.db, verified.channel);
+    const { uid } = await resolveChannelUser(this.deps.db, verified.channel, verified.displayName);
     return {
       uid,
       via: verified.channel.type,

@@ -100,9 +100,11 @@ CREATE INDEX audit_log_actor ON audit_log(actor_uid);
     version: 2,
     name: 'web sign-in and oauth',
     sql: `
+ALTER TABLE channel_identities ADD COLUMN display_name text;
 CREATE TABLE web_sessions (
   hash text PRIMARY KEY,
   uid text NOT NULL REFERENCES users(uid) ON DELETE CASCADE,
+  display_name text,
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL,
   last_seen_at timestamptz

@@ -11,17 +11,28 @@ export const WEB_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** last_seen_at is written at most this often per session (a write per request would be waste). */
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
-export async function createWebSession(db: SqlQueryable, uid: string, now: Date, ttlMs = WEB_SESSION_TTL_MS): Promise<{ id: string; expiresAt: Date }> {
+export async function createWebSession(
+  db: SqlQueryable,
+  uid: string,
+  now: Date,
+  opts: { ttlMs?: number; displayName?: string | undefined } = {},
+): Promise<{ id: string; expiresAt: Date }> {
   const id = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + ttlMs);
-  await db.query('INSERT INTO web_sessions (hash, uid, expires_at, last_seen_at) VALUES ($1, $2, $3, $4)', [sha256Hex(id), uid, expiresAt, now]);
+  const expiresAt = new Date(now.getTime() + (opts.ttlMs ?? WEB_SESSION_TTL_MS));
+  await db.query('INSERT INTO web_sessions (hash, uid, display_name, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)', [
+    sha256Hex(id),
+    uid,
+    opts.displayName ?? null,
+    expiresAt,
+    now,
+  ]);
   return { id, expiresAt };
 }
 
 /** The user of a live session, or undefined (unknown, expired, or signed out). */
-export async function verifyWebSession(db: SqlQueryable, id: string, now: Date): Promise<string | undefined> {
-  const { rows } = await db.query<{ uid: string; last_seen_at: Date | null }>(
-    'SELECT uid, last_seen_at FROM web_sessions WHERE hash = $1 AND expires_at > $2',
+export async function verifyWebSession(db: SqlQueryable, id: string, now: Date): Promise<{ uid: string; displayName?: string } | undefined> {
+  const { rows } = await db.query<{ uid: string; display_name: string | null; last_seen_at: Date | null }>(
+    'SELECT uid, display_name, last_seen_at FROM web_sessions WHERE hash = $1 AND expires_at > $2',
     [sha256Hex(id), now],
   );
   const row = rows[0];
@@ -29,7 +40,7 @@ export async function verifyWebSession(db: SqlQueryable, id: string, now: Date):
   if (!row.last_seen_at || now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
     await db.query('UPDATE web_sessions SET last_seen_at = $2 WHERE hash = $1', [sha256Hex(id), now]);
   }
-  return row.uid;
+  return { uid: row.uid, ...(row.display_name ? { displayName: row.display_name } : {}) };
 }
 
 export async function deleteWebSession(db: SqlQueryable, id: string): Promise<void> {

@@ -93,9 +93,9 @@ export async function startServiceServer(
         return runtime.service(await runtime.context(principal));
       },
       async resolveSession(c) {
-        const uid = await sessions.uid(c);
-        if (!uid) return undefined;
-        const principal: ServicePrincipal = { uid, via: 'session', scopes: ['read', 'write', 'admin'] };
+        const user = await sessions.user(c);
+        if (!user) return undefined;
+        const principal: ServicePrincipal = { uid: user.uid, via: 'session', scopes: ['read', 'write', 'admin'], ...(user.displayName ? { displayName: user.displayName } : {}) };
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },

@@ -113,6 +113,10 @@ describe('linked accounts', () => {
     expect(channelLabel({ type: 'github', uid: '1234' })).toEqual({ icon: 'github', title: 'GitHub', detail: '1234' });
     expect(channelLabel({ type: 'cli', uid: 'x' }).title).toBe('Command line');
     expect(channelLabel({ type: 'matrix', uid: '@a:b' })).toEqual({ icon: 'link', title: 'matrix', detail: '@a:b' });
+    // A configured provider names its channels, and the reported name replaces the raw id.
+    const providers = [{ id: 'okta', name: 'Okta', kind: 'oidc' as const, issuer: 'https://login.example.org/tenant/' }];
+    expect(channelLabel({ type: 'oidc', uid: 'https://login.example.org/tenant:5f2c', displayName: 'ada@example.org' }, providers)).toEqual({ icon: 'shield', title: 'Okta', detail: 'ada@example.org' });
+    expect(channelLabel({ type: 'github', uid: '1234', displayName: 'octocat' }, providers).detail).toBe('octocat');
   });
 
   it('links a provider by signing in with it, then coming back to /account', () => {

@@ -1,5 +1,5 @@
 /** Pure text for the page: dates, key hints, scopes, channels, roles. No DOM here. */
-import type { ApiKeyInfo, Channel, EmbedderKeyView, SpaceRole } from './types.js';
+import type { ApiKeyInfo, Channel, EmbedderKeyView, LoginProviderInfo, SpaceRole } from './types.js';
 
 export interface DateOptions {
   /** IANA zone; default: the browser's. Tests pin it. */
@@ -139,16 +139,22 @@ export function splitOidcUid(uid: string): { issuer: string; sub: string } | und
   return i > 0 && i < uid.length - 1 ? { issuer: uid.slice(0, i), sub: uid.slice(i + 1) } : undefined;
 }
 
-export function channelLabel(c: Pick<Channel, 'type' | 'uid'>): ChannelLabel {
+/**
+ * How a linked channel reads: named after the configured provider whose issuer it carries
+ * (else "OpenID Connect (host)"), and shown as the name the provider reported, else its id.
+ */
+export function channelLabel(c: Pick<Channel, 'type' | 'uid' | 'displayName'>, providers: readonly LoginProviderInfo[] = []): ChannelLabel {
   const known = CHANNELS[c.type] ?? { icon: 'link', title: c.type };
+  const name = c.displayName?.trim();
   if (c.type === 'oidc') {
     const parts = splitOidcUid(c.uid);
     if (parts) {
-      const host = hostOf(parts.issuer) ?? parts.issuer;
-      return { icon: known.icon, title: `${known.title} (${host})`, detail: parts.sub };
+      const provider = providers.find((p) => p.issuer !== undefined && p.issuer.replace(/\/$/, '') === parts.issuer.replace(/\/$/, ''));
+      const title = provider ? provider.name : `${known.title} (${hostOf(parts.issuer) ?? parts.issuer})`;
+      return { icon: known.icon, title, detail: name || parts.sub };
     }
   }
-  return { icon: known.icon, title: known.title, detail: c.uid };
+  return { icon: known.icon, title: known.title, detail: name || c.uid };
 }
 
 const ROLE_NAMES: Record<SpaceRole, string> = { owner: 'Owner', writer: 'Writer', reader: 'Reader' };

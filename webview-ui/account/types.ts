@@ -64,11 +64,16 @@ export interface Channel {
   uid: string;
   createdAt?: string;
   lastSeenAt?: string | null;
+  /** The name or email the provider reported at the last sign-in. */
+  displayName?: string | null;
 }
 
 export interface LoginProviderInfo {
   id: string;
   name: string;
+  kind?: 'oidc' | 'github';
+  /** OIDC providers: names the `oidc` channels whose uid starts with it. */
+  issuer?: string;
 }
 
 export interface LinkCode {

@@ -54,7 +54,8 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
   const r = new Hono();
   const byId = new Map(deps.providers.map((p) => [p.id, p]));
 
-  r.get('/providers', (c) => c.json({ items: deps.providers.map((p) => ({ id: p.id, name: p.name })) }));
+  // `issuer` lets the Account page name an `oidc` channel (`<issuer>:<sub>`) after its provider.
+  r.get('/providers', (c) => c.json({ items: deps.providers.map((p) => ({ id: p.id, name: p.name, kind: p.cfg.kind, ...(p.cfg.kind === 'oidc' ? { issuer: p.cfg.issuer } : {}) })) }));
 
   r.get('/signin', async (c) => {
     const nonce = deps.newNonce();
@@ -104,15 +105,15 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
       return fail(401, e instanceof KairosError ? e.message : 'The provider did not confirm the sign-in.');
     }
     if (pending.linkUid) {
-      const linked = await attachChannel(deps.db, pending.linkUid, verified.channel);
+      const linked = await attachChannel(deps.db, pending.linkUid, verified.channel, verified.displayName);
       if (linked === 'taken') {
         return fail(409, `This ${provider.name} account already belongs to another Kairos account. To merge the two, sign in with it, create a link code on the Account page, and redeem the code here.`);
       }
       await audit(deps.db, 'link.redeemed', pending.linkUid, verified.channel.type);
       return c.redirect(pending.returnTo, 302);
     }
-    const { uid } = await resolveChannelUser(deps.db, verified.channel);
-    await deps.sessions.start(c, uid);
+    const { uid } = await resolveChannelUser(deps.db, verified.channel, verified.displayName);
+    await deps.sessions.start(c, uid, verified.displayName);
     await audit(deps.db, 'signin', uid, verified.channel.type);
     return c.redirect(pending.returnTo, 302);
   });

@@ -47,17 +47,21 @@ export class WebSessions {
     return getCookie(c, this.cookieName);
   }
 
-  /** The signed-in user of this request, or undefined. */
-  async uid(c: Context): Promise<string | undefined> {
+  /** The signed-in user of this request (and the name they signed in as), or undefined. */
+  async user(c: Context): Promise<{ uid: string; displayName?: string } | undefined> {
     const id = this.sessionId(c);
     return id ? verifyWebSession(this.deps.db, id, this.deps.now()) : undefined;
   }
 
-  async start(c: Context, uid: string): Promise<void> {
+  async uid(c: Context): Promise<string | undefined> {
+    return (await this.user(c))?.uid;
+  }
+
+  async start(c: Context, uid: string, displayName?: string): Promise<void> {
     const old = this.sessionId(c);
     // A new id at every sign-in: a session id planted before sign-in never becomes valid.
     if (old) await deleteWebSession(this.deps.db, old);
-    const { id } = await createWebSession(this.deps.db, uid, this.deps.now());
+    const { id } = await createWebSession(this.deps.db, uid, this.deps.now(), { displayName });
     setCookie(c, this.cookieName, id, this.cookieOptions(WEB_SESSION_TTL_MS));
   }
 

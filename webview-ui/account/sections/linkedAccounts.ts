@@ -31,8 +31,9 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
   const providers = el('div', { class: 'actions providers' });
   let count = 0;
 
+  let known: LoginProviderInfo[] = [];
   const channelRow = (c: Channel): HTMLElement => {
-    const l = channelLabel(c);
+    const l = channelLabel(c, known);
     const titleId = uid('ch');
     const alert = alertSlot();
     const seen = [c.createdAt ? `Linked ${formatDate(c.createdAt)}` : '', c.lastSeenAt !== undefined ? `last sign-in ${lastUsed(c.lastSeenAt, ctx.now())}` : '']
@@ -159,6 +160,7 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
 
   const load = async (): Promise<void> => {
     const [linked, provs] = await Promise.allSettled([ctx.api.channels(), ctx.api.providers()]);
+    known = provs.status === 'fulfilled' ? provs.value.items : [];
     if (linked.status === 'fulfilled') {
       count = linked.value.items.length;
       channels.render(linked.value.items);
@@ -168,7 +170,7 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
       channels.fail(linked.reason);
     }
     // The provider list is a convenience: without it the section still works.
-    renderProviders(provs.status === 'fulfilled' ? provs.value.items : []);
+    renderProviders(known);
   };
   return { root: s.root, load };
 }
