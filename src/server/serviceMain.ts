@@ -45,7 +45,7 @@ export async function startServiceServer(
   const publicUrl = (): string => service.publicUrl ?? boundUrl;
   const runtime = await openServiceRuntime(config, service, env, { publicUrl, ...opts });
   const sessions = new WebSessions({ db: runtime.db, ring: runtime.ring, now: () => runtime.now(), publicUrl });
-  const providers = service.loginProviders.map((p) => new LoginProvider(p, `${publicUrl()}/auth/callback/${p.id}`));
+  const providers = service.loginProviders.map((p) => new LoginProvider(p, () => `${publicUrl()}/auth/callback/${p.id}`));
   const { wellKnown, oauth } = oauthServerRoutes({
     db: runtime.db,
     tokens: runtime.tokens,

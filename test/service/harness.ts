@@ -68,7 +68,8 @@ export interface ServiceWorld {
 
 export async function startServiceWorld(
   backend: IdentityBackend,
-  extraEnv: Record<string, string> = {},
+  /** Extra environment; a function gets the fakes (their URLs are known only once they listen). */
+  extraEnv: Record<string, string> | ((fakes: { github: FakeGitHub }) => Record<string, string>) = {},
   opts: { limiter?: RateLimiter; clock?: Clock } = {},
 ): Promise<ServiceWorld> {
   const home = await tempHome('kairos-service-');
@@ -83,7 +84,7 @@ export async function startServiceWorld(
     KAIROS_RATE_LIMIT_PER_MINUTE: '100000',
     // The suites send many dead credentials from one address; failedAuth.test.ts lowers this.
     KAIROS_AUTH_FAILURES_PER_MINUTE: '100000',
-    ...extraEnv,
+    ...(typeof extraEnv === 'function' ? extraEnv({ github }) : extraEnv),
   };
   const server = await startServiceServer(testConfig(home, env), loadServiceConfig(env), env, {
     identity: identity.config,

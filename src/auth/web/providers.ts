@@ -80,7 +80,8 @@ export class LoginProvider {
 
   constructor(
     readonly cfg: LoginProviderConfig,
-    private readonly callbackUrl: string,
+    /** A function: the server's own URL is known only once it listens. */
+    private readonly callbackUrl: () => string,
   ) {}
 
   get id(): string {
@@ -95,12 +96,14 @@ export class LoginProvider {
     this.config ??= (async () => {
       const cfg = this.cfg;
       if (cfg.kind === 'github') {
-        return new oidc.Configuration(
+        const config = new oidc.Configuration(
           { issuer: 'https://github.com', authorization_endpoint: cfg.authorizationUrl, token_endpoint: cfg.tokenUrl },
           cfg.clientId,
           undefined,
           oidc.ClientSecretPost(cfg.clientSecret),
         );
+        if (isLoopback(new URL(cfg.tokenUrl))) oidc.allowInsecureRequests(config);
+        return config;
       }
       const issuer = new URL(cfg.issuer);
       const auth = cfg.tokenEndpointAuth === 'client_secret_post' ? oidc.ClientSecretPost(cfg.clientSecret) : oidc.ClientSecretBasic(cfg.clientSecret);
@@ -119,7 +122,7 @@ export class LoginProvider {
     const nonce = oidc.randomNonce();
     const scope = (this.cfg.scopes ?? (this.cfg.kind === 'github' ? ['read:user'] : ['openid', 'email', 'profile'])).join(' ');
     const params: Record<string, string> = {
-      redirect_uri: this.callbackUrl,
+      redirect_uri: this.callbackUrl(),
       scope,
       state,
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
