@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSpace } from '../../src/core/memory.js';
 import { IDENTITY_TABLES } from '../../src/identity/migrations.js';
+import { createCode, createGrant, registerClient } from '../../src/identity/oauthStore.js';
 import type { ApiOptions } from '../server/helpers.js';
 import { BACKENDS, startServiceWorld, type ServiceWorld } from './harness.js';
 import { connectMcp, toolText } from './mcpClient.js';
@@ -23,8 +24,8 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
   const clock = { now: () => new Date(Date.now() + offsetMs) };
   let attempts = 0;
 
-  const t = { alice: '', bob: '', mallory: '' };
-  const ids = { alice: '', bob: '', mallory: '', org: '', orgSpace: '', aliceMem: '', orgMem: '', bobMem: '', aliceKeyId: '' };
+  const t = { alice: '', bob: '', mallory: '', aliceOAuth: '', forgedOAuth: '' };
+  const ids = { alice: '', bob: '', mallory: '', org: '', orgSpace: '', aliceMem: '', orgMem: '', bobMem: '', aliceKeyId: '', aliceGrant: '' };
   const keys = { revoked: '', expired: '', bobRead: '' };
 
   async function snapshot(): Promise<string> {
@@ -72,6 +73,18 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     const invite = (await w.api('POST', `/v1/orgs/${ids.org}/invites`, t.alice, { body: { role: 'reader' } })).json;
     expect((await w.api('POST', '/v1/orgs/join', t.bob, { body: { code: invite.code } })).status).toBe(200);
     ids.orgMem = (await w.api('POST', '/v1/memories', t.alice, { body: { text: 'Acme shared: releases are cut on Tuesdays.', space: ids.orgSpace } })).json.memory.id;
+
+    // An MCP client Alice authorized through the built-in authorization server.
+    const db = w.server.runtime.db;
+    const now = new Date();
+    const client = await registerClient(db, { clientName: 'Alice agent', redirectUris: ['http://127.0.0.1:9/cb'], metadata: {}, secret: null });
+    const code = { clientId: client.clientId, uid: ids.alice, redirectUri: 'http://127.0.0.1:9/cb', codeChallenge: 'x'.repeat(43), scopes: ['memories:read', 'memories:write'], resource: `${w.url}/mcp` };
+    const raw = await createCode(db, code, now);
+    ids.aliceGrant = (await createGrant(db, raw, code, now)).grantId;
+    t.aliceOAuth = await w.server.runtime.tokens.issue({ uid: ids.alice, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource }, now);
+    t.forgedOAuth = await w.server.runtime.tokens.issue({ uid: ids.bob, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource }, now);
+    const aliceMcp = await w.api('POST', '/mcp', t.aliceOAuth, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers: { accept: 'application/json, text/event-stream' } });
+    expect(aliceMcp.status).toBe(200);
 
     const aliceKey = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'laptop', scopes: ['read', 'write'] } })).json;
     ids.aliceKeyId = aliceKey.id;
@@ -140,6 +153,11 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     await refused('bob removes alice', 'DELETE', `/v1/orgs/${ids.org}/members/${ids.alice}`, t.bob);
     await refused('mallory leaves org', 'POST', `/v1/orgs/${ids.org}/leave`, t.mallory);
     await refused('bob unlinks alice github', 'DELETE', '/v1/link/channels/github/3001', t.bob);
+    // Alice's connected MCP client: Bob can neither revoke it nor borrow its grant.
+    await refused('bob revokes alice mcp grant', 'DELETE', `/v1/oauth/grants/${ids.aliceGrant}`, t.bob);
+    await refused('alice mcp token on /v1', 'GET', '/v1/memories', t.aliceOAuth);
+    await refused('forged token: bob as subject of alice grant', 'POST', '/mcp', t.forgedOAuth, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers: { accept: 'application/json, text/event-stream' } });
+    expect((await w.api('GET', '/v1/oauth/grants', t.bob)).json.items).toEqual([]);
     await refused('mallory joins with a made-up code', 'POST', '/v1/orgs/join', t.mallory, { body: { code: 'AAAAA-BBBBB' } });
 
     // Dead credentials on every route family.
