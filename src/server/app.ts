@@ -131,7 +131,7 @@ export function createApp(deps: AppDeps): KairosApp {
   v1.use('*', async (c, next) => (c.req.path === '/v1/import' ? next() : jsonLimit(c, next)));
   v1.route('/', memoryRoutes());
   v1.route('/', portableRoutes(deps.limits.import));
-  v1.route('/', accountRoutes({ settings: deps.settings, consoleLink: () => consoleLoginUrl(deps) }));
+  v1.route('/', accountRoutes({ settings: deps.settings, consoleLink: () => (svc ? `${deps.publicUrl()}/` : consoleLoginUrl(deps)) }));
   v1.route('/', eventRoutes(deps.events, streams));
   if (svc) v1.route('/', svc.routes);
   if (local) v1.route('/', localRoutes(local));

@@ -56,6 +56,8 @@ describe('GitHub web sign-in', () => {
     expect(web.json.principal).toMatchObject({ via: 'session', displayName: 'octo-web' });
     const bearer = await w.api('GET', '/v1/me', w.githubUser(5150, 'octo-web'));
     expect(bearer.json.principal.uid).toBe(web.json.principal.uid);
+    // The extension's "open console" link: in service mode the page itself, where the session (or sign-in) takes over.
+    expect((await w.api('POST', '/v1/console-link', w.githubUser(5150, 'octo-web'))).json).toEqual({ url: `${w.url}/` });
 
     // The same callback again (replay), or without the browser's login cookie: refused.
     expect((await fetch(callback, { redirect: 'manual', headers: { cookie } })).status).toBe(400);
