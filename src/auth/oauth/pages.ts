@@ -19,7 +19,7 @@ export function consentBody(v: ConsentView): string {
   const host = new URL(v.redirectUri).host || v.redirectUri;
   return `<p><strong>${escapeHtml(v.clientName)}</strong> wants to use your Kairos memory.</p>
 <p>It asks to:</p><ul class="scopes">${scopes}</ul>
-<p class="muted">After you answer, you return to <code>${escapeHtml(host)}</code>. You can disconnect it at any time under Account → Connected MCP clients.</p>
+<p class="muted">After you answer, you return to <code>${escapeHtml(host)}</code>. You can disconnect it at any time on the Account page, under MCP clients.</p>
 <form method="post" action="/oauth/authorize">${hidden}<div class="row">
 <button type="submit" name="decision" value="deny">Deny</button>
 <button type="submit" name="decision" value="allow" class="primary">Allow</button>
