@@ -1,0 +1,52 @@
+/** What the authorization server's routes share: their dependencies and RFC 6749 error answers. */
+import type { Context } from 'hono';
+import type { SqlDb } from '../../identity/sql.js';
+import type { RateLimiter } from '../../ratelimit/index.js';
+import type { WebSessions } from '../web/session.js';
+import type { AccessTokens } from './tokens.js';
+
+export interface OAuthServerDeps {
+  db: SqlDb;
+  tokens: AccessTokens;
+  sessions: WebSessions;
+  limiter: RateLimiter;
+  /** The deployment's base URL; also the issuer identifier. */
+  publicUrl(): string;
+  now(): Date;
+  newNonce(): string;
+  clientAddress(c: Context): string | undefined;
+  /** Dynamic registrations per client address per hour. */
+  registrationsPerHour?: number;
+}
+
+/** The protected resource every token is bound to (RFC 8707). */
+export function mcpResource(deps: Pick<OAuthServerDeps, 'publicUrl'>): string {
+  return `${deps.publicUrl()}/mcp`;
+}
+
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status: 400 | 401 = 400,
+  ) {
+    super(description);
+  }
+}
+
+function oauthJson(c: Context, e: OAuthError): Response {
+  if (e.status === 401) c.header('WWW-Authenticate', 'Basic realm="kairos"');
+  return c.json({ error: e.error, error_description: e.description }, e.status);
+}
+
+/** Runs a handler, answering an OAuthError as RFC 6749 JSON (other errors go to the app's handler). */
+export function oauthErrors(handler: (c: Context) => Promise<Response>): (c: Context) => Promise<Response> {
+  return async (c) => {
+    try {
+      return await handler(c);
+    } catch (e) {
+      if (e instanceof OAuthError) return oauthJson(c, e);
+      throw e;
+    }
+  };
+}
