@@ -4,7 +4,7 @@
  * in this same run, as a ratio; nothing here asserts a time.
  *
  * Sizes: KAIROS_BENCH_SIZES (default "10000,100000"); queries: KAIROS_BENCH_QUERIES (default 200);
- * HNSW query candidates: KAIROS_BENCH_EF_SEARCH (default: the store's, 64).
+ * HNSW query candidates: KAIROS_BENCH_EF_SEARCH (default: the store's, 160).
  */
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
@@ -212,7 +212,7 @@ const widths = [0, 1, 2, 3].map((c) => Math.max(...[['memories', 'measure', 'val
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 process.stdout.write(
   [
-    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, ef_search ${efSearch ?? 64}, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
+    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, ef_search ${efSearch ?? 'default (160)'}, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
     line(['memories', 'measure', 'value', 'ratio to baseline (same run)']),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),

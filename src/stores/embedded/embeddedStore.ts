@@ -50,12 +50,18 @@ import { vectorCopyData } from './copy.js';
 export interface EmbeddedStoreOptions {
   /** Folder this store owns: the database lives in `pg/`, the process lock in `store.lock`. */
   dataDir: string;
-  /** HNSW candidate list size at query time (pgvector `hnsw.ef_search`); default 64. */
+  /**
+   * HNSW candidate list size at query time (pgvector `hnsw.ef_search`); default 160. Measured at
+   * 100k memories (npm run bench): 64 → recall@10 0.901, dense p50 2.5 ms; 100 → 0.927, 3.0 ms;
+   * 160 → 0.946, 3.0 ms. Hybrid search costs ~23 ms there anyway, so the wider list is nearly free.
+   */
   efSearch?: number;
 }
 
 /** Rows per INSERT statement in insertMany: large enough to amortise parsing, small enough to stay cheap. */
 const INSERT_CHUNK = 250;
+const DEFAULT_EF_SEARCH = 160;
+
 /** Rows per binary COPY + INSERT … SELECT round in the bulk path. */
 const COPY_CHUNK = 2000;
 /**
@@ -187,7 +193,7 @@ export class EmbeddedStore implements VectorStore {
         startParams: [...PGlite.defaultStartParams, '-c', 'max_wal_size=256MB', '-c', 'min_wal_size=32MB'],
       });
       await db.exec(META_DDL);
-      const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? 64)));
+      const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? DEFAULT_EF_SEARCH)));
       // iterative_scan keeps walking the graph when filters discard candidates, so a filtered
       // search still fills its window. relaxed_order is several times faster than strict_order
       // with selective filters; the search re-sorts its window by exact distance anyway.
