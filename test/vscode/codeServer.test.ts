@@ -127,7 +127,8 @@ describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', 
     const active = await cs.control<{ start: number[]; end: number[] }>('activeEditor');
     expect(active.start).toEqual([2, 0]);
     expect(active.end).toEqual([2, 48]);
-  });
+    // One fresh-clone CI run on a loaded machine went past 60 s in this test (cause not found); it gets more time.
+  }, 150_000);
 
   it('measures the extension-host main-thread time of a sidebar search', async () => {
     const m = await cs.control<{ wallMsPerSearch: number; mainThreadMsPerSearch: number; hits: number }>('measureSearch', { query: 'backoff', runs: 20 });
