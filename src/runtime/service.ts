@@ -16,6 +16,7 @@ import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
 import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
 import { GitHubVerifier } from '../auth/github.js';
 import { OidcVerifier } from '../auth/jwt.js';
+import { mcpResource } from '../auth/oauth/shared.js';
 import { AccessTokens } from '../auth/oauth/tokens.js';
 import type { ServicePrincipal } from '../auth/principal.js';
 import { loadOrCreateMasterKeyFile, masterKeyRingFromEnv, type MasterKeyRing } from '../identity/byok.js';
@@ -98,7 +99,7 @@ export async function openServiceRuntime(
   const tokens = new AccessTokens(ring, publicUrl, service.oauthAccessTtlS);
   const authenticator = new Authenticator({
     db,
-    oauth: { tokens, resource: () => `${publicUrl()}/mcp` },
+    oauth: { tokens, resource: () => mcpResource({ publicUrl }) },
     github: new GitHubVerifier({ apiUrl: service.githubApiUrl }),
     ...(service.oidcIssuers.length ? { oidc: new OidcVerifier(service.oidcIssuers) } : {}),
     now: () => clock.now(),

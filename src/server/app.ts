@@ -56,6 +56,8 @@ export interface ServiceModeDeps {
   resolveBearer(token: string, client: string | undefined, target: 'mcp' | 'api'): Promise<MemoryService>;
   /** The web sign-in's session (cookie) → the user's MemoryService; undefined when signed out. */
   resolveSession(c: Context<KairosEnv>): Promise<MemoryService | undefined>;
+  /** Whether the request carries a live web session (pages need no tenant context for that). */
+  signedIn(c: Context<KairosEnv>): Promise<boolean>;
   /** True when a state-changing cookie request comes from this deployment's origin. */
   sameOrigin(c: Context<KairosEnv>): boolean;
   /** Routes outside /v1 (web sign-in, the authorization server, /.well-known), by mount path. */
@@ -166,7 +168,7 @@ export function createApp(deps: AppDeps): KairosApp {
       return c.html(body, status);
     };
     if (svc) {
-      if (!(await svc.resolveSession(c))) return c.redirect('/auth/signin?return=%2F', 302);
+      if (!(await svc.signedIn(c))) return c.redirect('/auth/signin?return=%2F', 302);
       return html(200, renderConsoleShell(deps.webviewDir, nonce, { accountPage: true }));
     }
     const loginToken = c.req.query('token');
@@ -193,7 +195,7 @@ export function createApp(deps: AppDeps): KairosApp {
 
   if (svc) {
     app.get('/account', async (c) => {
-      if (!(await svc.resolveSession(c))) return c.redirect('/auth/signin?return=%2Faccount', 302);
+      if (!(await svc.signedIn(c))) return c.redirect('/auth/signin?return=%2Faccount', 302);
       const nonce = newNonce();
       c.header('Content-Security-Policy', accountPageCsp(nonce));
       return c.html(renderAccountPage({ nonce }));

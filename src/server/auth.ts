@@ -5,13 +5,12 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { requireCsrf } from '../auth/csrf.js';
 import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
 import { clientAddress } from './clientAddress.js';
 import type { KairosEnv } from './context.js';
 import { SESSION_COOKIE, type ConsoleAuth } from './consoleAuth.js';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthDeps {
   verifyToken(candidate: string): boolean;
@@ -44,17 +43,6 @@ function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw unauthorized('The Authorization header must be "Bearer <token>". Get the token with `kairos token`.');
   return m[1];
-}
-
-/**
- * Cookie requests that change state need `X-Kairos-CSRF: 1` (a cross-site form cannot send it)
- * and, where the host checks it, an Origin of this site.
- */
-function requireCsrf(c: Context<KairosEnv>, sameOrigin?: (c: Context<KairosEnv>) => boolean): void {
-  if (SAFE_METHODS.has(c.req.method)) return;
-  if (c.req.header('x-kairos-csrf') !== '1' || (sameOrigin && !sameOrigin(c))) {
-    throw new KairosError('forbidden', 'Cookie-authenticated requests that change data must come from this site and send the header "X-Kairos-CSRF: 1".');
-  }
 }
 
 export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean; target?: 'mcp' | 'api' }): MiddlewareHandler<KairosEnv> {

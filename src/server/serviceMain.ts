@@ -18,6 +18,7 @@ import { kairosVersion } from '../util/version.js';
 import { createApp, PROTECTED_RESOURCE_PATH } from './app.js';
 import { ALL_OAUTH_SCOPES } from '../auth/oauth/scopes.js';
 import { oauthServerRoutes } from '../auth/oauth/routes.js';
+import { mcpResource } from '../auth/oauth/shared.js';
 import { LoginProvider } from '../auth/web/providers.js';
 import { webAuthRoutes } from '../auth/web/routes.js';
 import { WebSessions } from '../auth/web/session.js';
@@ -99,6 +100,7 @@ export async function startServiceServer(
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },
+      signedIn: async (c) => (await sessions.uid(c)) !== undefined,
       sameOrigin: (c) => sessions.sameOrigin(c),
       publicRoutes: [
         ['/.well-known', wellKnown],
@@ -108,7 +110,7 @@ export async function startServiceServer(
       trustProxy: service.trustProxy,
       routes: serviceRoutes(runtime.accounts),
       protectedResource: () => ({
-        resource: `${publicUrl()}/mcp`,
+        resource: mcpResource({ publicUrl }),
         authorization_servers: [publicUrl(), ...service.authServers],
         bearer_methods_supported: ['header'],
         scopes_supported: ALL_OAUTH_SCOPES,

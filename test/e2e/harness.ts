@@ -9,8 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterEach, beforeEach } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * For suites whose steps build on each other: after the first failure the rest are skipped,
+ * since they would only time out. Call it inside the describe block.
+ */
+export function skipAfterFirstFailure(): void {
+  let failed = false;
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') failed = true;
+  });
+  beforeEach(({ skip }) => {
+    if (failed) skip();
+  });
+}
 export const SCREENSHOTS = 'test-output/screenshots';
 
 /** The same CLI build as esbuild.mjs, plus the webview bundle, so the suite tests current code. */

@@ -14,9 +14,9 @@ import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } fr
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolText } from '../service/mcpClient.js';
-import { ensureChromium, launch, SCREENSHOTS } from './harness.js';
+import { ensureChromium, launch, SCREENSHOTS, skipAfterFirstFailure } from './harness.js';
 import { buildWebBundles, pageApi, signInVia, startWebWorld, type WebWorld } from './serviceWorld.js';
 
 const ACCESS_TTL_S = 3;
@@ -155,14 +155,7 @@ describe('MCP client authorizes with OAuth 2.1 (SDK client + Chromium)', () => {
     page.on('dialog', (d) => void d.accept());
   }, 240_000);
 
-  // The steps build on each other: after the first failure the rest would only time out.
-  let failed = false;
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') failed = true;
-  });
-  beforeEach(({ skip }) => {
-    if (failed) skip();
-  });
+  skipAfterFirstFailure();
 
   afterAll(async () => {
     await client?.close().catch(() => undefined);

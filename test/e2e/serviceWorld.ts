@@ -8,7 +8,7 @@ import { loadServiceConfig } from '../../src/runtime/serviceConfig.js';
 import { startServiceServer, type RunningServiceServer } from '../../src/server/serviceMain.js';
 import { completeOidcLogin, freePort, startOidcProvider, type FakeOidcProvider } from '../fakes/oidcProvider.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openaiServer.js';
-import { removeHome, tempHome, testConfig } from '../server/helpers.js';
+import { parseJsonOrUndefined, removeHome, tempHome, testConfig } from '../server/helpers.js';
 import { BACKENDS, testRing } from '../service/harness.js';
 import type { Page } from 'playwright-core';
 
@@ -124,11 +124,5 @@ export async function pageApi(page: Page, method: string, path: string, body?: u
     maxRedirects: 0,
   });
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status(), json, text };
+  return { status: res.status(), json: parseJsonOrUndefined(text), text };
 }

@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureChromium, launch, SCREENSHOTS, watchProblems } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium, launch, SCREENSHOTS, skipAfterFirstFailure, watchProblems } from './harness.js';
 import { buildWebBundles, IDPS, pageApi, signInVia, startWebWorld, type WebWorld } from './serviceWorld.js';
 
 const execFileAsync = promisify(execFile);
@@ -73,14 +73,7 @@ describe('web sign-in, account page and API keys in Chromium', () => {
     problems = await watchProblems(page);
   }, 240_000);
 
-  // The steps build on each other: after the first failure the rest would only time out.
-  let failed = false;
-  afterEach(({ task }) => {
-    if (task.result?.state === 'fail') failed = true;
-  });
-  beforeEach(({ skip }) => {
-    if (failed) skip();
-  });
+  skipAfterFirstFailure();
 
   afterAll(async () => {
     await browser?.close();

@@ -44,6 +44,15 @@ export interface ApiResponse {
   json: any;
 }
 
+/** The body as JSON, or undefined when it is not JSON (an HTML page, an empty body). */
+export function parseJsonOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function call(url: string, method: string, path: string, token: string | null, opts: ApiOptions = {}): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...opts.headers };
   const t = opts.token === undefined ? token : opts.token;
@@ -56,13 +65,7 @@ export async function call(url: string, method: string, path: string, token: str
   }
   const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body: body as BodyInit } : {}), redirect: 'manual' });
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status: res.status, headers: res.headers, text, json: parseJsonOrUndefined(text) };
 }
 
 export async function startTestServer(home?: string, env: Record<string, string> = {}, opts: LocalRuntimeOptions = {}): Promise<TestServer> {

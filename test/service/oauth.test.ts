@@ -9,6 +9,7 @@ import { OAuthMetadataSchema, OAuthProtectedResourceMetadataSchema } from '@mode
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeReturn } from '../../src/auth/web/routes.js';
 import { createWebSession } from '../../src/identity/webSessions.js';
+import { parseJsonOrUndefined } from '../server/helpers.js';
 import { BACKENDS, startServiceWorld, type ServiceWorld } from './harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -29,12 +30,8 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   const form = async (path: string, params: Record<string, string>, headers: Record<string, string> = {}) => {
     const res = await fetch(w.url + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params), redirect: 'manual' });
     const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      /* a page */
-    }
+    // A page (not JSON) reads as {} so that `.json.error` stays undefined.
+    const json = (parseJsonOrUndefined(text) ?? {}) as Record<string, unknown>;
     return { status: res.status, headers: res.headers, text, json };
   };
   const get = (path: string, withCookie = true) => fetch(w.url + path, { headers: withCookie ? { cookie } : {}, redirect: 'manual' });

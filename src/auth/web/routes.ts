@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { KairosError } from '../../core/errors.js';
+import { requireCsrf } from '../csrf.js';
 import { audit } from '../../identity/audit.js';
 import type { SqlDb } from '../../identity/sql.js';
 import { attachChannel, resolveChannelUser } from '../../identity/users.js';
@@ -79,8 +79,7 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
       return page(c, 502, 'Sign-in unavailable', `<p>${escapeHtml(msg)}</p><p><a href="/auth/signin">Back</a></p>`, deps.newNonce());
     }
     await saveLoginState(deps.db, state, browser, { provider: provider.id, nonce: start.nonce, verifier: start.verifier, returnTo: safeReturn(c.req.query('return')), linkUid }, deps.now());
-    // Binds the round trip to this browser: a callback URL replayed elsewhere lacks the cookie.
-    setCookie(c, deps.sessions.loginCookieName, browser, { ...deps.sessions.cookieOptions(LOGIN_STATE_TTL_MS), path: '/' });
+    deps.sessions.bindLogin(c, browser, LOGIN_STATE_TTL_MS);
     return c.redirect(start.url.href, 302);
   });
 
@@ -93,8 +92,7 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
     const upstreamError = c.req.query('error');
     if (upstreamError) return fail(401, `${provider.name} did not sign you in (${upstreamError}${c.req.query('error_description') ? `: ${c.req.query('error_description')}` : ''}).`);
     const state = c.req.query('state');
-    const browser = getCookie(c, deps.sessions.loginCookieName);
-    deleteCookie(c, deps.sessions.loginCookieName, { path: '/', secure: deps.sessions.cookieOptions(0)?.secure ?? false });
+    const browser = deps.sessions.takeLogin(c);
     if (!state || !browser) return fail(400, 'This sign-in link is incomplete or was opened in another browser. Start again from the sign-in page.');
     const pending = await takeLoginState(deps.db, state, browser, deps.now());
     if (!pending || pending.provider !== provider.id) return fail(400, 'This sign-in attempt expired, was already used, or was started in another browser. Start again.');
@@ -118,20 +116,14 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
     return c.redirect(pending.returnTo, 302);
   });
 
-  const requireCsrf = (c: Context): void => {
-    if (c.req.header('x-kairos-csrf') !== '1' || !deps.sessions.sameOrigin(c)) {
-      throw new KairosError('forbidden', 'Sign-out requests must come from this site and send the header "X-Kairos-CSRF: 1".');
-    }
-  };
-
   r.post('/signout', async (c) => {
-    requireCsrf(c);
+    requireCsrf(c, (r) => deps.sessions.sameOrigin(r));
     await deps.sessions.end(c);
     return c.json({ signedOut: true });
   });
 
   r.post('/signout-everywhere', async (c) => {
-    requireCsrf(c);
+    requireCsrf(c, (r) => deps.sessions.sameOrigin(r));
     const uid = await deps.sessions.uid(c);
     if (!uid) throw new KairosError('unauthorized', 'You are not signed in.');
     const sessions = await deleteUserWebSessions(deps.db, uid);

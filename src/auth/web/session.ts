@@ -34,13 +34,25 @@ export class WebSessions {
     return this.secure ? '__Host-kairos_session' : 'kairos_session';
   }
 
-  get loginCookieName(): string {
+  private get loginCookieName(): string {
     return this.secure ? '__Host-kairos_login' : 'kairos_login';
   }
 
   /** Lax, not Strict: the first request after the provider redirects back is a cross-site navigation. */
-  cookieOptions(maxAgeMs: number): Parameters<typeof setCookie>[3] {
+  private cookieOptions(maxAgeMs: number): Parameters<typeof setCookie>[3] {
     return { httpOnly: true, secure: this.secure, sameSite: 'Lax', path: '/', maxAge: Math.floor(maxAgeMs / 1000) };
+  }
+
+  /** Binds a sign-in round trip to this browser: a callback URL replayed elsewhere lacks the cookie. */
+  bindLogin(c: Context, value: string, maxAgeMs: number): void {
+    setCookie(c, this.loginCookieName, value, this.cookieOptions(maxAgeMs));
+  }
+
+  /** The round trip's browser binding, cleared as it is read (a callback is answered once). */
+  takeLogin(c: Context): string | undefined {
+    const value = getCookie(c, this.loginCookieName);
+    deleteCookie(c, this.loginCookieName, { path: '/', secure: this.secure });
+    return value;
   }
 
   sessionId(c: Context): string | undefined {
