@@ -40,6 +40,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/kairos.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/main.ts'], outfile: 'dist/bench.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/service.ts'], outfile: 'dist/bench-service.mjs', format: 'esm' }),
+  build({ ...common, entryPoints: ['bench/eval.ts'], outfile: 'dist/eval.mjs', format: 'esm' }),
   // The VS Code extension: one CJS file with its dependencies inlined (the VSIX ships no
   // node_modules); `vscode` is provided by the extension host.
   build({ ...common, packages: undefined, entryPoints: ['src/extension/activate.ts'], outfile: 'dist/extension.cjs', format: 'cjs', external: ['vscode'], minify: true }),

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { KairosError } from './core/errors.js';
-import { DEFAULT_SUPERSEDE_THRESHOLD } from './core/memoryService.js';
+import { DEFAULT_SIMILAR_THRESHOLD } from './core/memoryService.js';
 
 export const DEFAULT_PORT = 7377;
 /** How long an editor-started engine waits for a client before it exits. */
@@ -36,7 +36,8 @@ export interface KairosConfig {
   store: StoreConfig;
   /** Embedder choice from config.json, if any; the environment (embedderConfigFromEnv) wins. */
   embedder: EmbedderChoice | undefined;
-  supersedeThreshold: number;
+  /** Similarity from which existing memories are reported as `similar` to a new one. */
+  similarThreshold: number;
   /** Largest JSON request body, bytes. */
   maxBodyBytes: number;
   /** Largest /v1/import body, bytes. */
@@ -65,7 +66,7 @@ const FileSchema = z.strictObject({
       deployment: z.string().min(1).optional(),
     })
     .optional(),
-  supersedeThreshold: z.number().gt(0).max(1).optional(),
+  similarThreshold: z.number().gt(0).max(1).optional(),
   maxBodyBytes: z.number().int().min(1024).optional(),
   maxImportBytes: z.number().int().min(1024).optional(),
 });
@@ -97,7 +98,12 @@ export function readConfigFile(home: string): ConfigFile {
     const issue = parsed.error.issues[0]!;
     const key =
       issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.') || '(root)';
-    const message = issue.code === 'unrecognized_keys' ? 'is not a known setting.' : `is invalid: ${issue.message}`;
+    const message =
+      key === 'supersedeThreshold'
+        ? RETIRED_SUPERSEDE
+        : issue.code === 'unrecognized_keys'
+          ? 'is not a known setting.'
+          : `is invalid: ${issue.message}`;
     throw configError(path, key, message);
   }
   return parsed.data;
@@ -112,7 +118,13 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, check: (n: number) => b
 }
 
 /** Builds the configuration from `env` and the config file in KAIROS_HOME. */
+// Retired in 0.2: a similar memory is reported (`similar`), never replaced without being named.
+const RETIRED_SUPERSEDE =
+  'was retired: Kairos no longer replaces a memory because a new one is similar to it. Remove it; ' +
+  'use similarThreshold (KAIROS_SIMILAR_THRESHOLD) to tune which memories are reported as similar.';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KairosConfig {
+  if (env.KAIROS_SUPERSEDE_THRESHOLD !== undefined) throw configError('environment', 'KAIROS_SUPERSEDE_THRESHOLD', RETIRED_SUPERSEDE);
   const home = resolve(env.KAIROS_HOME || join(homedir(), '.kairos'));
   const file = readConfigFile(home);
   const envPort = envNumber(env, 'KAIROS_PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
@@ -138,8 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KairosConfig {
     portExplicit: port !== undefined,
     store,
     embedder: file.embedder,
-    supersedeThreshold:
-      envNumber(env, 'KAIROS_SUPERSEDE_THRESHOLD', (n) => n > 0 && n <= 1) ?? file.supersedeThreshold ?? DEFAULT_SUPERSEDE_THRESHOLD,
+    similarThreshold:
+      envNumber(env, 'KAIROS_SIMILAR_THRESHOLD', (n) => n > 0 && n <= 1) ?? file.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD,
     maxBodyBytes: envNumber(env, 'KAIROS_MAX_BODY_BYTES', (n) => Number.isInteger(n) && n >= 1024) ?? file.maxBodyBytes ?? MiB,
     maxImportBytes:
       envNumber(env, 'KAIROS_MAX_IMPORT_BYTES', (n) => Number.isInteger(n) && n >= 1024) ?? file.maxImportBytes ?? 50 * MiB,

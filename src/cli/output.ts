@@ -22,7 +22,15 @@ function tagList(tags: string[]): string {
 export function formatRemember(r: RememberResult): string {
   switch (r.outcome) {
     case 'created':
-      return `Remembered ${r.memory.id}`;
+      return [
+        `Remembered ${r.memory.id}`,
+        ...(r.similar?.length
+          ? [
+              'Similar memories (nothing was replaced; to replace one: kairos remember "…" --supersedes <id>):',
+              ...r.similar.map((m) => `  ${m.id}  ${m.similarity.toFixed(2)}  ${oneLine(m.text, 80)}`),
+            ]
+          : []),
+      ].join('\n');
     case 'duplicate':
       return `Already remembered as ${r.memory.id} (nothing changed)`;
     case 'superseded':

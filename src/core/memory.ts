@@ -78,11 +78,25 @@ export interface Page<T> {
 
 export type RememberOutcome = 'created' | 'duplicate' | 'superseded';
 
+/** An existing memory close in meaning to one just written, reported so the caller can decide. */
+export interface SimilarMemory {
+  id: string;
+  text: string;
+  /** Cosine similarity of the two texts' vectors (0–1). */
+  similarity: number;
+  updatedAt: string;
+}
+
 export interface RememberResult {
   outcome: RememberOutcome;
   memory: Memory;
   /** For superseded: the id that was replaced (same id is kept; the old text moves to history). */
   supersededId?: string;
+  /**
+   * For created: up to 3 existing memories above the similarity threshold, most similar first.
+   * Nothing was replaced: the caller may `update_memory` (or remember with `supersedes`) one of them.
+   */
+  similar?: SimilarMemory[];
 }
 
 export const LIMITS = {
@@ -109,9 +123,38 @@ export function isSpaceName(name: string): boolean {
   return SPACE_RE.test(name);
 }
 
-/** Text normalisation used for the content hash: trims and folds whitespace runs. */
+/** Trims and folds whitespace runs. */
 export function normaliseText(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+// Sentence punctuation: periods, commas, colons, quotes, brackets, dashes, ellipses. Symbols
+// (+ # $ % / = …) are meaning ("C++", "$5", "a/b") and never removed.
+const SENTENCE_PUNCT = /[.,;:!?'"`\u2018\u2019\u201C\u201D\u00AB\u00BB()[\]{}\u2013\u2014\u2026-]/u;
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/**
+ * The form two texts must share to be duplicates: same words and values, whatever the case,
+ * spacing or sentence punctuation ("We deploy on Fridays." = "we deploy on fridays"). A
+ * punctuation mark between two letters or digits is kept, so values stay distinct ("1.2.3" ≠
+ * "12.3", "10:30" ≠ "1030"), and so is a sign before a number ("-5" ≠ "5").
+ */
+export function duplicateKey(text: string): string {
+  const chars = Array.from(text.normalize('NFKC').toLowerCase());
+  let out = '';
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (!SENTENCE_PUNCT.test(ch)) {
+      out += ch;
+      continue;
+    }
+    const before = chars[i - 1] ?? ' ';
+    const after = chars[i + 1] ?? ' ';
+    const inner = ALNUM.test(before) && ALNUM.test(after);
+    const sign = (ch === '-' || ch === '.') && /\p{N}/u.test(after) && !ALNUM.test(before);
+    out += inner || sign ? ch : ' ';
+  }
+  return normaliseText(out);
 }
 
 export function normaliseTags(tags: readonly string[] | undefined): string[] {

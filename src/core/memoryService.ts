@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } from './errors.js';
 import { reciprocalRankFusion } from './fusion.js';
+import { MIN_KEYWORD_COVERAGE, MIN_KNOWN_WORD_SHARE, type RelevanceFloor } from './hybrid.js';
 import {
+  duplicateKey,
   LIMITS,
   normaliseTags,
   normaliseText,
@@ -18,6 +20,7 @@ import {
   type Page,
   type RememberResult,
   type SearchHit,
+  type SimilarMemory,
 } from './memory.js';
 import type { Clock, CollectionInfo, Embedder, EmbedderInfo, IdGenerator, StoredMemory, VectorStore } from './ports.js';
 import { authorizeSpace, embedderFor, type SpaceGrant, type TenantContext } from './tenancy.js';
@@ -26,8 +29,8 @@ export interface MemoryServiceDeps {
   store: VectorStore;
   clock: Clock;
   ids: IdGenerator;
-  /** Cosine similarity at or above which a new memory replaces its nearest neighbour. */
-  supersedeThreshold?: number;
+  /** Cosine similarity at or above which an existing memory is reported as `similar` to a new one. */
+  similarThreshold?: number;
 }
 
 export interface RememberInput {
@@ -93,13 +96,20 @@ export interface Progress {
   total?: number;
 }
 
-// Measured with the local model: "uses Node 20." vs "uses Node 22." scores 0.976, so stay above it.
-export const DEFAULT_SUPERSEDE_THRESHOLD = 0.985;
+/**
+ * Similarity from which an existing memory is reported as `similar` to a new one. Measured with
+ * the local model (test/core/writeSemantics.test.ts): paraphrases of one fact score 0.75–0.95,
+ * unrelated facts of one project mostly below 0.6.
+ */
+export const DEFAULT_SIMILAR_THRESHOLD = 0.75;
+/** Most `similar` memories reported for one write. */
+const MAX_SIMILAR = 3;
 const IMPORT_BATCH = 64;
 const REEMBED_BATCH = 64;
 
+/** SHA-256 of the text's duplicate key: two texts are duplicates exactly when it is equal. */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(normaliseText(text), 'utf8').digest('hex');
+  return createHash('sha256').update(duplicateKey(text), 'utf8').digest('hex');
 }
 
 export function describeEmbedder(e: EmbedderInfo): string {
@@ -142,7 +152,7 @@ export class MemoryService {
   private readonly store: VectorStore;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
-  private readonly threshold: number;
+  private readonly similarThreshold: number;
 
   constructor(
     readonly ctx: TenantContext,
@@ -151,7 +161,7 @@ export class MemoryService {
     this.store = deps.store;
     this.clock = deps.clock;
     this.ids = deps.ids;
-    this.threshold = deps.supersedeThreshold ?? DEFAULT_SUPERSEDE_THRESHOLD;
+    this.similarThreshold = deps.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD;
   }
 
   get spaces(): readonly SpaceGrant[] {
@@ -174,6 +184,7 @@ export class MemoryService {
     return v;
   }
 
+
   async remember(input: RememberInput): Promise<RememberResult> {
     const text = checkText(input.text);
     const tags = checkTags(input.tags);
@@ -185,16 +196,12 @@ export class MemoryService {
     const existing = await this.store.findByHash(space, hash);
     if (existing) return { outcome: 'duplicate', memory: existing };
 
-    const vector = await this.embedOne(space, text, 'document');
-    let target: Memory | null = null;
-    if (input.supersedes) {
-      target = await this.store.get(space, input.supersedes);
-      if (!target) throw new NotFoundError(`No memory with id "${input.supersedes}" in this space to supersede.`);
-    } else {
-      const [nearest] = await this.store.nearest(space, vector, 1);
-      if (nearest?.similarity !== undefined && nearest.similarity >= this.threshold) target = nearest.memory;
-    }
+    // A memory is only ever replaced when the caller names it: similarity alone merged
+    // distinct facts of one shape ("shard 436 is owned by infra" / "shard 437 …").
+    const target = input.supersedes ? await this.store.get(space, input.supersedes) : null;
+    if (input.supersedes && !target) throw new NotFoundError(`No memory with id "${input.supersedes}" in this space to supersede.`);
 
+    const vector = await this.embedOne(space, text, 'document');
     const now = this.clock.now().toISOString();
     if (target) {
       const memory: Memory = {
@@ -209,6 +216,7 @@ export class MemoryService {
       await this.store.update(space, { memory, vector, previous: versionOf(target, now, 'supersede') });
       return { outcome: 'superseded', memory, supersededId: target.id };
     }
+    const similar = await this.similarTo(space, vector);
     const memory: Memory = {
       id: this.ids.newId(),
       space,
@@ -221,7 +229,15 @@ export class MemoryService {
       updatedAt: now,
     };
     await this.store.insert(space, { ...memory, vector });
-    return { outcome: 'created', memory };
+    return similar.length > 0 ? { outcome: 'created', memory, similar } : { outcome: 'created', memory };
+  }
+
+  /** Existing memories at or above the similarity threshold, most similar first. */
+  private async similarTo(space: string, vector: Float32Array): Promise<SimilarMemory[]> {
+    const near = await this.store.nearest(space, vector, MAX_SIMILAR);
+    return near
+      .filter((hit) => (hit.similarity ?? 0) >= this.similarThreshold)
+      .map((hit) => ({ id: hit.memory.id, text: hit.memory.text, similarity: hit.similarity!, updatedAt: hit.memory.updatedAt }));
   }
 
   async search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
@@ -254,6 +270,7 @@ export class MemoryService {
         hits: await this.store.search(g.space, {
           vector: await vectorFor(g.space),
           text: query,
+          floor: await relevanceFloor(embedderFor(this.ctx, g.space), query),
           ...(input.filter ? { filter: input.filter } : {}),
           limit: live.length === 1 ? limit + 1 : window,
           offset: live.length === 1 ? offset : 0,
@@ -497,6 +514,14 @@ export class MemoryService {
     if (g.role !== 'owner') throw new KairosError('forbidden', `Only an owner can delete space "${g.label}".`);
     await this.store.dropCollection(g.space);
   }
+}
+
+/** The relevance floor for a space searched with this embedder (see core/hybrid.ts). */
+async function relevanceFloor(embedder: Embedder, query: string): Promise<RelevanceFloor> {
+  const floor: RelevanceFloor = { minCoverage: MIN_KEYWORD_COVERAGE };
+  if (embedder.minRelevantSimilarity !== undefined) floor.minSimilarity = embedder.minRelevantSimilarity;
+  if (embedder.knownWordShare) floor.queryUnderstood = (await embedder.knownWordShare(query)) >= MIN_KNOWN_WORD_SHARE;
+  return floor;
 }
 
 function versionOf(m: Memory, replacedAt: string, reason: MemoryVersion['reason']): MemoryVersion {

@@ -2,6 +2,7 @@
  * Ports the core depends on. Adapters (stores/, embeddings/) implement them; the core never
  * imports an adapter.
  */
+import type { FusionParams, RelevanceFloor } from './hybrid.js';
 import type { Memory, MemoryFilter, MemoryVersion, Page } from './memory.js';
 
 /** Identifies the vector space an embedder produces: vectors are only comparable within one. */
@@ -17,6 +18,13 @@ export interface Embedder {
   readonly info: EmbedderInfo;
   /** Embeds texts in order; implementations batch, retry and time out on their own. */
   embed(texts: readonly string[], purpose: EmbedPurpose): Promise<Float32Array[]>;
+  /**
+   * Similarity below which a hit found only by meaning is not relevant, calibrated for this
+   * model (see core/hybrid.ts RelevanceFloor). Absent: no floor, every nearest neighbour is a hit.
+   */
+  readonly minRelevantSimilarity?: number;
+  /** Share (0–1) of the text's words the model knows as words; absent: taken as understood. */
+  knownWordShare?(text: string): Promise<number>;
 }
 
 export interface CollectionInfo {
@@ -41,6 +49,10 @@ export interface StoreSearchQuery {
   /** Rank window: hits [offset, offset + limit) of the fused ranking. */
   limit: number;
   offset: number;
+  /** Drops hits that are not relevant (see core/hybrid.ts); absent: every candidate is a hit. */
+  floor?: RelevanceFloor;
+  /** Overrides of the fusion parameters (the eval compares settings with them). */
+  fusion?: Partial<FusionParams>;
 }
 
 export interface StoreSearchHit {
@@ -88,7 +100,7 @@ export interface VectorStore {
 
   /** Most similar memories by cosine similarity (dense only), best first. */
   nearest(collection: string, vector: Float32Array, k: number): Promise<StoreSearchHit[]>;
-  /** Hybrid search: dense kNN and keyword full text fused by reciprocal rank fusion. */
+  /** Hybrid search: dense kNN and keyword BM25 (OR semantics) fused by core/hybrid.ts. */
   search(collection: string, query: StoreSearchQuery): Promise<StoreSearchHit[]>;
   /** Newest first by updatedAt, then id. */
   list(collection: string, query: StoreListQuery): Promise<Page<Memory>>;

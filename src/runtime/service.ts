@@ -104,7 +104,7 @@ export async function openServiceRuntime(
     ...(service.oidcIssuers.length ? { oidc: new OidcVerifier(service.oidcIssuers) } : {}),
     now: () => clock.now(),
   });
-  const memoryService = (ctx: TenantContext): MemoryService => new MemoryService(ctx, { store, clock, ids, supersedeThreshold: config.supersedeThreshold });
+  const memoryService = (ctx: TenantContext): MemoryService => new MemoryService(ctx, { store, clock, ids, similarThreshold: config.similarThreshold });
   const context = async (principal: ServicePrincipal): Promise<TenantContext> => {
     const memberships = await membershipsOf(db, principal.uid);
     const own = await embedders.forTenant(principal.uid, memberships.map((m) => m.oid));

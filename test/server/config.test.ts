@@ -28,12 +28,18 @@ describe('loadConfig', () => {
   });
 
   it('lets the environment override config.json, and picks qdrant when QDRANT_URL is set', async () => {
-    const h = await withFile(JSON.stringify({ port: 9000, host: '127.0.0.2', supersedeThreshold: 0.9 }));
-    expect(loadConfig({ KAIROS_HOME: h })).toMatchObject({ port: 9000, portExplicit: true, host: '127.0.0.2', supersedeThreshold: 0.9 });
+    const h = await withFile(JSON.stringify({ port: 9000, host: '127.0.0.2', similarThreshold: 0.9 }));
+    expect(loadConfig({ KAIROS_HOME: h })).toMatchObject({ port: 9000, portExplicit: true, host: '127.0.0.2', similarThreshold: 0.9 });
     expect(loadConfig({ KAIROS_HOME: h, KAIROS_PORT: '0', QDRANT_URL: 'http://127.0.0.1:6333' })).toMatchObject({
       port: 0,
       store: { kind: 'qdrant', url: 'http://127.0.0.1:6333' },
     });
+  });
+
+  it('refuses the retired supersede threshold with a message that says what replaced it', async () => {
+    expect(() => loadConfig({ KAIROS_HOME: home, KAIROS_SUPERSEDE_THRESHOLD: '0.9' })).toThrow(/KAIROS_SUPERSEDE_THRESHOLD" was retired.*KAIROS_SIMILAR_THRESHOLD/);
+    const old = await withFile(JSON.stringify({ supersedeThreshold: 0.9 }));
+    expect(() => loadConfig({ KAIROS_HOME: old })).toThrow(/"supersedeThreshold" was retired/);
   });
 
   it('names the offending key when config.json or the environment is invalid', async () => {

@@ -79,7 +79,7 @@ async function expectLocked(p: Promise<unknown>, dataDir: string, pid: number): 
 }
 
 describe('the embedded store', () => {
-  it('scores hits by reciprocal rank fusion with k = 60', async () => {
+  it('fuses the dense leg and the BM25 keyword leg (OR semantics), by score or by reciprocal rank', async () => {
     const store = await EmbeddedStore.open({ dataDir: tempDir() });
     try {
       const name = newSpace();
@@ -88,11 +88,16 @@ describe('the embedded store', () => {
       const second = memory(name, 'kubernetes pods restart', { vector: angled(0.5) });
       const far = memory(name, 'unrelated lunch menu', { vector: angled(3) });
       await store.insertMany(name, [top, second, far]);
-      const hits = await store.search(name, { vector: angled(0), text: 'kubernetes ingress', limit: 10, offset: 0 });
-      // Dense ranks: top 1, second 2, far 3. Keyword ('kubernetes' & 'ingress'): top only.
+      const query = { vector: angled(0), text: 'kubernetes ingress', limit: 10, offset: 0 };
+      // Dense ranks: top 1, second 2, far 3. Keyword (OR, BM25): top 1 (both words), second 2 ('kubernetes').
+      const byScore = await store.search(name, query);
+      expect(byScore.map((h) => h.memory.id)).toEqual([top.id, second.id, far.id]);
+      expect(byScore.map((h) => h.matchedBy)).toEqual([['dense', 'keyword'], ['dense', 'keyword'], ['dense']]);
+      expect(byScore[1]!.similarity).toBeCloseTo(Math.cos(0.5), 5);
+      const hits = await store.search(name, { ...query, fusion: { method: 'rrf', k: 60, keywordWeight: 1, recency: 0 } });
       expect(hits.map((h) => h.memory.id)).toEqual([top.id, second.id, far.id]);
       expect(hits[0]!.score).toBeCloseTo(1 / 61 + 1 / 61, 12);
-      expect(hits[1]!.score).toBeCloseTo(1 / 62, 12);
+      expect(hits[1]!.score).toBeCloseTo(1 / 62 + 1 / 62, 12);
       expect(hits[2]!.score).toBeCloseTo(1 / 63, 12);
       expect(hits[1]!.similarity).toBeCloseTo(Math.cos(0.5), 5);
     } finally {

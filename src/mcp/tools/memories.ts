@@ -13,6 +13,7 @@ import {
   memoryPreview,
   MemoryPreviewOut,
   spaceParam,
+  truncate,
   type ToolDeps,
 } from './shared.js';
 
@@ -41,13 +42,30 @@ const RememberInput = z.strictObject({
   space: spaceParam.optional(),
 });
 
+const SimilarOut = z.object({
+  id: z.string(),
+  text: z.string().describe('The similar memory\'s text (a preview when long).'),
+  similarity: z.number().describe('Cosine similarity to the new text, 0–1.'),
+  updatedAt: z.string(),
+});
+
 const RememberOutput = z.object({
   outcome: z
     .enum(['created', 'duplicate', 'superseded'])
-    .describe('created: new memory. duplicate: exactly this text was already stored, nothing changed. superseded: an existing memory now has this text.'),
+    .describe(
+      'created: new memory. duplicate: the same text (ignoring case, spacing and punctuation) was already stored, nothing changed. ' +
+        'superseded: the memory named in `supersedes` now has this text.',
+    ),
   // The caller just sent the text: echo at most a preview of it.
   memory: MemoryPreviewOut,
   supersededId: z.string().optional().describe('For superseded: the id whose previous text moved to history (the same id is kept).'),
+  similar: z
+    .array(SimilarOut)
+    .optional()
+    .describe(
+      'For created: existing memories close in meaning, most similar first. Nothing was replaced. If one of them states an older ' +
+        'version of this fact, call update_memory on it (or remember with `supersedes`) and forget the new one.',
+    ),
 });
 
 const GetInput = z.strictObject({ id: idParam, space: spaceParam.optional() });
@@ -86,11 +104,12 @@ export function registerMemoryTools(server: McpServer, deps: ToolDeps): void {
         "Save one durable fact to the user's long-term memory so that later sessions, in any editor or agent, can recall it: " +
         'a decision and its reason, a project convention, a preference, how to build or test, a fix that was hard to find. ' +
         'Write it self-contained, one fact per call, and never store secrets or short-lived state.\n' +
-        'Returns `outcome`: "created" (new memory and id); "duplicate" (exactly this text is already stored: nothing changes ' +
-        'and the existing memory is returned, so retrying is safe); or "superseded" (the text replaced an existing memory: ' +
-        'the one named in `supersedes`, or a near-identical one found automatically; the id stays, the version goes up and ' +
-        'the old text is kept in its history, which get_memory shows). ' +
-        'When a fact changes, pass the old memory\'s id as `supersedes` instead of storing a contradicting memory.',
+        'Returns `outcome`: "created" (new memory and id, plus `similar`: existing memories close in meaning, if any); ' +
+        '"duplicate" (the same text, ignoring case, spacing and punctuation, is already stored: nothing changes and the existing ' +
+        'memory is returned, so retrying is safe); or "superseded" (the memory named in `supersedes` now has this text: the id ' +
+        'stays, the version goes up and the old text is kept in its history, which get_memory shows). A memory is never ' +
+        'replaced unless you name it. Check `similar`: when one of them is an older version of this fact, update that one ' +
+        '(update_memory, or remember with `supersedes`) instead of keeping two contradicting memories.',
       input: RememberInput,
       output: RememberOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -104,9 +123,13 @@ export function registerMemoryTools(server: McpServer, deps: ToolDeps): void {
         ...(args.space ? { space: args.space } : {}),
       });
       const memory = memoryPreview(result.memory);
+      const similar = result.similar?.map((m) => ({ ...m, text: truncate(m.text).text }));
       const text =
         result.outcome === 'created'
-          ? `Remembered as ${memory.id}.`
+          ? `Remembered as ${memory.id}.` +
+            (similar?.length
+              ? ` Similar memories: ${similar.map((m) => `${m.id} (${m.similarity.toFixed(2)})`).join(', ')}; if one states an older version of this fact, update it instead.`
+              : '')
           : result.outcome === 'duplicate'
             ? `Already remembered as ${memory.id} (exact duplicate); nothing changed.`
             : `Superseded memory ${memory.id}: now version ${memory.version}; the previous text is kept in its history (see get_memory).`;
@@ -115,6 +138,7 @@ export function registerMemoryTools(server: McpServer, deps: ToolDeps): void {
           outcome: result.outcome,
           memory,
           ...(result.supersededId ? { supersededId: result.supersededId } : {}),
+          ...(similar?.length ? { similar } : {}),
         },
         text,
       };

@@ -31,7 +31,7 @@ import {
   vectorType,
   type TableNames,
 } from './schema.js';
-import { searchSql, type SearchRow } from './search.js';
+import { denseSql, type DenseRow } from './search.js';
 import {
   filterConditions,
   MEMORY_COLUMNS,
@@ -46,6 +46,9 @@ import {
   type VersionRow,
 } from './sql.js';
 import { vectorCopyData } from './copy.js';
+import { KeywordIndex, queryTerms } from './keywords.js';
+import { DEFAULT_FUSION, fuseHybrid, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
+import { contentHash } from '../../core/memoryService.js';
 
 export interface EmbeddedStoreOptions {
   /** Folder this store owns: the database lives in `pg/`, the process lock in `store.lock`. */
@@ -61,6 +64,8 @@ export interface EmbeddedStoreOptions {
 /** Rows per INSERT statement in insertMany: large enough to amortise parsing, small enough to stay cheap. */
 const INSERT_CHUNK = 250;
 const DEFAULT_EF_SEARCH = 160;
+/** Version of the duplicate rule the stored content hashes follow (see core/memory.ts duplicateKey). */
+const HASH_RULE = '2';
 
 /** Rows per binary COPY + INSERT … SELECT round in the bulk path. */
 const COPY_CHUNK = 2000;
@@ -93,6 +98,8 @@ interface Collection {
   rows: number | null;
   /** Bumped by every insert and delete, so a count racing with a write is not cached. */
   epoch: number;
+  /** The keyword index, once a search asked for it; every later write refreshes it. */
+  keywords: Promise<KeywordIndex> | null;
 }
 
 interface MetaRow {
@@ -205,8 +212,9 @@ export class EmbeddedStore implements VectorStore {
       const store = new EmbeddedStore(db, lock, dataDir);
       const meta = await db.query<MetaRow>(`SELECT * FROM ${META_TABLE}`);
       for (const r of meta.rows) {
-        const c: Collection = { info: metaToInfo(r), t: tableNames(r.name), changes: 0, analyzedRows: 0, rows: null, epoch: 0 };
+        const c: Collection = { info: metaToInfo(r), t: tableNames(r.name), changes: 0, analyzedRows: 0, rows: null, epoch: 0, keywords: null };
         store.collections.set(r.name, c);
+        await store.migrate(c);
         // reltuples is -1 until a table is first analysed (e.g. a process killed mid-load).
         c.analyzedRows = await store.reltuples(c);
         if (c.analyzedRows < 0) await store.analyze(c);
@@ -216,6 +224,49 @@ export class EmbeddedStore implements VectorStore {
       if (db) await db.close().catch(() => undefined);
       lock.release();
       throw storeError(e, `open its database in ${dataDir}`);
+    }
+  }
+
+  /**
+   * Brings a collection made by an earlier version up to date: its content hashes follow the
+   * current duplicate rule (case, spacing and sentence punctuation ignored).
+   */
+  private async migrate(c: Collection): Promise<void> {
+    const key = `hash_rule:${c.info.name}`;
+    const done = await this.db.query<{ value: string }>(`SELECT value FROM kairos_store_meta WHERE key = $1`, [key]);
+    if (done.rows[0]?.value === HASH_RULE) return;
+    const rows = await this.db.query<{ id: string; text: string }>(`SELECT id, text FROM ${c.t.rows}`);
+    await this.db.transaction(async (tx) => {
+      const ids = rows.rows.map((r) => r.id);
+      const hashes = rows.rows.map((r) => contentHash(r.text));
+      if (ids.length > 0) {
+        await tx.query(`UPDATE ${c.t.rows} r SET content_hash = u.h FROM unnest($1::text[], $2::text[]) AS u(id, h) WHERE r.id = u.id`, [ids, hashes]);
+      }
+      await tx.query(`INSERT INTO kairos_store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2`, [key, HASH_RULE]);
+    });
+  }
+
+  /** The collection's keyword index, loaded on first use. */
+  private keywords(c: Collection): Promise<KeywordIndex> {
+    if (!c.keywords) {
+      const load = KeywordIndex.load(this.db, c.t);
+      c.keywords = load;
+      load.catch(() => {
+        if (c.keywords === load) c.keywords = null; // let a later search try again
+      });
+    }
+    return c.keywords;
+  }
+
+  /** After a committed write: re-reads these memories into the keyword index, if it is loaded. */
+  private async reindex(c: Collection, ids: readonly string[]): Promise<void> {
+    const loaded = c.keywords;
+    if (!loaded) return;
+    try {
+      await (await loaded).refresh(this.db, ids);
+    } catch {
+      // The write has succeeded; an index that missed it is rebuilt from the table.
+      if (c.keywords === loaded) c.keywords = null;
     }
   }
 
@@ -282,6 +333,10 @@ export class EmbeddedStore implements VectorStore {
       try {
         await this.db.transaction(async (tx) => {
           for (const stmt of collectionDdl(t, embedder.dimension)) await tx.exec(stmt);
+          await tx.query(`INSERT INTO kairos_store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2`, [
+            `hash_rule:${name}`,
+            HASH_RULE,
+          ]);
           await tx.query(`INSERT INTO ${META_TABLE} (name, provider, model, dimension, created_at) VALUES ($1, $2, $3, $4, $5)`, [
             name,
             info.embedder.provider,
@@ -293,7 +348,7 @@ export class EmbeddedStore implements VectorStore {
       } catch (e) {
         throw storeError(e, `create the collection for space ${name}`);
       }
-      this.collections.set(name, { info, t, changes: 0, analyzedRows: 0, rows: 0, epoch: 0 });
+      this.collections.set(name, { info, t, changes: 0, analyzedRows: 0, rows: 0, epoch: 0, keywords: null });
       return copyInfo(info);
     });
   }
@@ -428,6 +483,7 @@ export class EmbeddedStore implements VectorStore {
     }
     c.epoch++;
     if (c.rows !== null) c.rows += memories.length;
+    await this.reindex(c, memories.map((m) => m.id));
     await this.changed(c, memories.length);
   }
 
@@ -456,6 +512,7 @@ export class EmbeddedStore implements VectorStore {
     } catch (e) {
       throw storeError(e, `update a memory in space ${collection}`);
     }
+    await this.reindex(c, [m.id]);
     await this.changed(c, 1);
   }
 
@@ -505,6 +562,7 @@ export class EmbeddedStore implements VectorStore {
         return (res.affectedRows ?? 0) > 0;
       });
       if (deleted) {
+        await this.reindex(c, [id]);
         c.epoch++;
         if (c.rows !== null) c.rows -= 1;
         await this.changed(c, 1);
@@ -519,19 +577,36 @@ export class EmbeddedStore implements VectorStore {
     const c = this.find(collection);
     checkCount(k, 'k');
     if (!c || k === 0) return [];
-    const v = `$1::${vectorType(c.info.embedder.dimension)}`;
     try {
-      const res = await this.db.query<MemoryRow & { dist: number }>(
-        `SELECT ${MEMORY_COLUMNS}, vector <=> ${v} AS dist FROM ${c.t.rows} ORDER BY vector <=> ${v} LIMIT $2`,
-        [vectorLiteral(vec, c.info.embedder.dimension), k],
-      );
-      return res.rows.map((r) => {
-        const similarity = 1 - r.dist;
-        return { memory: rowToMemory(collection, r), score: similarity, similarity, matchedBy: ['dense'] };
+      const dense = await this.dense(c, vec, undefined, k);
+      const rows = await this.rowsById(c, dense.map((d) => d.id));
+      return dense.flatMap((d) => {
+        const row = rows.get(d.id);
+        return row ? [{ memory: rowToMemory(collection, row), score: d.similarity, similarity: d.similarity, matchedBy: ['dense' as const] }] : [];
       });
     } catch (e) {
       throw storeError(e, `search space ${collection}`);
     }
+  }
+
+  /** Memories nearest the vector, best first. */
+  private async dense(c: Collection, vec: Float32Array, filter: StoreSearchQuery['filter'], window: number): Promise<DenseCandidate[]> {
+    const dim = c.info.embedder.dimension;
+    const { sql, params } = denseSql({ t: c.t, vectorType: vectorType(dim), vector: vectorLiteral(vec, dim), ...(filter ? { filter } : {}), window });
+    const res = await this.db.query<DenseRow>(sql, params);
+    return res.rows.map((r) => ({ id: r.id, similarity: 1 - r.dist, updatedMs: Number(r.updated_ms) }));
+  }
+
+  private async keyword(c: Collection, text: string, filter: StoreSearchQuery['filter'], window: number): Promise<KeywordCandidate[]> {
+    const index = await this.keywords(c);
+    const terms = await queryTerms(this.db, text);
+    return index.search(terms, window, filter);
+  }
+
+  private async rowsById(c: Collection, ids: readonly string[]): Promise<Map<string, MemoryRow>> {
+    if (ids.length === 0) return new Map();
+    const res = await this.db.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM ${c.t.rows} WHERE id = ANY($1::text[])`, [ids]);
+    return new Map(res.rows.map((r) => [r.id, r]));
   }
 
   async search(collection: string, query: StoreSearchQuery): Promise<StoreSearchHit[]> {
@@ -540,26 +615,20 @@ export class EmbeddedStore implements VectorStore {
     const offset = checkCount(query.offset, 'offset');
     const text = query.text?.trim();
     if (!c || limit === 0 || (!query.vector && !text)) return [];
-    const dim = c.info.embedder.dimension;
-    const { sql, params } = searchSql({
-      t: c.t,
-      vectorType: vectorType(dim),
-      ...(query.vector ? { vector: vectorLiteral(query.vector, dim) } : {}),
-      ...(text ? { text } : {}),
-      ...(query.filter ? { filter: query.filter } : {}),
-      limit,
-      offset,
-    });
+    const params = { ...DEFAULT_FUSION, ...query.fusion };
+    const window = Math.max(params.window, offset + limit);
     try {
-      // A query of stop words only yields an empty tsquery, which PostgreSQL reports as a notice.
-      const res = await this.db.query<SearchRow & MemoryRow>(sql, params, { onNotice: () => undefined });
-      return res.rows.map((r) => {
+      const dense = query.vector ? await this.dense(c, query.vector, query.filter, window) : [];
+      const keyword = text ? await this.keyword(c, text, query.filter, window) : [];
+      const page = fuseHybrid(dense, keyword, { ...params, window }, query.floor).slice(offset, offset + limit);
+      const rows = await this.rowsById(c, page.map((h) => h.id));
+      return page.flatMap((h) => {
+        const row = rows.get(h.id);
+        if (!row) return []; // deleted between the legs and the read
         const matchedBy: StoreSearchHit['matchedBy'] = [];
-        if (r.dense_rank !== null) matchedBy.push('dense');
-        if (r.keyword_rank !== null) matchedBy.push('keyword');
-        const hit: StoreSearchHit = { memory: rowToMemory(collection, r), score: r.score, matchedBy };
-        if (r.similarity !== null) hit.similarity = r.similarity;
-        return hit;
+        if (h.denseRank !== undefined) matchedBy.push('dense');
+        if (h.keywordRank !== undefined) matchedBy.push('keyword');
+        return [{ memory: rowToMemory(collection, row), score: h.score, matchedBy, ...(h.similarity !== undefined ? { similarity: h.similarity } : {}) }];
       });
     } catch (e) {
       throw storeError(e, `search space ${collection}`);

@@ -1,0 +1,109 @@
+/**
+ * The keyword leg of the embedded store: a BM25 index per collection held in memory, built from
+ * the terms PostgreSQL already stores in each row's `tsv` (english stemming and stop words), and
+ * kept current by every write. This process owns the data dir, so no other writer can make it
+ * stale. Full-text search in SQL could not do this well: `websearch_to_tsquery` needs every
+ * query word in one memory, and `ts_rank_cd` has no inverse document frequency.
+ */
+import { Bm25Index } from '../../core/bm25.js';
+import type { KeywordCandidate } from '../../core/hybrid.js';
+import { normaliseTags, type MemoryFilter, type SourceKind } from '../../core/memory.js';
+import type { TableNames } from './schema.js';
+import { toMillis } from './sql.js';
+
+/** The part of PGlite's API the index needs (a PGlite or a transaction). */
+export interface Queryable {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+interface DocRow {
+  id: string;
+  tags: string[];
+  source_kind: string;
+  updated_ms: string | number;
+  lexemes: string[] | null;
+  tfs: number[] | null;
+}
+
+/** What filters read, kept beside the index so a filtered keyword search needs no SQL. */
+interface DocMeta {
+  tags: ReadonlySet<string>;
+  kind: string;
+  updatedMs: number;
+}
+
+// Term frequency = the number of positions PostgreSQL recorded (a lexeme without positions counts once).
+const DOC_SELECT = `SELECT r.id, r.tags, r.source_kind, r.updated_ms, t.lexemes, t.tfs FROM %ROWS% r,
+  LATERAL (SELECT array_agg(lexeme) AS lexemes, array_agg(coalesce(array_length(positions, 1), 1)) AS tfs FROM unnest(r.tsv)) t`;
+
+export class KeywordIndex {
+  private readonly bm25 = new Bm25Index();
+  private readonly meta = new Map<string, DocMeta>();
+
+  private constructor(private readonly t: TableNames) {}
+
+  /** Reads every row's terms: one pass over the table (~1 s per 50k short memories here). */
+  static async load(db: Queryable, t: TableNames): Promise<KeywordIndex> {
+    const index = new KeywordIndex(t);
+    const res = await db.query<DocRow>(DOC_SELECT.replace('%ROWS%', t.rows));
+    for (const row of res.rows) index.add(row);
+    return index;
+  }
+
+  get size(): number {
+    return this.bm25.size;
+  }
+
+  /** Re-reads the given memories after a write: present ones are (re)indexed, missing ones removed. */
+  async refresh(db: Queryable, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const res = await db.query<DocRow>(`${DOC_SELECT.replace('%ROWS%', this.t.rows)} WHERE r.id = ANY($1::text[])`, [ids]);
+    const found = new Set<string>();
+    for (const row of res.rows) {
+      this.add(row);
+      found.add(row.id);
+    }
+    for (const id of ids) if (!found.has(id)) this.remove(id);
+  }
+
+  remove(id: string): void {
+    this.bm25.delete(id);
+    this.meta.delete(id);
+  }
+
+  search(terms: readonly string[], limit: number, filter: MemoryFilter | undefined): KeywordCandidate[] {
+    const accept = acceptor(filter);
+    return this.bm25
+      .search(terms, limit, accept ? (id) => accept(this.meta.get(id)) : undefined)
+      .map((h) => ({ id: h.id, score: h.score, coverage: h.coverage, updatedMs: this.meta.get(h.id)?.updatedMs ?? 0 }));
+  }
+
+  private add(row: DocRow): void {
+    const counts = new Map<string, number>();
+    (row.lexemes ?? []).forEach((lexeme, i) => counts.set(lexeme, row.tfs?.[i] ?? 1));
+    this.bm25.set(row.id, counts);
+    this.meta.set(row.id, { tags: new Set(row.tags), kind: row.source_kind, updatedMs: Number(row.updated_ms) });
+  }
+}
+
+/** Query terms exactly as the rows' `tsv` was made, so they match the index's terms. */
+export async function queryTerms(db: Queryable, text: string): Promise<string[]> {
+  const res = await db.query<{ lexeme: string }>(`SELECT lexeme FROM unnest(to_tsvector('english', $1))`, [text]);
+  return res.rows.map((r) => r.lexeme);
+}
+
+/** The same rule as sql.ts filterConditions: all tags, any source kind, inclusive time bounds. */
+function acceptor(filter: MemoryFilter | undefined): ((m: DocMeta | undefined) => boolean) | undefined {
+  if (!filter) return undefined;
+  const tags = normaliseTags(filter.tags);
+  const kinds = filter.sourceKinds && filter.sourceKinds.length > 0 ? new Set<SourceKind | string>(filter.sourceKinds) : undefined;
+  const since = filter.since !== undefined ? toMillis(filter.since, 'since') : undefined;
+  const until = filter.until !== undefined ? toMillis(filter.until, 'until') : undefined;
+  if (tags.length === 0 && !kinds && since === undefined && until === undefined) return undefined;
+  return (m) =>
+    !!m &&
+    tags.every((tag) => m.tags.has(tag)) &&
+    (!kinds || kinds.has(m.kind)) &&
+    (since === undefined || m.updatedMs >= since) &&
+    (until === undefined || m.updatedMs <= until);
+}
