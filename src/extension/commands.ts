@@ -3,10 +3,10 @@
  * Every registration is returned as a Disposable for context.subscriptions.
  */
 import * as vscode from 'vscode';
-import type { Memory } from '../core/memory.js';
+import type { Memory, RememberResult } from '../core/memory.js';
 import type { HostEvent } from '../protocol/messages.js';
 import { AuthController, PROVIDER_LABELS } from './auth.js';
-import { cleanRepoUrl, rememberSelectionParams } from './capture.js';
+import { cleanRepoUrl, rememberSelectionParams, replaceSimilar } from './capture.js';
 import type { KairosClient } from './client.js';
 import type { ExtensionSettings } from './config.js';
 import type { EngineManager } from './engine.js';
@@ -140,6 +140,27 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
     });
 
+  /** A new memory close to an existing one: "Replace <it>" or "Keep both" (the default, doing nothing). */
+  const offerReplace = async (result: RememberResult): Promise<void> => {
+    const similar = result.outcome === 'created' ? result.similar?.[0] : undefined;
+    if (!similar) return;
+    const replace = t('Replace it');
+    const pick = await vscode.window.showInformationMessage(
+      t('Kairos already has a similar memory: "{0}". Replace it with the new one, or keep both?', firstLine(similar.text, 80)),
+      replace,
+      t('Keep both'),
+    );
+    if (pick !== replace) return;
+    try {
+      const memory = await replaceSimilar(deps.client, result, similar.id);
+      deps.emit({ type: 'memoryChanged', id: result.memory.id, space: result.memory.space, change: 'deleted' });
+      deps.emit({ type: 'memoryChanged', id: memory.id, space: memory.space, change: 'updated' });
+      void vscode.window.setStatusBarMessage(`$(check) ${t('Replaced; the old text is kept in its history.')}`, 4000);
+    } catch (e) {
+      void vscode.window.showErrorMessage(t('Kairos could not replace the memory: {0}', e instanceof Error ? e.message : String(e)));
+    }
+  };
+
   return [
     reg('kairos.rememberSelection', async () => {
       const editor = vscode.window.activeTextEditor;
@@ -166,6 +187,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       deps.emit({ type: 'memoryChanged', id: result.memory.id, space: result.memory.space, change: result.outcome === 'created' ? 'created' : 'updated' });
       const msg = result.outcome === 'duplicate' ? t('Kairos already remembers this.') : t('Remembered {0}.', firstLine(text, 40));
       void vscode.window.setStatusBarMessage(`$(check) ${msg}`, 4000);
+      void offerReplace(result);
       return { id: result.memory.id, outcome: result.outcome };
     }),
 
@@ -175,6 +197,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const result = await deps.client.create({ text, source: { kind: 'editor', client: 'vscode' } });
       deps.emit({ type: 'memoryChanged', id: result.memory.id, space: result.memory.space, change: result.outcome === 'created' ? 'created' : 'updated' });
       void vscode.window.setStatusBarMessage(`$(check) ${t('Remembered.')}`, 4000);
+      void offerReplace(result);
       return { id: result.memory.id, outcome: result.outcome };
     }),
 

@@ -2,6 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/core/memory.js';
+import { replaceSimilar } from '../../src/extension/capture.js';
+import { KairosClient } from '../../src/extension/client.js';
 import { exportAll, removeHome, startTestServer, type TestServer } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -374,5 +376,20 @@ describe('import and export', () => {
       await fresh.close();
       await removeHome(fresh.home);
     }
+  });
+});
+
+describe('replacing a similar memory (the editor\'s "Replace it")', () => {
+  it('moves the new text onto the similar memory as a new version and removes the new one', async () => {
+    const old = await s.api('POST', '/v1/memories', { body: { text: 'We deploy the web app to production every Tuesday afternoon.' } });
+    const fresh = await s.api('POST', '/v1/memories', { body: { text: 'Production deploys of the web app happen on Tuesday afternoons.' } });
+    expect(fresh.json.outcome).toBe('created');
+    expect(fresh.json.similar?.[0]).toMatchObject({ id: old.json.memory.id });
+    const client = new KairosClient(async () => ({ baseUrl: s.url, token: s.token }));
+    const replaced = await replaceSimilar(client, fresh.json, old.json.memory.id);
+    expect(replaced).toMatchObject({ id: old.json.memory.id, version: 2, text: 'Production deploys of the web app happen on Tuesday afternoons.' });
+    expectError(await s.api('GET', `/v1/memories/${fresh.json.memory.id}`), 404, 'not_found');
+    const got = await s.api('GET', `/v1/memories/${old.json.memory.id}`);
+    expect(got.json.history[0]).toMatchObject({ version: 1, text: 'We deploy the web app to production every Tuesday afternoon.' });
   });
 });

