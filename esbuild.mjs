@@ -41,6 +41,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['bench/main.ts'], outfile: 'dist/bench.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/service.ts'], outfile: 'dist/bench-service.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/eval.ts'], outfile: 'dist/eval.mjs', format: 'esm' }),
+  // Bulk offline embedding runs in worker threads beside dist/kairos.mjs (src/embeddings/workerPool.ts).
+  build({ ...common, entryPoints: ['src/embeddings/localWorker.ts'], outfile: 'dist/embed-worker.mjs', format: 'esm' }),
   // The VS Code extension: one CJS file with its dependencies inlined (the VSIX ships no
   // node_modules); `vscode` is provided by the extension host.
   build({ ...common, packages: undefined, entryPoints: ['src/extension/activate.ts'], outfile: 'dist/extension.cjs', format: 'cjs', external: ['vscode'], minify: true }),

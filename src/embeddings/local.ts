@@ -9,6 +9,7 @@ import { nonEmptyText, toUnitVector } from './remote.js';
 import { SentencePieceEncoder, type Vocabulary } from './sentencePiece.js';
 import type { ProbingEmbedder } from './remote.js';
 import { mapBatches } from './retry.js';
+import { workerPool } from './workerPool.js';
 
 export const LOCAL_EMBEDDER_INFO: Readonly<EmbedderInfo> = Object.freeze({
   provider: 'local',
@@ -18,6 +19,8 @@ export const LOCAL_EMBEDDER_INFO: Readonly<EmbedderInfo> = Object.freeze({
 
 /** Texts per model call: larger batches gain little on CPU and hold the event loop longer. */
 const DEFAULT_BATCH_SIZE = 32;
+/** From this many texts (an import, a re-embed) the work goes to worker threads, one per core. */
+const POOL_MIN_TEXTS = 16;
 /**
  * Dense-only hits below this similarity are not relevant (core/hybrid.ts). Measured
  * (docs/retrieval.md): on the LongMemEval dev half 0.3 leaves recall@10 unchanged.
@@ -52,6 +55,20 @@ function loadModel(): Promise<EmbeddingsModel> {
   return modelLoad;
 }
 
+/**
+ * Embeds on this thread with the shared model. Texts should be non-empty with whitespace
+ * folded (see createLocalEmbedder); the worker threads call this too.
+ */
+export async function embedLocally(texts: readonly string[], batchSize = DEFAULT_BATCH_SIZE): Promise<Float32Array[]> {
+  const model = await loadModel();
+  return mapBatches(texts, batchSize, async (batch, index) => {
+    // Inference runs on this thread: let other work in between batches.
+    if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const vectors = await model.embed(batch);
+    return vectors.map(toUnitVector);
+  });
+}
+
 export interface LocalEmbedderOptions {
   /** Texts per model call; default 32. */
   batchSize?: number;
@@ -68,14 +85,10 @@ export function createLocalEmbedder(opts: LocalEmbedderOptions = {}): ProbingEmb
     minRelevantSimilarity: LOCAL_MIN_RELEVANT_SIMILARITY,
     async embed(texts: readonly string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
       if (texts.length === 0) return [];
-      const model = await loadModel();
       // Only " " separates words for the model's tokenizer: "a\nb" would read as one word.
-      return mapBatches(texts.map((t) => nonEmptyText(t.replace(/\s+/g, ' ').trim())), batchSize, async (batch, index) => {
-        // Inference runs on this thread: let other work in between batches.
-        if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const vectors = await model.embed(batch);
-        return vectors.map(toUnitVector);
-      });
+      const clean = texts.map((t) => nonEmptyText(t.replace(/\s+/g, ' ').trim()));
+      const pool = clean.length >= POOL_MIN_TEXTS ? workerPool() : undefined;
+      return pool ? pool.embed(clean) : embedLocally(clean, batchSize);
     },
     async knownWordShare(text: string): Promise<number> {
       const encoder = (await loadModel()).tokenizer as unknown as SentencePieceEncoder;

@@ -1,0 +1,10 @@
+/** Entry of an embedding worker thread (built to dist/embed-worker.mjs): see workerPool.ts. */
+import { parentPort } from 'node:worker_threads';
+import { embedLocally } from './local.js';
+
+parentPort?.on('message', (m: { id: number; texts: string[] }) => {
+  embedLocally(m.texts).then(
+    (vectors) => parentPort?.postMessage({ id: m.id, vectors }, vectors.map((v) => v.buffer as ArrayBuffer)),
+    (e: unknown) => parentPort?.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
+  );
+});
