@@ -33,9 +33,11 @@ const modelDirPlugin = {
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
+// The engine, and beside it the worker that bulk embedding runs in (src/embeddings/workerPool.ts).
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: `${out}/kairos.mjs`,
+  entryPoints: { kairos: 'src/cli/main.ts', 'embed-worker': 'src/embeddings/localWorker.ts' },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
