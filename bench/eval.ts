@@ -7,12 +7,13 @@
  * alone, the keyword leg alone, and reciprocal-rank fusion of the two (k = 60).
  *
  * Env: KAIROS_EVAL_DATA (default ../shared/eval/longmemeval_oracle_dev.json), KAIROS_EVAL_LIMIT
- * (first N instances, for a quick run).
+ * (first N instances, for a quick run), KAIROS_EVAL_HOME (a home to keep: imported once, later
+ * runs skip the import and measure search again).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MIN_KEYWORD_COVERAGE, type FusionParams, type RelevanceFloor } from '../src/core/hybrid.js';
@@ -143,17 +144,22 @@ async function main(): Promise<void> {
   const { lines, questions, abstentions } = build(instances);
   console.log(`LongMemEval (${dataPath.split('/').pop()}): ${instances.length} instances, ${lines.length} turns, ${questions.length} questions scored, ${abstentions.length} abstentions`);
 
-  const home = mkdtempSync(join(tmpdir(), 'kairos-eval-'));
+  const kept = process.env.KAIROS_EVAL_HOME;
+  const home = kept ? resolve(kept) : mkdtempSync(join(tmpdir(), 'kairos-eval-'));
   const env: NodeJS.ProcessEnv = { ...process.env, KAIROS_HOME: home, KAIROS_EMBEDDER: 'local' };
   try {
-    const file = join(home, 'turns.jsonl');
-    writeFileSync(file, lines.join('\n') + '\n');
-    console.log('importing with `kairos import` (offline embedder)…');
-    const t0 = performance.now();
-    const summary = await run(['import', file, '--json'], env);
-    const importMs = performance.now() - t0;
-    const created = (JSON.parse(summary) as { created: number }).created;
-    console.log(`imported ${created} turns in ${(importMs / 1000).toFixed(1)} s (${((created * 1000) / importMs).toFixed(1)} turns/s, process start included)`);
+    let imported = '';
+    if (!kept || !existsSync(join(home, 'data'))) {
+      mkdirSync(home, { recursive: true });
+      const file = join(home, 'turns.jsonl');
+      writeFileSync(file, lines.join('\n') + '\n');
+      console.log('importing with `kairos import` (offline embedder)…');
+      const t0 = performance.now();
+      const summary = JSON.parse(await run(['import', file, '--json'], env)) as { created: number; duplicate: number };
+      const importMs = performance.now() - t0;
+      imported = `${summary.created} turns in ${(importMs / 1000).toFixed(1)} s = ${((summary.created * 1000) / importMs).toFixed(1)} turns/s, process start included (${summary.duplicate} turns repeat another's text and were counted as duplicates)`;
+      console.log(`imported ${imported}`);
+    }
 
     const server = await startServer(env, home);
     const token = readFileSync(join(home, 'token'), 'utf8').trim();
@@ -216,10 +222,10 @@ async function main(): Promise<void> {
     }
     const lat = [...kairos.latencies].sort((a, b) => a - b);
     console.log(`\nMCP search latency at the client (query embedding included): p50 ${ms(percentile(lat, 50))}, p95 ${ms(percentile(lat, 95))}`);
-    console.log(`import: ${created} turns in ${(importMs / 1000).toFixed(1)} s = ${((created * 1000) / importMs).toFixed(1)} turns/s`);
+    if (imported) console.log(`import: ${imported}`);
     console.log(`relevance floor: ${emptyNonsense}/${nonsense.length} nonsense queries and ${emptyAbstentions}/${abstentions.length} abstention questions returned nothing`);
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    if (!kept) rmSync(home, { recursive: true, force: true });
   }
 }
 
