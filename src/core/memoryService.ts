@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { describeSecret, findSecret } from './secrets.js';
 import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } from './errors.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { MIN_KEYWORD_COVERAGE, MIN_KNOWN_WORD_SHARE, type RelevanceFloor } from './hybrid.js';
@@ -82,6 +83,8 @@ export interface ImportItem {
   createdAt?: string;
   updatedAt?: string;
   history?: MemoryVersion[];
+  /** 1-based line of the input it came from, so a refusal can name it. */
+  line?: number;
 }
 
 export interface ImportSummary {
@@ -129,7 +132,21 @@ function checkText(text: string, field = 'text'): string {
       `"${field}" is ${text.length} characters; the limit is ${LIMITS.maxTextChars}. Split it into smaller memories.`,
     );
   }
+  refuseSecret(text, field);
   return text.trim();
+}
+
+/** A memory is read back by agents and synced to shared spaces: a credential must never land in one. */
+function refuseSecret(text: string, field: string): void {
+  const found = findSecret(text);
+  if (found) {
+    throw new InvalidInputError(describeSecret(field, found), {
+      reason: 'secret',
+      kind: found.kind,
+      line: found.line,
+      column: found.column,
+    });
+  }
 }
 
 function checkTags(tags: string[] | undefined): string[] {
@@ -416,6 +433,7 @@ export class MemoryService {
       for (const { index: i, item } of batch) {
         try {
           const text = checkText(item.text);
+          for (const h of item.history ?? []) if (typeof h.text === 'string') refuseSecret(h.text, `history[version ${h.version}].text`);
           const hash = contentHash(text);
           if (seen.has(hash) || (await this.store.findByHash(space, hash))) {
             summary.duplicate++;
@@ -425,7 +443,8 @@ export class MemoryService {
           fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash });
         } catch (e) {
           summary.failed++;
-          if (summary.errors.length < 100) summary.errors.push({ index: i, message: (e as Error).message });
+          const where = item.line === undefined ? '' : `Line ${item.line}: `;
+          if (summary.errors.length < 100) summary.errors.push({ index: item.line === undefined ? i : item.line - 1, message: where + (e as Error).message });
         }
       }
       if (fresh.length > 0) {

@@ -185,7 +185,7 @@ export async function* parsePortable(
       }
       throw e;
     }
-    yield* items;
+    for (const item of items) yield { ...item, line: lineNo };
   }
 }
 

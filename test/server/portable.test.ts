@@ -23,8 +23,8 @@ describe('portable formats', () => {
     expect(detectFormat(lines[0]!)).toBe('mcp-memory');
     const items = await collect(parsePortable(lines, { onLineError: (e) => { throw e; } }));
     expect(items).toEqual([
-      { text: 'Ada: likes tea', tags: ['person', 'entity:Ada'], source: { kind: 'import', client: 'mcp-memory' } },
-      { text: 'Ada mentors Bob', tags: ['relation'], source: { kind: 'import', client: 'mcp-memory' } },
+      { text: 'Ada: likes tea', tags: ['person', 'entity:Ada'], source: { kind: 'import', client: 'mcp-memory' }, line: 1 },
+      { text: 'Ada mentors Bob', tags: ['relation'], source: { kind: 'import', client: 'mcp-memory' }, line: 3 },
     ]);
   });
 
@@ -36,7 +36,7 @@ describe('portable formats', () => {
       history: [{ version: 1, text: 'before', tags: [], source: { kind: 'cli' }, replacedAt: '2026-01-02T00:00:00.000Z', reason: 'update' }],
     };
     const items = await collect(parsePortable([JSON.stringify(record), '{oops', '{"text": 3}'], { format: 'jsonl', onLineError: (e) => errors.push(e) }));
-    expect(items).toEqual([{ id: 'm1', text: 'now', tags: ['a'], source: { kind: 'cli' }, createdAt: record.createdAt, updatedAt: record.updatedAt, history: record.history }]);
+    expect(items).toEqual([{ id: 'm1', text: 'now', tags: ['a'], source: { kind: 'cli' }, createdAt: record.createdAt, updatedAt: record.updatedAt, history: record.history, line: 1 }]);
     expect(errors.map((e) => e.line)).toEqual([2, 3]);
     expect(errors[0]!.message).toBe('Line 2: not valid JSON.');
   });
