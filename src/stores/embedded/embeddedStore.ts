@@ -516,6 +516,25 @@ export class EmbeddedStore implements VectorStore {
     await this.changed(c, 1);
   }
 
+  async setSource(collection: string, id: string, version: number, source: Memory['source']): Promise<boolean> {
+    const c = this.find(collection);
+    if (!c) return false;
+    let applied: boolean;
+    try {
+      const res = await this.db.query(`UPDATE ${c.t.rows} SET source = $3::jsonb, source_kind = $4 WHERE id = $1 AND version = $2`, [
+        id,
+        version,
+        JSON.stringify(source),
+        source.kind,
+      ]);
+      applied = (res.affectedRows ?? 0) > 0;
+    } catch (e) {
+      throw storeError(e, `update a memory's source in space ${collection}`);
+    }
+    if (applied) await this.reindex(c, [id]);
+    return applied;
+  }
+
   async get(collection: string, id: string): Promise<Memory | null> {
     const c = this.find(collection);
     if (!c) return null;

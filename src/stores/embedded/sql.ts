@@ -91,7 +91,9 @@ export function vectorLiteral(vector: Float32Array, dimension: number): string {
 
 /**
  * WHERE conditions for a MemoryFilter. Tags: a memory must carry ALL given tags. Source kinds:
- * any of the given kinds. since/until: inclusive bounds on updatedAt. Empty lists filter nothing.
+ * any of the given kinds. since/until: inclusive bounds on updatedAt. repo: the scope's repo id;
+ * pathKeys: ANY of the scope's keys; anchorState: stale, or anchored and not stale. Empty lists
+ * filter nothing.
  */
 export function filterConditions(filter: MemoryFilter | undefined, p: Params, alias = ''): string[] {
   if (!filter) return [];
@@ -102,6 +104,12 @@ export function filterConditions(filter: MemoryFilter | undefined, p: Params, al
   if (filter.sourceKinds && filter.sourceKinds.length > 0) out.push(`${col('source_kind')} = ANY(${p.add([...filter.sourceKinds])}::text[])`);
   if (filter.since !== undefined) out.push(`${col('updated_ms')} >= ${p.add(toMillis(filter.since, 'since'))}`);
   if (filter.until !== undefined) out.push(`${col('updated_ms')} <= ${p.add(toMillis(filter.until, 'until'))}`);
+  if (filter.repo !== undefined) out.push(`${col('source')}->'scope'->>'repo' = ${p.add(filter.repo)}`);
+  if (filter.pathKeys && filter.pathKeys.length > 0) out.push(`${col('source')}->'scope'->'keys' ?| ${p.add([...filter.pathKeys])}::text[]`);
+  if (filter.anchorState === 'stale') out.push(`${col('source')}->'anchor'->'status'->>'state' = 'stale'`);
+  if (filter.anchorState === 'fresh') {
+    out.push(`${col('source')} ? 'anchor' AND coalesce(${col('source')}->'anchor'->'status'->>'state', 'fresh') <> 'stale'`);
+  }
   return out;
 }
 

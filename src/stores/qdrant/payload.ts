@@ -30,6 +30,9 @@ export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['Pa
   { field: 'content_hash', schema: 'keyword' },
   { field: 'updated_ms', schema: 'integer' },
   { field: 'reembedded', schema: 'integer' },
+  { field: 'source.scope.repo', schema: 'keyword' },
+  { field: 'source.scope.keys', schema: 'keyword' },
+  { field: 'source.anchor.status.state', schema: 'keyword' },
 ];
 
 /** Payload without the history, for reads that return Memory. */
@@ -88,6 +91,13 @@ export function filterConditions(filter: MemoryFilter | undefined): Schemas['Con
         ...(filter.until !== undefined ? { lte: toMillis(filter.until, 'until') } : {}),
       },
     });
+  }
+  if (filter.repo !== undefined) must.push({ key: 'source.scope.repo', match: { value: filter.repo } });
+  if (filter.pathKeys && filter.pathKeys.length > 0) must.push({ key: 'source.scope.keys', match: { any: [...filter.pathKeys] } });
+  if (filter.anchorState === 'stale') must.push({ key: 'source.anchor.status.state', match: { value: 'stale' } });
+  if (filter.anchorState === 'fresh') {
+    // Anchored, and not stale (a never-checked anchor counts as fresh).
+    must.push({ must_not: [{ is_empty: { key: 'source.anchor.path' } }, { key: 'source.anchor.status.state', match: { value: 'stale' } }] });
   }
   return must;
 }
