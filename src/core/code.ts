@@ -4,6 +4,7 @@
  * the code as it is now. Pure: callers read files and git; this module only compares.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
 import { normaliseRepoId } from './repoId.js';
 
@@ -43,8 +44,8 @@ export interface CodeAnchor {
   endLine: number;
   /** Commit checked out at capture. */
   commit?: string;
-  /** SHA-256 of the normalised anchored lines (see fingerprintLines). */
-  fingerprint: string;
+  /** SHA-256 of the normalised anchored lines (see fingerprintLines); always set on a stored anchor. */
+  fingerprint?: string;
   /** The anchored lines as captured (bounded), for move detection and "show change". */
   lines: string[];
   status?: AnchorStatus;
@@ -56,6 +57,51 @@ export const CODE_LIMITS = {
   maxAnchorLines: 200,
   maxAnchorLineChars: 1_000,
 } as const;
+
+const shortText = (max: number) => z.string().min(1).max(max);
+
+// Shapes of scope and anchor as they cross a boundary (REST, MCP, import); the engine still
+// normalises them (normaliseCodeSource).
+
+/** What a memory is about; `keys` are derived by the engine and recomputed on every write. */
+export const CodeScopeSchema = z.strictObject({
+  repo: shortText(512).optional(),
+  paths: z.array(z.string().max(CODE_LIMITS.maxPathChars)).max(CODE_LIMITS.maxPaths, { error: `A scope holds at most ${CODE_LIMITS.maxPaths} paths.` }).optional(),
+  keys: z.array(z.string().max(CODE_LIMITS.maxPathChars + 16)).max(CODE_LIMITS.maxPaths + 1).optional(),
+});
+
+export const AnchorStatusSchema = z.strictObject({
+  state: z.enum(['fresh', 'stale']),
+  reason: z.enum(['changed', 'deleted']).optional(),
+  checkedAt: shortText(64),
+  commit: shortText(64).optional(),
+  staleSince: shortText(64).optional(),
+  moved: z.strictObject({ fromPath: shortText(CODE_LIMITS.maxPathChars), fromLine: z.number().int().min(1), at: shortText(64), commit: shortText(64).optional() }).optional(),
+  verifiedAt: shortText(64).optional(),
+  verifiedCommit: shortText(64).optional(),
+});
+
+const anchorFields = {
+  repo: shortText(512).optional(),
+  path: shortText(CODE_LIMITS.maxPathChars),
+  startLine: z.number().int().min(1).max(10_000_000),
+  endLine: z.number().int().min(1).max(10_000_000),
+  commit: shortText(64).optional(),
+  lines: z
+    .array(z.string().max(CODE_LIMITS.maxAnchorLineChars))
+    .min(1)
+    .max(CODE_LIMITS.maxAnchorLines, { error: `An anchor holds at most ${CODE_LIMITS.maxAnchorLines} lines; select fewer.` }),
+};
+
+/** The code a memory was captured from; the engine recomputes the fingerprint from `lines`. */
+export const CodeAnchorSchema = z.strictObject({
+  ...anchorFields,
+  fingerprint: z.string().max(128).optional(),
+  status: AnchorStatusSchema.optional(),
+});
+
+/** A new selection for "Re-anchor to current code". */
+export const ReanchorSchema = z.strictObject(anchorFields);
 
 /** Normalises one scope path, or says what is wrong with it. */
 export function normaliseScopePath(raw: string): string {

@@ -70,12 +70,12 @@ export interface MemoryFilter {
   /** ISO timestamps, inclusive, on updatedAt. */
   since?: string;
   until?: string;
-  /** Only memories scoped or anchored to this repo id. */
+  /** Only memories scoped or anchored to this repo id (portable form, core/repoId.ts). */
   repo?: string;
-  /** Only memories whose scope or anchor matches one of these keys (core/code.ts pathKeys). */
-  pathKeys?: string[];
-  /** Only memories whose anchor is in this state. */
-  anchorState?: 'fresh' | 'stale';
+  /** Only memories anchored or scoped to this repo-relative file, or a directory or glob holding it. */
+  path?: string;
+  /** true: only memories whose anchored code changed; false: only anchored memories still fresh. */
+  stale?: boolean;
 }
 
 export interface SearchHit {

@@ -173,6 +173,13 @@ function prepareSource(source: MemorySource): MemorySource {
   return out;
 }
 
+/** Repo ids in their portable form; a path is checked once here so stores can trust it. */
+function checkFilter(filter: MemoryFilter | undefined): MemoryFilter | undefined {
+  if (!filter) return filter;
+  if (filter.path !== undefined) pathKeys(filter.path);
+  return filter.repo === undefined ? filter : { ...filter, repo: normaliseRepoId(filter.repo) };
+}
+
 /** Extra candidates fetched so context and staleness can move a hit across the page edge. */
 const RERANK_MARGIN = 10;
 
@@ -320,7 +327,8 @@ export class MemoryService {
       return v;
     };
     const context = input.context?.repo ? { ...input.context, repo: normaliseRepoId(input.context.repo) } : input.context;
-    const filter: MemoryFilter | undefined = input.repoOnly && context?.repo ? { ...input.filter, repo: context.repo } : input.filter;
+    const given = checkFilter(input.filter);
+    const filter: MemoryFilter | undefined = input.repoOnly && context?.repo ? { ...given, repo: context.repo } : given;
     const wanted = new Set((context?.paths ?? []).flatMap((p) => pathKeys(p)));
     // One more than a page tells whether another page exists; the margin lets reranking reach in.
     const window = offset + limit + 1 + RERANK_MARGIN;
@@ -438,10 +446,10 @@ export class MemoryService {
   async forFile(input: FileRecallInput): Promise<{ items: FileRecallItem[] }> {
     const { space } = authorizeSpace(this.ctx, input.space, 'read');
     const limit = pageSize(input.limit);
-    const keys = pathKeys(input.path);
+    pathKeys(input.path); // refuses a path that could not match anything
     if (!(await this.store.getCollection(space))) return { items: [] };
     const repo = input.repo ? normaliseRepoId(input.repo) : undefined;
-    const onFile = await this.store.list(space, { limit, filter: { pathKeys: keys, ...(repo ? { repo } : {}) } });
+    const onFile = await this.store.list(space, { limit, filter: { path: input.path, ...(repo ? { repo } : {}) } });
     const fileItems = [...onFile.items.filter((m) => !isStale(m.source.anchor)), ...onFile.items.filter((m) => isStale(m.source.anchor))];
     const items: FileRecallItem[] = fileItems.map((memory) => ({ memory, match: 'file' }));
     if (repo && items.length < limit) {
@@ -501,7 +509,7 @@ export class MemoryService {
     return this.store.list(space, {
       limit,
       ...(input.cursor ? { cursor: input.cursor } : {}),
-      ...(input.filter ? { filter: input.filter } : {}),
+      ...(input.filter ? { filter: checkFilter(input.filter)! } : {}),
     });
   }
 

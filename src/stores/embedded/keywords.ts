@@ -6,6 +6,7 @@
  * query word in one memory, and `ts_rank_cd` has no inverse document frequency.
  */
 import { Bm25Index } from '../../core/bm25.js';
+import { pathKeys } from '../../core/code.js';
 import type { KeywordCandidate } from '../../core/hybrid.js';
 import { normaliseTags, type MemoryFilter, type SourceKind } from '../../core/memory.js';
 import type { TableNames } from './schema.js';
@@ -116,8 +117,9 @@ function acceptor(filter: MemoryFilter | undefined): ((m: DocMeta | undefined) =
   const kinds = filter.sourceKinds && filter.sourceKinds.length > 0 ? new Set<SourceKind | string>(filter.sourceKinds) : undefined;
   const since = filter.since !== undefined ? toMillis(filter.since, 'since') : undefined;
   const until = filter.until !== undefined ? toMillis(filter.until, 'until') : undefined;
-  const keys = filter.pathKeys && filter.pathKeys.length > 0 ? new Set(filter.pathKeys) : undefined;
-  const { repo, anchorState } = filter;
+  const keys = filter.path !== undefined ? new Set(pathKeys(filter.path)) : undefined;
+  const { repo } = filter;
+  const anchorState = filter.stale === undefined ? undefined : filter.stale ? 'stale' : 'fresh';
   if (tags.length === 0 && !kinds && since === undefined && until === undefined && repo === undefined && !keys && !anchorState) return undefined;
   return (m) =>
     !!m &&

@@ -1,5 +1,6 @@
 /** How memories map onto Qdrant points: payload fields, filters and the collection metadata. */
 import type { Schemas } from '@qdrant/js-client-rest';
+import { pathKeys } from '../../core/code.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { normaliseTags, type Memory, type MemoryFilter, type MemorySource, type MemoryVersion } from '../../core/memory.js';
 import type { CollectionInfo, EmbedderInfo } from '../../core/ports.js';
@@ -93,9 +94,9 @@ export function filterConditions(filter: MemoryFilter | undefined): Schemas['Con
     });
   }
   if (filter.repo !== undefined) must.push({ key: 'source.scope.repo', match: { value: filter.repo } });
-  if (filter.pathKeys && filter.pathKeys.length > 0) must.push({ key: 'source.scope.keys', match: { any: [...filter.pathKeys] } });
-  if (filter.anchorState === 'stale') must.push({ key: 'source.anchor.status.state', match: { value: 'stale' } });
-  if (filter.anchorState === 'fresh') {
+  if (filter.path !== undefined) must.push({ key: 'source.scope.keys', match: { any: pathKeys(filter.path) } });
+  if (filter.stale === true) must.push({ key: 'source.anchor.status.state', match: { value: 'stale' } });
+  if (filter.stale === false) {
     // Anchored, and not stale (a never-checked anchor counts as fresh).
     must.push({ must_not: [{ is_empty: { key: 'source.anchor.path' } }, { key: 'source.anchor.status.state', match: { value: 'stale' } }] });
   }
