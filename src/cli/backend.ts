@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KairosConfig } from '../config.js';
+import type { AnchorCheck } from '../core/code.js';
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
 import type {
   ImportSummary,
@@ -39,6 +40,7 @@ export interface Backend {
   forget(id: string, space?: string): Promise<{ id: string; space: string }>;
   /** "Still true": clears a stale mark, recording the commit it was checked at. */
   verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory>;
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory>;
   /** NDJSON lines of the space's export. */
   export(space?: string): AsyncIterable<string>;
   /** Imports a file; progress counts bytes read. */
@@ -82,6 +84,9 @@ class LocalBackend implements Backend {
   }
   verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
     return this.svc().verify(id, opts);
+  }
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
+    return this.svc().recordAnchorCheck(id, check, commit ? { commit } : {});
   }
   async *export(space?: string): AsyncIterable<string> {
     for await (const r of this.svc().export(space)) yield exportLine(r);
@@ -140,6 +145,9 @@ class HttpBackend implements Backend {
       query: spaceQuery(opts.space),
       body: opts.commit ? { commit: opts.commit } : {},
     });
+  }
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
+    return this.http.json('POST', `/v1/memories/${encodeURIComponent(id)}/anchor-check`, { body: { check, ...(commit ? { commit } : {}) } });
   }
   async *export(space?: string): AsyncIterable<string> {
     const res = await this.http.raw('GET', '/v1/export', { query: spaceQuery(space) });

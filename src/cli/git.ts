@@ -24,8 +24,13 @@ async function git(cwd: string, args: string[]): Promise<string | undefined> {
   }
 }
 
+/** The checkout's top folder, or undefined outside one. */
+export async function gitRoot(cwd: string = process.cwd()): Promise<string | undefined> {
+  return (await git(cwd, ['rev-parse', '--show-toplevel']))?.trim() || undefined;
+}
+
 export async function gitContext(cwd: string = process.cwd()): Promise<GitContext | undefined> {
-  const top = (await git(cwd, ['rev-parse', '--show-toplevel']))?.trim();
+  const top = await gitRoot(cwd);
   if (!top) return undefined;
   const [remotesOut, headOut] = await Promise.all([git(top, ['remote', '-v']), git(top, ['rev-parse', '--abbrev-ref', 'HEAD', 'HEAD'])]);
   const remotes = (remotesOut ?? '')

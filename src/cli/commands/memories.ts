@@ -1,7 +1,9 @@
 /** remember, search, list, get, forget. */
 import type { Command } from 'commander';
 import type { MemorySource } from '../../core/memory.js';
-import { gitContext } from '../git.js';
+import { checkRepoAnchors } from '../../code/checkAnchors.js';
+import { CliError, EXIT } from '../exitCodes.js';
+import { gitContext, gitRoot } from '../git.js';
 import { formatList, formatMemory, formatRemember, formatSearch, printJson, writeOut } from '../output.js';
 import { collect, examples, positiveInt, spaceName, spaceNames, withBackend } from './shared.js';
 
@@ -127,6 +129,23 @@ export function registerMemoryCommands(program: Command): void {
       );
       if (o.json) printJson(page);
       else writeOut(page.items.length ? formatList(page) : 'No stale memories: every anchored memory matches its code.');
+    });
+
+  program
+    .command('check')
+    .description("Compare the anchored memories of this git checkout's repo with the code as it is now, and mark changed ones stale")
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', examples('kairos check', 'kairos check && kairos stale'))
+    .action(async (o: JsonOpt) => {
+      const here = await gitContext();
+      if (!here) throw new CliError(EXIT.usage, 'kairos check runs inside a git checkout: cd into one first.');
+      const root = (await gitRoot())!;
+      const summary = await withBackend((b) => checkRepoAnchors({ root, repo: here.repo, store: b, ...(here.commit ? { commit: here.commit } : {}) }));
+      if (o.json) printJson(summary);
+      else {
+        writeOut(`${here.repo}: checked ${summary.checked} anchored memor${summary.checked === 1 ? 'y' : 'ies'}: ${summary.fresh} fresh, ${summary.moved} moved (followed), ${summary.stale} stale.`);
+        for (const s of summary.staleIds) writeOut(`  ${s.id}  ${s.path}  ${s.reason}`);
+      }
     });
 
   program
