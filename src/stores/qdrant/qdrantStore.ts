@@ -4,13 +4,14 @@
  * re-embedding fills generation + 1 and swaps the alias atomically when done.
  *
  * Points carry a named dense vector ("dense", cosine) and a sparse keyword vector ("keywords",
- * IDF applied by Qdrant); hybrid search runs both as prefetches fused by RRF (k = 60).
+ * IDF applied by Qdrant); hybrid search fetches both legs in one batch and fuses them here with
+ * core/hybrid.ts, the embedded store's ranking (legs.ts turns Qdrant hits into its candidates).
  *
  * With `partition: 'payload'` the same operations run on shared collections, confined to the
  * space by a tenant-indexed payload filter, and generations are payload values (partition.ts).
  */
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { RRF_K } from '../../core/fusion.js';
+import { DEFAULT_FUSION, fuseHybrid } from '../../core/hybrid.js';
 import { InvalidInputError, KairosError, NotFoundError } from '../../core/errors.js';
 import { isSpaceName, type Memory, type MemoryVersion, type Page } from '../../core/memory.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
@@ -53,6 +54,7 @@ import {
   type KairosMetadata,
   type MemoryPayload,
 } from './payload.js';
+import { denseCandidates, keywordCandidates, LEG_PAYLOAD } from './legs.js';
 import { documentSparse, querySparse } from './sparse.js';
 
 export interface QdrantStoreOptions {
@@ -80,8 +82,6 @@ interface Placement {
 
 const DENSE = 'dense';
 const KEYWORDS = 'keywords';
-/** Smallest candidate window per search leg; a larger page (offset + limit) widens it. */
-const MIN_WINDOW = 50;
 const SCROLL_PAGE = 256;
 
 type Point = { id: string | number; payload?: Record<string, unknown> | null; score?: number };
@@ -523,6 +523,12 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Hybrid search fused here, not in Qdrant: both legs come back in one batch (ids, scores,
+   * updated_ms, and the keyword leg's sparse vector for coverage), core/hybrid.ts ranks them as
+   * the embedded store does (ties to the lower id, so offset paging neither repeats nor skips),
+   * and the page's payloads are read in one more call.
+   */
   async search(collection: string, query: StoreSearchQuery): Promise<StoreSearchHit[]> {
     checkCollectionName(collection);
     const limit = checkCount(query.limit, 'limit');
@@ -534,58 +540,37 @@ export class QdrantStore implements VectorStore {
     const at = await this.live(collection);
     if (!at) return [];
     const filter = toFilter([...at.scope, ...filterConditions(query.filter)]);
-    const window = Math.max(MIN_WINDOW, offset + limit);
-    const withFilter = filter ? { filter } : {};
+    const params = { ...DEFAULT_FUSION, ...query.fusion };
+    const window = Math.max(params.window, offset + limit);
+    const leg = { limit: window, with_payload: LEG_PAYLOAD, ...(filter ? { filter } : {}) };
     try {
-      if (dense && keywords) {
-        // The fused page plus both legs' ids (no payload) to report matchedBy and similarity.
-        const [fused, denseLeg, keywordLeg] = await this.client.queryBatch(at.collection, {
-          searches: [
-            {
-              prefetch: [
-                { query: dense, using: DENSE, limit: window, ...withFilter },
-                { query: keywords, using: KEYWORDS, limit: window, ...withFilter },
-              ],
-              query: { rrf: { k: RRF_K } },
-              limit,
-              offset,
-              with_payload: MEMORY_PAYLOAD,
-              // The prefetches are already confined; a shared collection repeats the filter anyway.
-              ...(at.scope.length ? withFilter : {}),
-            },
-            { query: dense, using: DENSE, limit: window, with_payload: false, ...withFilter },
-            { query: keywords, using: KEYWORDS, limit: window, with_payload: false, ...withFilter },
-          ],
-        });
-        const similarity = new Map((denseLeg?.points ?? []).map((p) => [String(p.id), p.score]));
-        const keywordIds = new Set((keywordLeg?.points ?? []).map((p) => String(p.id)));
-        return (fused?.points ?? []).map((p) => {
-          const sim = similarity.get(String(p.id));
-          const matchedBy: StoreSearchHit['matchedBy'] = [];
-          if (sim !== undefined) matchedBy.push('dense');
-          if (keywordIds.has(String(p.id))) matchedBy.push('keyword');
-          return { memory: toMemory(collection, p.payload), score: p.score, ...(sim !== undefined ? { similarity: sim } : {}), matchedBy };
-        });
-      }
-      // One leg: its ranking is the fused ranking, scored 1/(k + rank) like the two-leg case.
-      const res = await this.client.query(at.collection, {
-        query: dense ?? keywords!,
-        using: dense ? DENSE : KEYWORDS,
-        limit,
-        offset,
-        with_payload: MEMORY_PAYLOAD,
-        ...withFilter,
+      const searches: Schemas['QueryRequest'][] = [];
+      if (dense) searches.push({ query: dense, using: DENSE, ...leg });
+      if (keywords) searches.push({ query: keywords, using: KEYWORDS, with_vector: [KEYWORDS], ...leg, ...this.idfParams(at) });
+      const results = await this.client.queryBatch(at.collection, { searches });
+      const densePoints = dense ? (results[0]?.points ?? []) : [];
+      const keywordPoints = keywords ? (results[dense ? 1 : 0]?.points ?? []) : [];
+      const page = fuseHybrid(denseCandidates(densePoints), keywordCandidates(keywordPoints, keywords), { ...params, window }, query.floor).slice(offset, offset + limit);
+      if (page.length === 0) return [];
+      const rows = await this.client.retrieve(at.collection, { ids: page.map((h) => at.id(h.id)), with_payload: MEMORY_PAYLOAD });
+      const byId = new Map(rows.map((r) => [String((r.payload as MemoryPayload | null)?.id), r.payload]));
+      return page.flatMap((h) => {
+        const payload = byId.get(h.id);
+        if (!payload) return []; // deleted between the legs and the read
+        const matchedBy: StoreSearchHit['matchedBy'] = [];
+        if (h.denseRank !== undefined) matchedBy.push('dense');
+        if (h.keywordRank !== undefined) matchedBy.push('keyword');
+        return [{ memory: toMemory(collection, payload), score: h.score, matchedBy, ...(h.similarity !== undefined ? { similarity: h.similarity } : {}) }];
       });
-      return res.points.map((p, i) => ({
-        memory: toMemory(collection, p.payload),
-        score: 1 / (RRF_K + offset + i + 1),
-        ...(dense ? { similarity: p.score } : {}),
-        matchedBy: [dense ? 'dense' : 'keyword'],
-      }));
     } catch (e) {
       if (isMissing(e)) return [];
       throw qdrantError(e, `search space ${collection}`);
     }
+  }
+
+  /** Keyword-leg parameters: none yet (per-space IDF comes with the server version check). */
+  private idfParams(_at: Placement): { params?: Schemas['SearchParams'] } {
+    return {};
   }
 
   /** Every point matching the filter (used for groups of equal updated_ms, which are small). */
