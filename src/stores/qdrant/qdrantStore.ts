@@ -56,6 +56,7 @@ import {
 } from './payload.js';
 import { denseCandidates, keywordCandidates, LEG_PAYLOAD } from './legs.js';
 import { documentSparse, querySparse } from './sparse.js';
+import { atLeast, formatVersion, MIN_QDRANT_VERSION, parseVersion, type Version } from './version.js';
 
 export interface QdrantStoreOptions {
   /** e.g. http://localhost:6333 */
@@ -159,6 +160,8 @@ export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant';
   readonly partition: QdrantPartition;
   private readonly client: QdrantClient;
+  /** Set by open(); features newer than the floor are used only where the server has them. */
+  private serverVersion: Version = MIN_QDRANT_VERSION;
 
   constructor(options: QdrantStoreOptions) {
     this.partition = options.partition ?? 'collection';
@@ -171,14 +174,27 @@ export class QdrantStore implements VectorStore {
     });
   }
 
-  /** Creates the store and checks that Qdrant answers. */
+  /**
+   * Creates the store after checking that Qdrant answers and runs a supported version
+   * (version.ts): an older server would drop fields it does not know and misbehave silently.
+   */
   static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
     const store = new QdrantStore(options);
+    let reported: unknown;
     try {
-      await store.client.versionInfo();
+      reported = (await store.client.versionInfo()).version;
     } catch (e) {
       throw qdrantError(e, `connect to ${options.url}`);
     }
+    const version = parseVersion(reported);
+    const floor = formatVersion(MIN_QDRANT_VERSION);
+    if (!version || !atLeast(version, MIN_QDRANT_VERSION)) {
+      const found = version ? formatVersion(version) : `an unrecognised version (${JSON.stringify(String(reported ?? '')).slice(0, 40)})`;
+      throw new KairosError('unavailable', `Qdrant at ${options.url} runs ${found}; Kairos needs Qdrant ${floor} or newer. Upgrade Qdrant (see docs/deployment.md).`, {
+        details: { qdrantVersion: version ? found : String(reported ?? ''), minimumVersion: floor },
+      });
+    }
+    store.serverVersion = version;
     return store;
   }
 
