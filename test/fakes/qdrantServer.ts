@@ -51,6 +51,8 @@ export interface RecordedCall {
   query: URLSearchParams;
   body: any;
   status: number;
+  /** The error message answered, if any. */
+  error?: string;
 }
 
 /** Runs before the model answers; returning a value answers with it instead. */
@@ -367,6 +369,7 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
       send(200, { result, status: 'ok', time: 0.0001 });
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 500;
+      call.error = e instanceof Error ? e.message : String(e);
       send(status, { status: { error: e instanceof Error ? e.message : String(e) }, time: 0.0001 });
     }
   }

@@ -22,9 +22,13 @@ export interface MemoryPayload {
   reembedded?: number;
 }
 
-/** Payload indexes created with every collection. */
+/**
+ * Payload indexes created with every collection: one for every field a filter or order_by
+ * names, since strict mode (the default on Qdrant Cloud) refuses a filter on an unindexed field.
+ */
 export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }> = [
   { field: 'id', schema: 'keyword' },
+  { field: 'version', schema: 'integer' },
   { field: 'tags', schema: 'keyword' },
   { field: 'source_kind', schema: 'keyword' },
   { field: 'content_hash', schema: 'keyword' },

@@ -160,6 +160,8 @@ export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant';
   readonly partition: QdrantPartition;
   private readonly client: QdrantClient;
+  /** Collections known to carry every payload index (checked or created by this process). */
+  private readonly indexed = new Set<string>();
   /** Set by open(); features newer than the floor are used only where the server has them. */
   private serverVersion: Version = MIN_QDRANT_VERSION;
 
@@ -278,11 +280,14 @@ export class QdrantStore implements VectorStore {
   }
 
   private async ensureRegistry(): Promise<void> {
+    // The registry is never dropped: once seen, this process need not ask again.
+    if (this.indexed.has(REGISTRY_COLLECTION)) return;
     try {
       await this.client.createCollection(REGISTRY_COLLECTION, { vectors: { [REGISTRY_VECTOR]: { size: 1, distance: 'Dot' } } });
     } catch (e) {
       if (statusOf(e) !== 409) throw qdrantError(e, 'create the space registry');
     }
+    this.indexed.add(REGISTRY_COLLECTION);
   }
 
   private async requireMetadata(name: string): Promise<KairosMetadata> {
@@ -323,8 +328,18 @@ export class QdrantStore implements VectorStore {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Creates a data collection with its vectors and payload indexes (idempotent). */
+  /** Payload indexes a data collection needs: every field a filter or order_by names (strict mode). */
+  private get indexes(): ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }> {
+    return this.shared ? [...PARTITION_INDEXES, ...PAYLOAD_INDEXES] : PAYLOAD_INDEXES;
+  }
+
+  /**
+   * Creates a data collection with its vectors and payload indexes (idempotent). The indexes are
+   * requested together, so their latency is one round trip, not one per field.
+   */
   private async createPhysical(name: string, dimension: number, meta?: KairosMetadata): Promise<void> {
+    // Shared collections are never dropped; a space's own may have been, by another process.
+    if (this.shared && this.indexed.has(name)) return;
     try {
       await this.client.createCollection(name, {
         vectors: { [DENSE]: { size: dimension, distance: 'Cosine' } },
@@ -332,16 +347,36 @@ export class QdrantStore implements VectorStore {
         ...(meta ? { metadata: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } } : {}),
       });
     } catch (e) {
-      // 409: created by an earlier, interrupted attempt or a concurrent one.
+      // 409: created by an earlier, interrupted attempt or a concurrent one; add what it lacks.
       if (statusOf(e) !== 409) throw qdrantError(e, `create collection ${name}`);
+      return this.ensureIndexes(name);
     }
-    for (const idx of this.shared ? [...PARTITION_INDEXES, ...PAYLOAD_INDEXES] : PAYLOAD_INDEXES) {
-      try {
-        await this.client.createPayloadIndex(name, { field_name: idx.field, field_schema: idx.schema, wait: true });
-      } catch (e) {
-        throw qdrantError(e, `index collection ${name}`);
-      }
+    await this.createIndexes(name, this.indexes);
+  }
+
+  private async createIndexes(name: string, missing: ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }>): Promise<void> {
+    try {
+      await Promise.all(missing.map((idx) => this.client.createPayloadIndex(name, { field_name: idx.field, field_schema: idx.schema, wait: true })));
+    } catch (e) {
+      throw qdrantError(e, `index collection ${name}`);
     }
+    this.indexed.add(name);
+  }
+
+  /**
+   * Adds the payload indexes a collection lacks (one made by an older Kairos has no `version`
+   * index, which strict mode requires for conditional writes). Once per collection per process.
+   */
+  private async ensureIndexes(name: string): Promise<void> {
+    if (this.indexed.has(name)) return;
+    let have: Set<string>;
+    try {
+      have = new Set(Object.keys((await this.client.getCollection(name)).payload_schema ?? {}));
+    } catch (e) {
+      if (isMissing(e)) return; // nothing to index; the write that follows reports the space
+      throw qdrantError(e, `read collection ${name}`);
+    }
+    await this.createIndexes(name, this.indexes.filter((i) => !have.has(i.field)));
   }
 
   async ensureCollection(name: string, embedder: EmbedderInfo): Promise<CollectionInfo> {
@@ -410,7 +445,9 @@ export class QdrantStore implements VectorStore {
     } catch (e) {
       if (!isMissing(e) && statusOf(e) !== 400) throw qdrantError(e, `delete space ${name}`);
     }
+    this.indexed.delete(name);
     for (const physical of await this.physicals(name)) {
+      this.indexed.delete(physical);
       try {
         await this.client.deleteCollection(physical);
       } catch (e) {
@@ -679,6 +716,8 @@ export class QdrantStore implements VectorStore {
       throw new KairosError('conflict', `Space ${collection} is being re-embedded with ${meta.pending.provider}/${meta.pending.model}; finish that first.`);
     }
     const pending: EmbedderInfo = { provider: target.provider, model: target.model, dimension: target.dimension };
+    // writeReembedded marks points with a filter on `version`: the live collection needs its index.
+    await this.ensureIndexes(this.placement(collection, meta).collection);
     if (this.shared) {
       await this.createPhysical(sharedCollectionName(target.dimension), target.dimension);
       await this.registryPut({ ...meta, pending });

@@ -1,0 +1,29 @@
+/**
+ * The store contract (test/stores/contract.ts) through the real Qdrant client against the
+ * loopback fake, in both partition modes. The fake models Qdrant's data only roughly; what this
+ * run proves is the wire: every request the contract causes is one Qdrant 1.17 accepts (checked
+ * against its openapi.json) and names only indexed fields (strict mode). Behaviour on a real
+ * server is the contract run with QDRANT_URL (test/stores/qdrant.test.ts).
+ */
+import { afterAll, expect } from 'vitest';
+import { QDRANT_PARTITIONS } from '../../../src/stores/qdrant/partition.js';
+import { QdrantStore } from '../../../src/stores/qdrant/qdrantStore.js';
+import { startFakeQdrant, type FakeQdrant } from '../../fakes/qdrantServer.js';
+import { storeContract } from '../contract.js';
+
+for (const partition of QDRANT_PARTITIONS) {
+  const fakes: FakeQdrant[] = [];
+  storeContract(`Qdrant fake (partition: ${partition})`, async () => {
+    const fake = await startFakeQdrant();
+    fakes.push(fake);
+    return QdrantStore.open({ url: fake.url, partition });
+  });
+  afterAll(async () => {
+    for (const fake of fakes) {
+      expect(fake.violations).toEqual([]);
+      // Strict mode answers 400 to a filter on an unindexed field; no request may have met one.
+      expect(fake.calls.filter((c) => /Index required|range index/.test(c.error ?? '')).map((c) => c.error)).toEqual([]);
+      await fake.close();
+    }
+  });
+}
