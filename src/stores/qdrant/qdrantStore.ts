@@ -27,6 +27,7 @@ import type {
 } from '../../core/ports.js';
 import { pointId } from './ids.js';
 import {
+  GENERATION_FIELD,
   isSharedCollection,
   PARTITION_INDEXES,
   partitionedPointId,
@@ -84,6 +85,8 @@ interface Placement {
 const DENSE = 'dense';
 const KEYWORDS = 'keywords';
 const SCROLL_PAGE = 256;
+/** Reads that decide a write ask a majority of replicas, so a write just acknowledged is seen. */
+const MAJORITY = 'majority' as const;
 
 type Point = { id: string | number; payload?: Record<string, unknown> | null; score?: number };
 
@@ -541,23 +544,44 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Deletes a memory from every generation that holds it. A re-embed may begin or finish while
+   * this runs, so after each round the space's metadata is read again and any generation not yet
+   * cleared is cleared too: a copy in generation + 1 must not come back when the re-embed ends.
+   * Failures are reported, never swallowed (an erasure that silently failed is a GDPR problem).
+   */
   async delete(collection: string, id: string): Promise<boolean> {
-    const meta = await this.metadata(collection);
+    let meta = await this.metadata(collection);
     if (!meta) return false;
-    const at = this.placement(collection, meta);
-    const existing = await this.retrievePayload(collection, at, id, false);
-    if (!existing) return false;
+    const existed = (await this.retrievePayload(collection, this.placement(collection, meta), id, false)) !== null;
+    // Absent but re-embedding: a copy may be left by an earlier delete that failed half-way.
+    if (!existed && !meta.pending) return false;
+    const cleared = new Set<number>();
+    for (let round = 0; meta && round < 4; round++) {
+      // Newest generation first: if a delete fails, the live point is still there to retry with.
+      const generations = [...(meta.pending ? [meta.generation + 1] : []), meta.generation].filter((g) => !cleared.has(g));
+      if (generations.length === 0) break;
+      for (const g of generations) {
+        await this.deletePoint(collection, this.exactPlacement(collection, meta, g), id);
+        cleared.add(g);
+      }
+      meta = await this.metadata(collection);
+    }
+    return existed;
+  }
+
+  /** Like placement(), but in collection mode names the physical collection, not the alias. */
+  private exactPlacement(space: string, meta: KairosMetadata, generation: number): Placement {
+    const at = this.placement(space, meta, generation);
+    return this.shared ? at : { ...at, collection: physicalName(space, generation) };
+  }
+
+  private async deletePoint(space: string, at: Placement, id: string): Promise<void> {
     try {
       await this.client.delete(at.collection, { wait: true, points: [at.id(id)] });
-      // A copy already made by a running re-embed must not come back when it finishes.
-      if (meta.pending) {
-        const next = this.placement(collection, meta, meta.generation + 1);
-        await this.client.delete(next.collection, { wait: true, points: [next.id(id)] }).catch(() => undefined);
-      }
     } catch (e) {
-      throw qdrantError(e, `delete a memory in space ${collection}`);
+      if (!isMissing(e)) throw qdrantError(e, `delete a memory in space ${space}`);
     }
-    return true;
   }
 
   async nearest(collection: string, vector: Float32Array, k: number): Promise<StoreSearchHit[]> {
@@ -806,40 +830,69 @@ export class QdrantStore implements VectorStore {
           },
         })),
       });
+      // A memory deleted since it was read above loses its fresh copy too. A delete after this
+      // check finds the re-embed pending and clears generation + 1 itself.
+      const still = new Set((await this.client.retrieve(at.collection, { ids: current.map((p) => p.id), with_payload: false, consistency: MAJORITY })).map((p) => String(p.id)));
+      const gone = current.filter((p) => !still.has(String(p.id))).map((p) => next.id((p.payload as unknown as MemoryPayload).id));
+      if (gone.length > 0) await this.client.delete(next.collection, { wait: true, points: gone });
     } catch (e) {
       throw qdrantError(e, `store re-embedded vectors in space ${collection}`);
     }
   }
 
-  /** Switches the space to generation + 1 once nothing is pending, then drops the old one. */
+  /**
+   * Switches the space to generation + 1 once nothing is pending, then deletes the older
+   * generations. Finishing again retries a deletion that failed (and reports it if it fails).
+   */
   async finishReembed(collection: string): Promise<CollectionInfo> {
-    const meta = await this.requireMetadata(collection);
-    if (!meta.pending) return metadataToInfo(meta);
-    const left = await this.countPendingReembed(collection);
-    if (left > 0) {
-      throw new KairosError('conflict', `${left} memories in space ${collection} still need re-embedding; run the re-embed again to finish.`, {
-        details: { pending: left },
-      });
-    }
-    if (this.shared) {
-      const old = this.placement(collection, meta);
-      const { pending, ...rest } = meta;
-      await this.registryPut({ ...rest, generation: meta.generation + 1, provider: pending.provider, model: pending.model, dimension: pending.dimension });
-      await this.client.delete(old.collection, { wait: true, filter: { must: old.scope } }).catch(() => undefined);
-      return metadataToInfo(await this.requireMetadata(collection));
-    }
-    const next = physicalName(collection, meta.generation + 1);
-    try {
-      await this.client.updateCollectionAliases({
-        actions: [{ delete_alias: { alias_name: collection } }, { create_alias: { collection_name: next, alias_name: collection } }],
-      });
-      for (const old of await this.physicals(collection)) {
-        if (old !== next) await this.client.deleteCollection(old).catch(() => undefined);
+    let meta = await this.requireMetadata(collection);
+    if (meta.pending) {
+      const left = await this.countPendingReembed(collection);
+      if (left > 0) {
+        throw new KairosError('conflict', `${left} memories in space ${collection} still need re-embedding; run the re-embed again to finish.`, {
+          details: { pending: left },
+        });
       }
-    } catch (e) {
-      throw qdrantError(e, `finish re-embedding space ${collection}`);
+      const { pending, ...rest } = meta;
+      if (this.shared) {
+        await this.registryPut({ ...rest, generation: meta.generation + 1, provider: pending.provider, model: pending.model, dimension: pending.dimension });
+      } else {
+        try {
+          await this.client.updateCollectionAliases({
+            actions: [{ delete_alias: { alias_name: collection } }, { create_alias: { collection_name: physicalName(collection, meta.generation + 1), alias_name: collection } }],
+          });
+        } catch (e) {
+          throw qdrantError(e, `finish re-embedding space ${collection}`);
+        }
+      }
+      meta = await this.requireMetadata(collection);
     }
-    return metadataToInfo(await this.requireMetadata(collection));
+    await this.dropOlderGenerations(collection, meta);
+    return metadataToInfo(meta);
+  }
+
+  /** Deletes every generation of a space older than its live one. */
+  private async dropOlderGenerations(space: string, meta: KairosMetadata): Promise<void> {
+    const what = `delete the replaced vectors of space ${space} (finish the re-embed again to retry)`;
+    if (this.shared) {
+      const older = { must: [...spaceConditions(space), { key: GENERATION_FIELD, range: { lt: meta.generation } }] };
+      for (const shared of await this.collectionNames(isSharedCollection, 'the shared collections')) {
+        try {
+          await this.client.delete(shared, { wait: true, filter: older });
+        } catch (e) {
+          if (!isMissing(e)) throw qdrantError(e, what);
+        }
+      }
+      return;
+    }
+    for (const old of await this.physicals(space)) {
+      if (Number(old.slice(space.length + 3)) >= meta.generation) continue;
+      try {
+        await this.client.deleteCollection(old);
+      } catch (e) {
+        if (!isMissing(e)) throw qdrantError(e, what);
+      }
+    }
   }
 
   async close(): Promise<void> {
