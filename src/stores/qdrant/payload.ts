@@ -20,7 +20,11 @@ export interface MemoryPayload {
   history: MemoryVersion[];
   /** Generation this point was copied to by a running re-embed. */
   reembedded?: number;
+  /** Random id of the write that stored this state: the compare-and-set token of updates. */
+  write_id?: string;
 }
+
+export const WRITE_ID = 'write_id';
 
 /**
  * Payload indexes created with every collection: one for every field a filter or order_by
@@ -34,6 +38,7 @@ export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['Pa
   { field: 'content_hash', schema: 'keyword' },
   { field: 'updated_ms', schema: 'integer' },
   { field: 'reembedded', schema: 'integer' },
+  { field: 'write_id', schema: 'keyword' },
 ];
 
 /** Payload without the history, for reads that return Memory. */

@@ -10,6 +10,7 @@
  * With `partition: 'payload'` the same operations run on shared collections, confined to the
  * space by a tenant-indexed payload filter, and generations are payload values (partition.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { DEFAULT_FUSION, fuseHybrid } from '../../core/hybrid.js';
 import { InvalidInputError, KairosError, NotFoundError } from '../../core/errors.js';
@@ -54,6 +55,7 @@ import {
   toPayload,
   type KairosMetadata,
   type MemoryPayload,
+  WRITE_ID,
 } from './payload.js';
 import { denseCandidates, keywordCandidates, LEG_PAYLOAD } from './legs.js';
 import { documentSparse, querySparse } from './sparse.js';
@@ -262,7 +264,8 @@ export class QdrantStore implements VectorStore {
 
   private async registryGet(space: string): Promise<KairosMetadata | null> {
     try {
-      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: true, with_vector: false });
+      // Majority: the generation and a running re-embed decide where writes and deletes go.
+      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: true, with_vector: false, consistency: MAJORITY });
       const meta = readMetadata(p?.payload);
       return meta && meta.space === space ? meta : null;
     } catch (e) {
@@ -459,41 +462,57 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private point(at: Placement, m: Memory, vector: number[], history: MemoryVersion[]): Schemas['PointStruct'] {
+  /** A point for a memory; `writeId` marks this write so the writer can tell it landed. */
+  private point(at: Placement, m: Memory, vector: number[], history: MemoryVersion[], writeId: string): Schemas['PointStruct'] {
     return {
       id: at.id(m.id),
       vector: { [DENSE]: vector, [KEYWORDS]: documentSparse(m.text) },
-      payload: { ...toPayload(m, history), ...at.extra } as unknown as Record<string, unknown>,
+      payload: { ...toPayload(m, history), [WRITE_ID]: writeId, ...at.extra } as unknown as Record<string, unknown>,
     };
+  }
+
+  /** The write id each point now carries (majority read); absent ids are missing. */
+  private async writeIds(at: Placement, ids: Array<string | number>): Promise<Map<string, unknown>> {
+    const found = await this.client.retrieve(at.collection, { ids, with_payload: [WRITE_ID], consistency: MAJORITY });
+    return new Map(found.map((p) => [String(p.id), p.payload?.[WRITE_ID]]));
   }
 
   async insert(collection: string, memory: StoredMemory): Promise<void> {
     await this.insertMany(collection, [memory]);
   }
 
-  /** Inserts a batch in one upsert request; refuses ids that already exist (nothing is written). */
+  /**
+   * Inserts a batch; refuses ids that already exist. The check reads a majority of replicas and
+   * writes nothing if any id exists; the write is insert-only, so an id taken by a concurrent
+   * insert meanwhile keeps its memory, and the write ids read back say which insert won.
+   */
   async insertMany(collection: string, memories: readonly StoredMemory[]): Promise<void> {
     const meta = await this.requireMetadata(collection);
     if (memories.length === 0) return;
     const at = this.placement(collection, meta);
+    const writeId = randomUUID();
     const points = memories.map((m) => {
       if (typeof m.id !== 'string' || !m.id) throw new InvalidInputError('Every memory needs an id.');
       const { vector, ...memory } = m;
-      return this.point(at, memory, denseArray(vector, meta.dimension), []);
+      return this.point(at, memory, denseArray(vector, meta.dimension), [], writeId);
     });
+    const taken = (): KairosError => new KairosError('conflict', `A memory with one of these ids already exists in space ${collection}.`);
     try {
-      const existing = await this.client.retrieve(at.collection, { ids: points.map((p) => p.id), with_payload: false, with_vector: false });
-      if (existing.length > 0) throw new KairosError('conflict', `A memory with one of these ids already exists in space ${collection}.`);
-      await this.client.upsert(at.collection, { wait: true, points });
+      const ids = points.map((p) => p.id);
+      const existing = await this.client.retrieve(at.collection, { ids, with_payload: false, with_vector: false, consistency: MAJORITY });
+      if (existing.length > 0) throw taken();
+      await this.client.upsert(at.collection, { wait: true, ordering: 'strong', update_mode: 'insert_only', points });
+      const written = await this.writeIds(at, ids);
+      if (ids.some((id) => written.get(String(id)) !== writeId)) throw taken();
     } catch (e) {
       throw qdrantError(e, `store memories in space ${collection}`);
     }
   }
 
-  private async retrievePayload(space: string, at: Placement | null, id: string, withHistory: boolean): Promise<MemoryPayload | null> {
+  private async retrievePayload(space: string, at: Placement | null, id: string, withHistory: boolean, consistency?: typeof MAJORITY): Promise<MemoryPayload | null> {
     if (!at) return null;
     try {
-      const [p] = await this.client.retrieve(at.collection, { ids: [at.id(id)], with_payload: withHistory ? true : MEMORY_PAYLOAD });
+      const [p] = await this.client.retrieve(at.collection, { ids: [at.id(id)], with_payload: withHistory ? true : MEMORY_PAYLOAD, ...(consistency ? { consistency } : {}) });
       const payload = p?.payload as (MemoryPayload & { space?: string }) | undefined;
       // A v5 id collision would need SHA-1 to collide; the payload checks keep it exact anyway.
       return payload && payload.id === id && (!this.shared || payload.space === space) ? payload : null;
@@ -503,18 +522,46 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Replaces a memory and appends the previous version to its history, as a compare-and-set:
+   * the upsert applies only while the point still carries the write id read (update_mode
+   * update_only, so a point deleted meanwhile is not recreated). If another writer got there
+   * first the update is tried again on what it wrote, unless that already holds a different
+   * memory at this version or later: then the caller's change was made on stale data (409).
+   */
   async update(collection: string, change: StoreUpdate): Promise<void> {
     const meta = await this.requireMetadata(collection);
     const at = this.placement(collection, meta);
     const vector = denseArray(change.vector, meta.dimension);
-    const current = await this.retrievePayload(collection, at, change.memory.id, true);
-    if (!current) throw new NotFoundError(`No memory with id "${change.memory.id}" in space ${collection}.`);
-    // One upsert replaces vectors, payload and history together; it also drops a re-embed mark.
-    try {
-      await this.client.upsert(at.collection, { wait: true, points: [this.point(at, change.memory, vector, [...(current.history ?? []), change.previous])] });
-    } catch (e) {
-      throw qdrantError(e, `update a memory in space ${collection}`);
+    const m = change.memory;
+    const changed = (): KairosError =>
+      new KairosError('conflict', `Memory "${m.id}" in space ${collection} was changed by another request meanwhile; read it again and retry.`, { details: { id: m.id } });
+    await this.ensureIndexes(at.collection);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.retrievePayload(collection, at, m.id, true, MAJORITY);
+      if (!current) throw new NotFoundError(`No memory with id "${m.id}" in space ${collection}.`);
+      const sameMemory = current.version === m.version && current.content_hash === m.contentHash && current.updated_at === m.updatedAt;
+      if (current.version >= m.version && !sameMemory) throw changed();
+      const writeId = randomUUID();
+      // Points written before write ids existed are guarded by their version.
+      const guard: Schemas['Condition'] = current.write_id ? { key: WRITE_ID, match: { value: current.write_id } } : { key: 'version', match: { value: current.version } };
+      try {
+        // One upsert replaces vectors, payload and history together; it also drops a re-embed mark.
+        await this.client.upsert(at.collection, {
+          wait: true,
+          ordering: 'strong',
+          update_mode: 'update_only',
+          update_filter: { must: [...at.scope, guard] },
+          points: [this.point(at, m, vector, [...(current.history ?? []), change.previous], writeId)],
+        });
+        const now = (await this.writeIds(at, [at.id(m.id)])).get(at.id(m.id));
+        if (now === writeId) return;
+        if (now === undefined) throw new NotFoundError(`Memory "${m.id}" in space ${collection} was deleted meanwhile.`);
+      } catch (e) {
+        throw qdrantError(e, `update a memory in space ${collection}`);
+      }
     }
+    throw changed();
   }
 
   async get(collection: string, id: string): Promise<Memory | null> {
@@ -553,7 +600,7 @@ export class QdrantStore implements VectorStore {
   async delete(collection: string, id: string): Promise<boolean> {
     let meta = await this.metadata(collection);
     if (!meta) return false;
-    const existed = (await this.retrievePayload(collection, this.placement(collection, meta), id, false)) !== null;
+    const existed = (await this.retrievePayload(collection, this.placement(collection, meta), id, false, MAJORITY)) !== null;
     // Absent but re-embedding: a copy may be left by an earlier delete that failed half-way.
     if (!existed && !meta.pending) return false;
     const cleared = new Set<number>();
@@ -809,7 +856,7 @@ export class QdrantStore implements VectorStore {
     const next = this.placement(collection, meta, meta.generation + 1);
     const dense = new Map(vectors.map((v) => [v.id, denseArray(v.vector, target.dimension)]));
     try {
-      const current = await this.client.retrieve(at.collection, { ids: [...dense.keys()].map((id) => at.id(id)), with_payload: true });
+      const current = await this.client.retrieve(at.collection, { ids: [...dense.keys()].map((id) => at.id(id)), with_payload: true, consistency: MAJORITY });
       if (current.length === 0) return;
       const points = current.map((p) => {
         const payload = p.payload as unknown as MemoryPayload;
@@ -826,7 +873,7 @@ export class QdrantStore implements VectorStore {
         operations: current.map((p) => ({
           set_payload: {
             payload: { reembedded: meta.generation + 1 },
-            filter: { must: [{ has_id: [p.id] }, { key: 'version', match: { value: (p.payload as unknown as MemoryPayload).version } }] },
+            filter: { must: [...at.scope, { has_id: [p.id] }, { key: 'version', match: { value: (p.payload as unknown as MemoryPayload).version } }] },
           },
         })),
       });
