@@ -87,6 +87,8 @@ interface Placement {
 const DENSE = 'dense';
 const KEYWORDS = 'keywords';
 const SCROLL_PAGE = 256;
+/** Collection configs read at once when listing spaces. */
+const LIST_CONCURRENCY = 8;
 /** Reads that decide a write ask a majority of replicas, so a write just acknowledged is seen. */
 const MAJORITY = 'majority' as const;
 
@@ -242,15 +244,9 @@ export class QdrantStore implements VectorStore {
   private async metadata(name: string): Promise<KairosMetadata | null> {
     checkCollectionName(name);
     if (this.shared) return this.registryGet(name);
+    // GET /collections/{alias} resolves the alias: one request, no listing of every alias.
     try {
       return await this.physicalMetadata(name);
-    } catch (e) {
-      if (!isMissing(e)) throw qdrantError(e, `read space ${name}`);
-    }
-    // Collection info resolves aliases on current servers; resolve it ourselves where not.
-    try {
-      const alias = (await this.client.getAliases()).aliases.find((a) => a.alias_name === name);
-      return alias ? await this.physicalMetadata(alias.collection_name) : null;
     } catch (e) {
       if (isMissing(e)) return null;
       throw qdrantError(e, `read space ${name}`);
@@ -274,10 +270,12 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private async registryPut(meta: KairosMetadata): Promise<void> {
+  /** Records a space's metadata; `create` only adds a new entry (a concurrent creator's stays). */
+  private async registryPut(meta: KairosMetadata, create = false): Promise<void> {
     try {
       await this.client.upsert(REGISTRY_COLLECTION, {
         wait: true,
+        ...(create ? { ordering: 'strong' as const, update_mode: 'insert_only' as const } : {}),
         points: [{ id: registryPointId(meta.space), vector: { [REGISTRY_VECTOR]: [1] }, payload: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } }],
       });
     } catch (e) {
@@ -322,14 +320,24 @@ export class QdrantStore implements VectorStore {
     }
     let aliases: Schemas['AliasDescription'][];
     try {
-      aliases = (await this.client.getAliases()).aliases;
+      aliases = (await this.client.getAliases()).aliases.filter((a) => isSpaceName(a.alias_name));
     } catch (e) {
       throw qdrantError(e, 'list spaces');
     }
-    for (const a of aliases) {
-      if (!isSpaceName(a.alias_name)) continue;
-      const info = await this.getCollection(a.alias_name);
-      if (info) out.push(info);
+    // Each space's metadata lives in its collection's config and Qdrant has no bulk read of
+    // configs: read them concurrently, a few at a time, rather than one after another.
+    for (let i = 0; i < aliases.length; i += LIST_CONCURRENCY) {
+      const infos = await Promise.all(
+        aliases.slice(i, i + LIST_CONCURRENCY).map(async (a) => {
+          try {
+            return await this.physicalMetadata(a.collection_name);
+          } catch (e) {
+            if (isMissing(e)) return null; // dropped while listing
+            throw qdrantError(e, 'list spaces');
+          }
+        }),
+      );
+      for (const m of infos) if (m && m.space !== undefined && isSpaceName(m.space)) out.push(metadataToInfo(m));
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -400,7 +408,7 @@ export class QdrantStore implements VectorStore {
     if (this.shared) {
       await this.createPhysical(sharedCollectionName(embedder.dimension), embedder.dimension);
       await this.ensureRegistry();
-      await this.registryPut(meta);
+      await this.registryPut(meta, true);
       return metadataToInfo(await this.requireMetadata(name));
     }
     const physical = physicalName(name, 1);
