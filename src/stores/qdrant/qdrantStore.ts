@@ -59,7 +59,7 @@ import {
 } from './payload.js';
 import { denseCandidates, keywordCandidates, LEG_PAYLOAD } from './legs.js';
 import { documentSparse, querySparse } from './sparse.js';
-import { atLeast, formatVersion, MIN_QDRANT_VERSION, parseVersion, type Version } from './version.js';
+import { atLeast, CORPUS_IDF_VERSION, formatVersion, MIN_QDRANT_VERSION, parseVersion, type Version } from './version.js';
 
 export interface QdrantStoreOptions {
   /** e.g. http://localhost:6333 */
@@ -700,9 +700,20 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  /** Keyword-leg parameters: none yet (per-space IDF comes with the server version check). */
-  private idfParams(_at: Placement): { params?: Schemas['SearchParams'] } {
-    return {};
+  /**
+   * Keyword-leg parameters. In a shared collection IDF would count every tenant's documents
+   * (skewing the ranking and hinting at other tenants' words); Qdrant 1.19 computes it over a
+   * corpus filter, here the space's live generation. Older servers: collection-wide IDF
+   * (docs/deployment.md). A collection per space needs nothing: its IDF is the space's own.
+   */
+  private idfParams(at: Placement): { params?: Schemas['SearchParams'] } {
+    if (!this.spaceLocalKeywordStats || at.scope.length === 0) return {};
+    return { params: { idf: { corpus: { must: at.scope } } } };
+  }
+
+  /** Whether keyword ranking in a space depends only on that space's memories. */
+  get spaceLocalKeywordStats(): boolean {
+    return !this.shared || atLeast(this.serverVersion, CORPUS_IDF_VERSION);
   }
 
   /** Every point matching the filter (used for groups of equal updated_ms, which are small). */
