@@ -10,14 +10,23 @@ import { QDRANT_PARTITIONS } from '../../../src/stores/qdrant/partition.js';
 import { QdrantStore } from '../../../src/stores/qdrant/qdrantStore.js';
 import { startFakeQdrant, type FakeQdrant } from '../../fakes/qdrantServer.js';
 import { storeContract } from '../contract.js';
+import { qdrantRemnants } from './remnants.js';
 
 for (const partition of QDRANT_PARTITIONS) {
   const fakes: FakeQdrant[] = [];
-  storeContract(`Qdrant fake (partition: ${partition})`, async () => {
-    const fake = await startFakeQdrant();
-    fakes.push(fake);
-    return QdrantStore.open({ url: fake.url, partition });
-  });
+  const current = (): string => fakes[fakes.length - 1]!.url;
+  storeContract(
+    `Qdrant fake (partition: ${partition})`,
+    async () => {
+      const fake = await startFakeQdrant();
+      fakes.push(fake);
+      return QdrantStore.open({ url: fake.url, partition });
+    },
+    {
+      openAnother: () => QdrantStore.open({ url: current(), partition }),
+      remnants: (space) => qdrantRemnants(current())(space),
+    },
+  );
   afterAll(async () => {
     for (const fake of fakes) {
       expect(fake.violations).toEqual([]);
