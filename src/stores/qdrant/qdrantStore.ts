@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { DEFAULT_FUSION, fuseHybrid } from '../../core/hybrid.js';
+import { DEFAULT_FUSION, fuseHybrid, toSearchHits } from '../../core/hybrid.js';
 import { InvalidInputError, KairosError, NotFoundError } from '../../core/errors.js';
 import { isSpaceName, type Memory, type MemoryVersion, type Page } from '../../core/memory.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
@@ -685,15 +685,8 @@ export class QdrantStore implements VectorStore {
       const page = fuseHybrid(denseCandidates(densePoints), keywordCandidates(keywordPoints, keywords), { ...params, window }, query.floor).slice(offset, offset + limit);
       if (page.length === 0) return [];
       const rows = await this.client.retrieve(at.collection, { ids: page.map((h) => at.id(h.id)), with_payload: MEMORY_PAYLOAD });
-      const byId = new Map(rows.map((r) => [String((r.payload as MemoryPayload | null)?.id), r.payload]));
-      return page.flatMap((h) => {
-        const payload = byId.get(h.id);
-        if (!payload) return []; // deleted between the legs and the read
-        const matchedBy: StoreSearchHit['matchedBy'] = [];
-        if (h.denseRank !== undefined) matchedBy.push('dense');
-        if (h.keywordRank !== undefined) matchedBy.push('keyword');
-        return [{ memory: toMemory(collection, payload), score: h.score, matchedBy, ...(h.similarity !== undefined ? { similarity: h.similarity } : {}) }];
-      });
+      const byId = new Map(rows.flatMap((r) => (r.payload ? [[String((r.payload as unknown as MemoryPayload).id), r.payload] as const] : [])));
+      return toSearchHits(page, byId, (payload) => toMemory(collection, payload));
     } catch (e) {
       if (isMissing(e)) return [];
       throw qdrantError(e, `search space ${collection}`);

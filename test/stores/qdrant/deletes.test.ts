@@ -29,6 +29,17 @@ for (const partition of QDRANT_PARTITIONS) {
     afterEach(() => expect(fake.violations).toEqual([]));
     afterAll(() => fake.close());
 
+    /** A new space holding one memory, re-embedding, with the memory's copy already written. */
+    async function copied(text: string): Promise<{ space: string; m: ReturnType<typeof memory> }> {
+      const space = newSpace();
+      await store.ensureCollection(space, EMBEDDER);
+      const m = memory(space, text);
+      await store.insert(space, m);
+      await store.beginReembed(space, NEXT);
+      await store.writeReembedded(space, [{ id: m.id, vector: v3() }]);
+      return { space, m };
+    }
+
     /** Every point of the space anywhere in the fake, by memory id. */
     function pointsOf(space: string): string[] {
       return [...fake.collections.values()].flatMap((c) =>
@@ -37,12 +48,7 @@ for (const partition of QDRANT_PARTITIONS) {
     }
 
     it('reports a failed delete of the re-embed copy instead of swallowing it', async () => {
-      const space = newSpace();
-      await store.ensureCollection(space, EMBEDDER);
-      const m = memory(space, 'copied then deleted');
-      await store.insert(space, m);
-      await store.beginReembed(space, NEXT);
-      await store.writeReembedded(space, [{ id: m.id, vector: v3() }]);
+      const { space, m } = await copied('copied then deleted');
       let deletes = 0;
       const stop = fake.intercept((c) => (c.path.endsWith('/points/delete') && ++deletes === 1 ? { status: 500, error: 'Service internal error: disk full' } : undefined));
       const err = await store.delete(space, m.id).catch((e: unknown) => e);
@@ -96,12 +102,7 @@ for (const partition of QDRANT_PARTITIONS) {
     });
 
     it('reports a failed deletion of the old generation, and finishing again completes it', async () => {
-      const space = newSpace();
-      await store.ensureCollection(space, EMBEDDER);
-      const m = memory(space, 'old generation');
-      await store.insert(space, m);
-      await store.beginReembed(space, NEXT);
-      await store.writeReembedded(space, [{ id: m.id, vector: v3() }]);
+      const { space, m } = await copied('old generation');
       const stop = fake.intercept((c) =>
         (partition === 'payload' ? c.path.endsWith('/points/delete') : c.method === 'DELETE') ? { status: 503, error: 'Service unavailable' } : undefined,
       );
@@ -113,12 +114,7 @@ for (const partition of QDRANT_PARTITIONS) {
     });
 
     it('drops a space mid re-embed leaving no point, alias or generation collection of it', async () => {
-      const space = newSpace();
-      await store.ensureCollection(space, EMBEDDER);
-      const m = memory(space, 'to be erased');
-      await store.insert(space, m);
-      await store.beginReembed(space, NEXT);
-      await store.writeReembedded(space, [{ id: m.id, vector: v3() }]);
+      const { space, m } = await copied('to be erased');
       await store.dropCollection(space);
       expect(pointsOf(space)).toEqual([]);
       expect([...fake.aliases.keys(), ...fake.collections.keys()].filter((n) => n.startsWith(space))).toEqual([]);
