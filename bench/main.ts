@@ -56,7 +56,7 @@ const BENCH_FILES = 500;
 function codeSource(i: number): MemorySource {
   if (i % 2 === 1) return { kind: 'api' };
   const path = `src/module${(i >> 1) % BENCH_FILES}/index.ts`;
-  if (i % 4 === 0) return normaliseCodeSource<MemorySource>({ kind: 'editor', anchor: { repo: BENCH_REPO, path, startLine: 10, endLine: 11, lines: [`export function f${i}() {`, '  return 1;'] } });
+  if (i % 4 === 0) return normaliseCodeSource<MemorySource>({ kind: 'editor', anchor: { repo: BENCH_REPO, path, startLine: 10, endLine: 11, lines: [`export function f${i}() {`, '  return 1;'] } }, new Date(0).toISOString());
   return { kind: 'agent', scope: { repo: BENCH_REPO } };
 }
 

@@ -288,9 +288,10 @@ export function contextWeight(scope: CodeScope | undefined, anchor: CodeAnchor |
 /**
  * Normalises the code-aware parts of a memory's source before it is stored: repo ids in their
  * portable form, scope paths checked and keyed, the anchor rebuilt from its lines (its
- * fingerprint is never taken from the caller). A status is kept (export/import round trip).
+ * fingerprint is never taken from the caller). A status is kept (export/import round trip); an
+ * anchor without one is fresh as of `now`.
  */
-export function normaliseCodeSource<T extends { scope?: CodeScope; anchor?: CodeAnchor }>(source: T): T {
+export function normaliseCodeSource<T extends { scope?: CodeScope; anchor?: CodeAnchor }>(source: T, now?: string): T {
   const out = { ...source };
   let anchor: CodeAnchor | undefined;
   if (source.anchor) {
@@ -304,7 +305,9 @@ export function normaliseCodeSource<T extends { scope?: CodeScope; anchor?: Code
       ...(a.commit ? { commit: a.commit } : {}),
       lines: a.lines,
     });
+    // A new anchor is fresh as of its capture, so "anchored and fresh" is one indexed value.
     if (a.status) anchor.status = a.status;
+    else if (now) anchor.status = { state: 'fresh', checkedAt: now };
     out.anchor = anchor;
   }
   const repo = source.scope?.repo ? normaliseRepoId(source.scope.repo) : anchor?.repo;

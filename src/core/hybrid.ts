@@ -5,6 +5,9 @@
  * dev half of LongMemEval (`npm run eval`); see docs/retrieval.md for what each one did.
  */
 
+import type { Memory } from './memory.js';
+import type { StoreSearchHit } from './ports.js';
+
 export interface DenseCandidate {
   id: string;
   /** Cosine similarity of the memory's best passage to the query. */
@@ -127,4 +130,19 @@ function relevant(h: { similarity?: number; keywordRank?: number; coverage: numb
   if (h.keywordRank !== undefined && h.coverage >= floor.minCoverage) return true;
   if (h.similarity === undefined) return false;
   return floor.minSimilarity === undefined || h.similarity >= floor.minSimilarity;
+}
+
+/**
+ * A fused page as search hits, in order, with the legs that found each; `rows` holds the
+ * memories read for the page (one deleted between the legs and the read is left out).
+ */
+export function toSearchHits<R>(page: readonly FusedHit[], rows: ReadonlyMap<string, R>, memoryOf: (row: R) => Memory): StoreSearchHit[] {
+  return page.flatMap((h) => {
+    const row = rows.get(h.id);
+    if (row === undefined) return [];
+    const matchedBy: StoreSearchHit['matchedBy'] = [];
+    if (h.denseRank !== undefined) matchedBy.push('dense');
+    if (h.keywordRank !== undefined) matchedBy.push('keyword');
+    return [{ memory: memoryOf(row), score: h.score, matchedBy, ...(h.similarity !== undefined ? { similarity: h.similarity } : {}) }];
+  });
 }

@@ -167,8 +167,8 @@ function checkText(text: string, field = 'text'): string {
 }
 
 /** Normalises scope and anchor (core/code.ts) and screens the anchored code for credentials too. */
-function prepareSource(source: MemorySource): MemorySource {
-  const out = normaliseCodeSource(source);
+function prepareSource(source: MemorySource, now: string): MemorySource {
+  const out = normaliseCodeSource(source, now);
   if (out.anchor) refuseSecret(out.anchor.lines.join('\n'), 'source.anchor.lines');
   return out;
 }
@@ -252,7 +252,7 @@ export class MemoryService {
   async remember(input: RememberInput): Promise<RememberResult> {
     const text = checkText(input.text);
     const tags = checkTags(input.tags);
-    const source = prepareSource(input.source ?? { kind: 'api' });
+    const source = prepareSource(input.source ?? { kind: 'api' }, this.clock.now().toISOString());
     const { space } = authorizeSpace(this.ctx, input.space, 'write');
     await this.collectionFor(space, true);
 
@@ -392,7 +392,7 @@ export class MemoryService {
     }
     const text = patch.text === undefined ? undefined : checkText(patch.text);
     const tags = patch.tags === undefined ? undefined : checkTags(patch.tags);
-    const source = patch.source === undefined ? undefined : prepareSource(patch.source);
+    const source = patch.source === undefined ? undefined : prepareSource(patch.source, this.clock.now().toISOString());
     const found = await this.locate(id, space, 'write');
     await this.collectionFor(found.space, false);
     return this.applyChange(found.space, found.memory, { text, tags, source }, 'update');
@@ -490,7 +490,8 @@ export class MemoryService {
       const found = await this.locate(id, space, 'write');
       const anchor = found.memory.source.anchor;
       if (!anchor) throw new InvalidInputError(`Memory "${id}" is not anchored to code.`);
-      const source = normaliseCodeSource({ ...found.memory.source, anchor: change(anchor, this.clock.now().toISOString()) });
+      const now = this.clock.now().toISOString();
+      const source = normaliseCodeSource({ ...found.memory.source, anchor: change(anchor, now) }, now);
       if (await this.store.setSource(found.space, id, found.memory.version, source)) return { ...found.memory, source };
     }
     throw new KairosError('conflict', `Memory "${id}" kept changing while its anchor was updated; try again.`);
@@ -553,7 +554,7 @@ export class MemoryService {
             continue;
           }
           seen.add(hash);
-          fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash, source: prepareSource(item.source ?? { kind: 'import' }) });
+          fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash, source: prepareSource(item.source ?? { kind: 'import' }, this.clock.now().toISOString()) });
         } catch (e) {
           summary.failed++;
           const where = item.line === undefined ? '' : `Line ${item.line}: `;

@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
-import type { Memory, MemorySource, MemoryVersion } from '../../src/core/memory.js';
+import { applyCheck, normaliseCodeSource } from '../../src/core/code.js';
+import type { Memory, MemoryFilter, MemorySource, MemoryVersion } from '../../src/core/memory.js';
 import type { EmbedderInfo, StoredMemory, VectorStore } from '../../src/core/ports.js';
 
 export const DIM = 8;
@@ -62,7 +63,15 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<KairosErro
   return e as KairosError;
 }
 
-export function storeContract(label: string, open: () => Promise<VectorStore>): void {
+/** What a store's own test can offer the contract beyond `open`. */
+export interface ContractExtras {
+  /** Opens a second store on the same storage, as a second process would (for concurrent writes). */
+  openAnother?: () => Promise<VectorStore>;
+  /** Whatever of a dropped space is still stored (collections, aliases, points), described. */
+  remnants?: (space: string) => Promise<string[]>;
+}
+
+export function storeContract(label: string, open: () => Promise<VectorStore>, extras: ContractExtras = {}): void {
   describe(`${label} store contract`, () => {
     let store: VectorStore;
 
@@ -377,6 +386,41 @@ export function storeContract(label: string, open: () => Promise<VectorStore>): 
         expect(pages).toEqual(whole.map((h) => h.memory.id));
         expect(await store.search(name, { ...q, offset: 24, limit: 5 })).toEqual([]);
       });
+
+      it('pages through tied ranks the same way every time (20 runs)', async () => {
+        const name = await space();
+        // Equal vectors, equal text, equal time: every fused score ties.
+        const all = Array.from({ length: 17 }, () => memory(name, 'tied hybrid note about grpc', { vector: vec(1, 1), updatedAt: '2024-07-01T00:00:00.000Z' }));
+        await store.insertMany(name, all);
+        const q = { vector: vec(1, 1), text: 'grpc', offset: 0 };
+        const whole = (await store.search(name, { ...q, limit: 17 })).map((h) => h.memory.id);
+        expect([...whole].sort()).toEqual(all.map((m) => m.id).sort());
+        for (let run = 0; run < 20; run++) {
+          const pages: string[] = [];
+          for (let offset = 0; offset < 17; offset += 4) pages.push(...(await store.search(name, { ...q, offset, limit: 4 })).map((h) => h.memory.id));
+          expect(pages).toEqual(whole);
+        }
+      });
+
+      it("ranks a space's keyword hits the same however other spaces' texts skew the term statistics", async (ctx) => {
+        // A Qdrant older than 1.19 in payload-partition mode cannot (docs/deployment.md).
+        if ((store as { spaceLocalKeywordStats?: boolean }).spaceLocalKeywordStats === false) ctx.skip();
+        const a = await space();
+        const b = await space();
+        await store.insertMany(a, [
+          memory(a, 'webpack config lives in tools', { vector: angled(0) }),
+          memory(a, 'the bundler is esbuild not webpack', { vector: angled(1) }),
+          memory(a, 'bundler flags for production builds', { vector: angled(2) }),
+        ]);
+        const ranked = async (): Promise<Array<[string, number]>> =>
+          (await store.search(a, { text: 'webpack bundler config', limit: 10, offset: 0, fusion: { recency: 0 } })).map((h) => [h.memory.id, h.score]);
+        const before = await ranked();
+        expect(before).toHaveLength(3);
+        await store.insertMany(b, Array.from({ length: 40 }, (_, i) => memory(b, `webpack note ${i}`, { vector: angled(i / 10) })));
+        const after = await ranked();
+        expect(after.map(([id]) => id)).toEqual(before.map(([id]) => id));
+        after.forEach(([, score], i) => expect(score).toBeCloseTo(before[i]![1], 9));
+      });
     });
 
     describe('list', () => {
@@ -421,6 +465,38 @@ export function storeContract(label: string, open: () => Promise<VectorStore>): 
         expect(await ids({ since: '2024-01-02T00:00:00.000Z' })).toEqual([c.id, b.id]);
         expect(await ids({ until: '2024-01-02T00:00:00.000Z' })).toEqual([b.id, a.id]);
         await expectCode(store.list(name, { limit: 2, cursor: 'not-a-cursor' }), 'invalid_input');
+      });
+
+      it('filters by scope repo, file path and anchor state in lists and in search, and setSource changes no version', async () => {
+        const name = await space();
+        const anchor = { repo: 'github.com/acme/shop', path: 'src/auth.ts', startLine: 3, endLine: 4, lines: ['function auth() {', '  return ok;'] };
+        const anchored = memory(name, 'auth checks the token', { vector: vec(1, 0), source: normaliseCodeSource<MemorySource>({ kind: 'editor', anchor }, '2025-12-01T00:00:00.000Z') });
+        const dir = memory(name, 'server code is strict', { vector: vec(1, 0.1), source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/shop', paths: ['src/'] } }) });
+        const other = memory(name, 'billing auth token rules', { vector: vec(1, 0.2), source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/billing', paths: ['**/*.ts'] } }) });
+        const plainOne = memory(name, 'I like tabs', { vector: vec(0, 1) });
+        await store.insertMany(name, [anchored, dir, other, plainOne]);
+        const ids = async (filter: MemoryFilter): Promise<string[]> => (await store.list(name, { limit: 10, filter })).items.map((m) => m.id).sort();
+        const sorted = (...xs: StoredMemory[]): string[] => xs.map((m) => m.id).sort();
+        expect(await ids({ repo: 'github.com/acme/shop' })).toEqual(sorted(anchored, dir));
+        expect(await ids({ path: 'src/auth.ts' })).toEqual(sorted(anchored, dir, other));
+        expect(await ids({ path: 'src/auth.ts', repo: 'github.com/acme/shop' })).toEqual(sorted(anchored, dir));
+        expect(await ids({ path: 'lib/x.js' })).toEqual([]);
+        expect(await ids({ stale: false })).toEqual(sorted(anchored));
+        expect(await ids({ stale: true })).toEqual([]);
+
+        const stale = { ...anchored.source, anchor: applyCheck(anchored.source.anchor!, { state: 'stale', reason: 'changed' }, '2026-01-01T00:00:00.000Z') };
+        expect(await store.setSource(name, anchored.id, 2, stale)).toBe(false);
+        expect(await store.setSource(name, anchored.id, 1, stale)).toBe(true);
+        expect(await store.setSource(name, 'no-such-id', 1, stale)).toBe(false);
+        const after = await store.get(name, anchored.id);
+        expect(after).toMatchObject({ version: 1, source: { anchor: { status: { state: 'stale', reason: 'changed' } } } });
+        expect(await store.history(name, anchored.id)).toEqual([]);
+        expect(await ids({ stale: true })).toEqual(sorted(anchored));
+        expect(await ids({ stale: false })).toEqual([]);
+        const hits = await store.search(name, { vector: vec(1, 0), text: 'auth token', limit: 10, offset: 0, filter: { repo: 'github.com/acme/shop', stale: true } });
+        expect(hits.map((h) => h.memory.id)).toEqual([anchored.id]);
+        const keyword = await store.search(name, { text: 'token', limit: 10, offset: 0, filter: { path: 'src/auth.ts' } });
+        expect(keyword.map((h) => h.memory.id).sort()).toEqual(sorted(anchored, other));
       });
     });
 
@@ -476,6 +552,25 @@ export function storeContract(label: string, open: () => Promise<VectorStore>): 
         expect(await store.finishReembed(name)).toEqual(await store.getCollection(name));
       });
 
+      it('keeps a memory deleted mid re-embed deleted once it finishes', async () => {
+        const name = await space();
+        const [copied, read, kept] = ['copied then deleted', 'read then deleted', 'kept'].map((t) => memory(name, t));
+        await store.insertMany(name, [copied!, read!, kept!]);
+        await store.beginReembed(name, NEXT);
+        await store.writeReembedded(name, [{ id: copied!.id, vector: new Float32Array([1, 0, 0]) }]);
+        expect(await store.delete(name, copied!.id)).toBe(true); // its copy exists already
+        const batch = await store.pendingReembed(name, 10);
+        expect(await store.delete(name, read!.id)).toBe(true); // read for re-embedding, not yet written
+        await store.writeReembedded(name, batch.map((m) => ({ id: m.id, vector: new Float32Array([0, 1, 0]) })));
+        const done = await store.finishReembed(name);
+        expect(done.embedder).toEqual(NEXT);
+        expect(await store.get(name, copied!.id)).toBeNull();
+        expect(await store.get(name, read!.id)).toBeNull();
+        expect(await store.history(name, read!.id)).toEqual([]);
+        expect(await store.count(name)).toBe(1);
+        expect((await store.nearest(name, new Float32Array([0, 1, 0]), 5)).map((h) => h.memory.id)).toEqual([kept!.id]);
+      });
+
       it('puts a memory updated during a re-embed back in the pending set', async () => {
         const name = await space();
         const m = memory(name, 'before');
@@ -489,6 +584,68 @@ export function storeContract(label: string, open: () => Promise<VectorStore>): 
           previous: { version: 1, text: 'before', tags: [], source: m.source, replacedAt: m.updatedAt, reason: 'update' },
         });
         expect((await store.pendingReembed(name, 10)).map((x) => x.text)).toEqual(['after']);
+      });
+    });
+
+    describe.runIf(extras.remnants)('erasure', () => {
+      it('dropping a space mid re-embed leaves no point, alias or generation collection of it', async () => {
+        const name = await space();
+        const m = memory(name, 'personal data');
+        await store.insertMany(name, [m, memory(name, 'more personal data')]);
+        await store.update(name, {
+          memory: { ...plain(m), text: 'personal data v2', version: 2 },
+          vector: vec(0, 1),
+          previous: { version: 1, text: m.text, tags: [], source: m.source, replacedAt: m.updatedAt, reason: 'update' },
+        });
+        await store.beginReembed(name, { provider: 'test', model: 'contract-3', dimension: 3 });
+        await store.writeReembedded(name, [{ id: m.id, vector: new Float32Array([1, 0, 0]) }]);
+        await store.dropCollection(name);
+        expect(await extras.remnants!(name)).toEqual([]);
+        expect(await store.getCollection(name)).toBeNull();
+      });
+    });
+
+    describe.runIf(extras.openAnother)('two instances', () => {
+      let other: VectorStore;
+      beforeAll(async () => {
+        other = await extras.openAnother!();
+      });
+      afterAll(async () => {
+        await other?.close();
+      });
+
+      it('updating one memory at once keep both versions: one wins, the other gets a conflict and applies on a fresh read', async () => {
+        const name = await space();
+        const m = memory(name, 'the broker is rabbitmq');
+        await store.insert(name, m);
+        const edit = (text: string, at: string, base: Memory) => ({
+          memory: { ...base, text, contentHash: createHash('sha256').update(text).digest('hex'), version: base.version + 1, updatedAt: at },
+          vector: vec(0, 1),
+          previous: { version: base.version, text: base.text, tags: base.tags, source: base.source, replacedAt: at, reason: 'update' as const },
+        });
+        const results = await Promise.allSettled([
+          store.update(name, edit('the broker is kafka', '2024-08-01T00:00:00.000Z', plain(m))),
+          other.update(name, edit('the broker is nats', '2024-08-01T00:00:01.000Z', plain(m))),
+        ]);
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(lost).toHaveLength(1);
+        expect(((lost[0] as PromiseRejectedResult).reason as KairosError).code).toBe('conflict');
+        const loserText = results[0]!.status === 'rejected' ? 'the broker is kafka' : 'the broker is nats';
+        const winner = (await store.get(name, m.id))!;
+        expect(winner.version).toBe(2);
+        await store.update(name, edit(loserText, '2024-08-01T00:00:02.000Z', winner));
+        expect((await other.history(name, m.id)).map((h) => h.text)).toEqual(['the broker is rabbitmq', winner.text]);
+        expect(await other.get(name, m.id)).toMatchObject({ version: 3, text: loserText });
+      });
+
+      it('inserting one id at once: one insert wins whole, the other gets a conflict', async () => {
+        const name = await space();
+        const id = randomUUID();
+        const results = await Promise.allSettled([store.insert(name, memory(name, 'from one', { id })), other.insert(name, memory(name, 'from two', { id }))]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const won = results[0]!.status === 'fulfilled' ? 'from one' : 'from two';
+        expect((await other.get(name, id))?.text).toBe(won);
+        expect(await store.count(name)).toBe(1);
       });
     });
   });

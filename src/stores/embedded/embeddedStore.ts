@@ -48,7 +48,7 @@ import {
 } from './sql.js';
 import { vectorCopyData } from './copy.js';
 import { KeywordIndex, queryTerms } from './keywords.js';
-import { DEFAULT_FUSION, fuseHybrid, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
+import { DEFAULT_FUSION, fuseHybrid, toSearchHits, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
 import { contentHash } from '../../core/memoryService.js';
 
 export interface EmbeddedStoreOptions {
@@ -643,14 +643,7 @@ export class EmbeddedStore implements VectorStore {
       const keyword = text ? await this.keyword(c, text, query.filter, window) : [];
       const page = fuseHybrid(dense, keyword, { ...params, window }, query.floor).slice(offset, offset + limit);
       const rows = await this.rowsById(c, page.map((h) => h.id));
-      return page.flatMap((h) => {
-        const row = rows.get(h.id);
-        if (!row) return []; // deleted between the legs and the read
-        const matchedBy: StoreSearchHit['matchedBy'] = [];
-        if (h.denseRank !== undefined) matchedBy.push('dense');
-        if (h.keywordRank !== undefined) matchedBy.push('keyword');
-        return [{ memory: rowToMemory(collection, row), score: h.score, matchedBy, ...(h.similarity !== undefined ? { similarity: h.similarity } : {}) }];
-      });
+      return toSearchHits(page, rows, (row) => rowToMemory(collection, row));
     } catch (e) {
       throw storeError(e, `search space ${collection}`);
     }

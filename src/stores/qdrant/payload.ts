@@ -21,16 +21,25 @@ export interface MemoryPayload {
   history: MemoryVersion[];
   /** Generation this point was copied to by a running re-embed. */
   reembedded?: number;
+  /** Random id of the write that stored this state: the compare-and-set token of updates. */
+  write_id?: string;
 }
 
-/** Payload indexes created with every collection. */
+export const WRITE_ID = 'write_id';
+
+/**
+ * Payload indexes created with every collection: one for every field a filter or order_by
+ * names, since strict mode (the default on Qdrant Cloud) refuses a filter on an unindexed field.
+ */
 export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }> = [
   { field: 'id', schema: 'keyword' },
+  { field: 'version', schema: 'integer' },
   { field: 'tags', schema: 'keyword' },
   { field: 'source_kind', schema: 'keyword' },
   { field: 'content_hash', schema: 'keyword' },
   { field: 'updated_ms', schema: 'integer' },
   { field: 'reembedded', schema: 'integer' },
+  { field: 'write_id', schema: 'keyword' },
   { field: 'source.scope.repo', schema: 'keyword' },
   { field: 'source.scope.keys', schema: 'keyword' },
   { field: 'source.anchor.status.state', schema: 'keyword' },
@@ -96,10 +105,8 @@ export function filterConditions(filter: MemoryFilter | undefined): Schemas['Con
   if (filter.repo !== undefined) must.push({ key: 'source.scope.repo', match: { value: filter.repo } });
   if (filter.path !== undefined) must.push({ key: 'source.scope.keys', match: { any: pathKeys(filter.path) } });
   if (filter.stale === true) must.push({ key: 'source.anchor.status.state', match: { value: 'stale' } });
-  if (filter.stale === false) {
-    // Anchored, and not stale (a never-checked anchor counts as fresh).
-    must.push({ must_not: [{ is_empty: { key: 'source.anchor.path' } }, { key: 'source.anchor.status.state', match: { value: 'stale' } }] });
-  }
+  // Every stored anchor carries a status (the engine sets "fresh" at capture), so an indexed match suffices.
+  if (filter.stale === false) must.push({ key: 'source.anchor.status.state', match: { value: 'fresh' } });
   return must;
 }
 

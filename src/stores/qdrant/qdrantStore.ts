@@ -4,13 +4,15 @@
  * re-embedding fills generation + 1 and swaps the alias atomically when done.
  *
  * Points carry a named dense vector ("dense", cosine) and a sparse keyword vector ("keywords",
- * IDF applied by Qdrant); hybrid search runs both as prefetches fused by RRF (k = 60).
+ * IDF applied by Qdrant); hybrid search fetches both legs in one batch and fuses them here with
+ * core/hybrid.ts, the embedded store's ranking (legs.ts turns Qdrant hits into its candidates).
  *
  * With `partition: 'payload'` the same operations run on shared collections, confined to the
  * space by a tenant-indexed payload filter, and generations are payload values (partition.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { RRF_K } from '../../core/fusion.js';
+import { DEFAULT_FUSION, fuseHybrid, toSearchHits } from '../../core/hybrid.js';
 import { InvalidInputError, KairosError, NotFoundError } from '../../core/errors.js';
 import { isSpaceName, type Memory, type MemoryVersion, type Page } from '../../core/memory.js';
 import { decodeCursor, encodeCursor } from '../../core/cursor.js';
@@ -26,6 +28,7 @@ import type {
 } from '../../core/ports.js';
 import { pointId } from './ids.js';
 import {
+  GENERATION_FIELD,
   isSharedCollection,
   PARTITION_INDEXES,
   partitionedPointId,
@@ -52,8 +55,11 @@ import {
   toPayload,
   type KairosMetadata,
   type MemoryPayload,
+  WRITE_ID,
 } from './payload.js';
+import { denseCandidates, keywordCandidates, LEG_PAYLOAD } from './legs.js';
 import { documentSparse, querySparse } from './sparse.js';
+import { atLeast, CORPUS_IDF_VERSION, formatVersion, MIN_QDRANT_VERSION, parseVersion, type Version } from './version.js';
 
 export interface QdrantStoreOptions {
   /** e.g. http://localhost:6333 */
@@ -80,9 +86,11 @@ interface Placement {
 
 const DENSE = 'dense';
 const KEYWORDS = 'keywords';
-/** Smallest candidate window per search leg; a larger page (offset + limit) widens it. */
-const MIN_WINDOW = 50;
 const SCROLL_PAGE = 256;
+/** Collection configs read at once when listing spaces. */
+const LIST_CONCURRENCY = 8;
+/** Reads that decide a write ask a majority of replicas, so a write just acknowledged is seen. */
+const MAJORITY = 'majority' as const;
 
 type Point = { id: string | number; payload?: Record<string, unknown> | null; score?: number };
 
@@ -159,6 +167,10 @@ export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant';
   readonly partition: QdrantPartition;
   private readonly client: QdrantClient;
+  /** Collections known to carry every payload index (checked or created by this process). */
+  private readonly indexed = new Set<string>();
+  /** Set by open(); features newer than the floor are used only where the server has them. */
+  private serverVersion: Version = MIN_QDRANT_VERSION;
 
   constructor(options: QdrantStoreOptions) {
     this.partition = options.partition ?? 'collection';
@@ -171,14 +183,27 @@ export class QdrantStore implements VectorStore {
     });
   }
 
-  /** Creates the store and checks that Qdrant answers. */
+  /**
+   * Creates the store after checking that Qdrant answers and runs a supported version
+   * (version.ts): an older server would drop fields it does not know and misbehave silently.
+   */
   static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
     const store = new QdrantStore(options);
+    let reported: unknown;
     try {
-      await store.client.versionInfo();
+      reported = (await store.client.versionInfo()).version;
     } catch (e) {
       throw qdrantError(e, `connect to ${options.url}`);
     }
+    const version = parseVersion(reported);
+    const floor = formatVersion(MIN_QDRANT_VERSION);
+    if (!version || !atLeast(version, MIN_QDRANT_VERSION)) {
+      const found = version ? formatVersion(version) : `an unrecognised version (${JSON.stringify(String(reported ?? '')).slice(0, 40)})`;
+      throw new KairosError('unavailable', `Qdrant at ${options.url} runs ${found}; Kairos needs Qdrant ${floor} or newer. Upgrade Qdrant (see docs/deployment.md).`, {
+        details: { qdrantVersion: version ? found : String(reported ?? ''), minimumVersion: floor },
+      });
+    }
+    store.serverVersion = version;
     return store;
   }
 
@@ -219,15 +244,9 @@ export class QdrantStore implements VectorStore {
   private async metadata(name: string): Promise<KairosMetadata | null> {
     checkCollectionName(name);
     if (this.shared) return this.registryGet(name);
+    // GET /collections/{alias} resolves the alias: one request, no listing of every alias.
     try {
       return await this.physicalMetadata(name);
-    } catch (e) {
-      if (!isMissing(e)) throw qdrantError(e, `read space ${name}`);
-    }
-    // Collection info resolves aliases on current servers; resolve it ourselves where not.
-    try {
-      const alias = (await this.client.getAliases()).aliases.find((a) => a.alias_name === name);
-      return alias ? await this.physicalMetadata(alias.collection_name) : null;
     } catch (e) {
       if (isMissing(e)) return null;
       throw qdrantError(e, `read space ${name}`);
@@ -241,7 +260,8 @@ export class QdrantStore implements VectorStore {
 
   private async registryGet(space: string): Promise<KairosMetadata | null> {
     try {
-      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: true, with_vector: false });
+      // Majority: the generation and a running re-embed decide where writes and deletes go.
+      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: true, with_vector: false, consistency: MAJORITY });
       const meta = readMetadata(p?.payload);
       return meta && meta.space === space ? meta : null;
     } catch (e) {
@@ -250,10 +270,12 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private async registryPut(meta: KairosMetadata): Promise<void> {
+  /** Records a space's metadata; `create` only adds a new entry (a concurrent creator's stays). */
+  private async registryPut(meta: KairosMetadata, create = false): Promise<void> {
     try {
       await this.client.upsert(REGISTRY_COLLECTION, {
         wait: true,
+        ...(create ? { ordering: 'strong' as const, update_mode: 'insert_only' as const } : {}),
         points: [{ id: registryPointId(meta.space), vector: { [REGISTRY_VECTOR]: [1] }, payload: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } }],
       });
     } catch (e) {
@@ -262,11 +284,14 @@ export class QdrantStore implements VectorStore {
   }
 
   private async ensureRegistry(): Promise<void> {
+    // The registry is never dropped: once seen, this process need not ask again.
+    if (this.indexed.has(REGISTRY_COLLECTION)) return;
     try {
       await this.client.createCollection(REGISTRY_COLLECTION, { vectors: { [REGISTRY_VECTOR]: { size: 1, distance: 'Dot' } } });
     } catch (e) {
       if (statusOf(e) !== 409) throw qdrantError(e, 'create the space registry');
     }
+    this.indexed.add(REGISTRY_COLLECTION);
   }
 
   private async requireMetadata(name: string): Promise<KairosMetadata> {
@@ -295,20 +320,40 @@ export class QdrantStore implements VectorStore {
     }
     let aliases: Schemas['AliasDescription'][];
     try {
-      aliases = (await this.client.getAliases()).aliases;
+      aliases = (await this.client.getAliases()).aliases.filter((a) => isSpaceName(a.alias_name));
     } catch (e) {
       throw qdrantError(e, 'list spaces');
     }
-    for (const a of aliases) {
-      if (!isSpaceName(a.alias_name)) continue;
-      const info = await this.getCollection(a.alias_name);
-      if (info) out.push(info);
+    // Each space's metadata lives in its collection's config and Qdrant has no bulk read of
+    // configs: read them concurrently, a few at a time, rather than one after another.
+    for (let i = 0; i < aliases.length; i += LIST_CONCURRENCY) {
+      const infos = await Promise.all(
+        aliases.slice(i, i + LIST_CONCURRENCY).map(async (a) => {
+          try {
+            return await this.physicalMetadata(a.collection_name);
+          } catch (e) {
+            if (isMissing(e)) return null; // dropped while listing
+            throw qdrantError(e, 'list spaces');
+          }
+        }),
+      );
+      for (const m of infos) if (m && m.space !== undefined && isSpaceName(m.space)) out.push(metadataToInfo(m));
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Creates a data collection with its vectors and payload indexes (idempotent). */
+  /** Payload indexes a data collection needs: every field a filter or order_by names (strict mode). */
+  private get indexes(): ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }> {
+    return this.shared ? [...PARTITION_INDEXES, ...PAYLOAD_INDEXES] : PAYLOAD_INDEXES;
+  }
+
+  /**
+   * Creates a data collection with its vectors and payload indexes (idempotent). The indexes are
+   * requested together, so their latency is one round trip, not one per field.
+   */
   private async createPhysical(name: string, dimension: number, meta?: KairosMetadata): Promise<void> {
+    // Shared collections are never dropped; a space's own may have been, by another process.
+    if (this.shared && this.indexed.has(name)) return;
     try {
       await this.client.createCollection(name, {
         vectors: { [DENSE]: { size: dimension, distance: 'Cosine' } },
@@ -316,16 +361,36 @@ export class QdrantStore implements VectorStore {
         ...(meta ? { metadata: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } } : {}),
       });
     } catch (e) {
-      // 409: created by an earlier, interrupted attempt or a concurrent one.
+      // 409: created by an earlier, interrupted attempt or a concurrent one; add what it lacks.
       if (statusOf(e) !== 409) throw qdrantError(e, `create collection ${name}`);
+      return this.ensureIndexes(name);
     }
-    for (const idx of this.shared ? [...PARTITION_INDEXES, ...PAYLOAD_INDEXES] : PAYLOAD_INDEXES) {
-      try {
-        await this.client.createPayloadIndex(name, { field_name: idx.field, field_schema: idx.schema, wait: true });
-      } catch (e) {
-        throw qdrantError(e, `index collection ${name}`);
-      }
+    await this.createIndexes(name, this.indexes);
+  }
+
+  private async createIndexes(name: string, missing: ReadonlyArray<{ field: string; schema: Schemas['PayloadFieldSchema'] }>): Promise<void> {
+    try {
+      await Promise.all(missing.map((idx) => this.client.createPayloadIndex(name, { field_name: idx.field, field_schema: idx.schema, wait: true })));
+    } catch (e) {
+      throw qdrantError(e, `index collection ${name}`);
     }
+    this.indexed.add(name);
+  }
+
+  /**
+   * Adds the payload indexes a collection lacks (one made by an older Kairos has no `version`
+   * index, which strict mode requires for conditional writes). Once per collection per process.
+   */
+  private async ensureIndexes(name: string): Promise<void> {
+    if (this.indexed.has(name)) return;
+    let have: Set<string>;
+    try {
+      have = new Set(Object.keys((await this.client.getCollection(name)).payload_schema ?? {}));
+    } catch (e) {
+      if (isMissing(e)) return; // nothing to index; the write that follows reports the space
+      throw qdrantError(e, `read collection ${name}`);
+    }
+    await this.createIndexes(name, this.indexes.filter((i) => !have.has(i.field)));
   }
 
   async ensureCollection(name: string, embedder: EmbedderInfo): Promise<CollectionInfo> {
@@ -343,7 +408,7 @@ export class QdrantStore implements VectorStore {
     if (this.shared) {
       await this.createPhysical(sharedCollectionName(embedder.dimension), embedder.dimension);
       await this.ensureRegistry();
-      await this.registryPut(meta);
+      await this.registryPut(meta, true);
       return metadataToInfo(await this.requireMetadata(name));
     }
     const physical = physicalName(name, 1);
@@ -394,7 +459,9 @@ export class QdrantStore implements VectorStore {
     } catch (e) {
       if (!isMissing(e) && statusOf(e) !== 400) throw qdrantError(e, `delete space ${name}`);
     }
+    this.indexed.delete(name);
     for (const physical of await this.physicals(name)) {
+      this.indexed.delete(physical);
       try {
         await this.client.deleteCollection(physical);
       } catch (e) {
@@ -403,41 +470,57 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private point(at: Placement, m: Memory, vector: number[], history: MemoryVersion[]): Schemas['PointStruct'] {
+  /** A point for a memory; `writeId` marks this write so the writer can tell it landed. */
+  private point(at: Placement, m: Memory, vector: number[], history: MemoryVersion[], writeId: string): Schemas['PointStruct'] {
     return {
       id: at.id(m.id),
       vector: { [DENSE]: vector, [KEYWORDS]: documentSparse(m.text) },
-      payload: { ...toPayload(m, history), ...at.extra } as unknown as Record<string, unknown>,
+      payload: { ...toPayload(m, history), [WRITE_ID]: writeId, ...at.extra } as unknown as Record<string, unknown>,
     };
+  }
+
+  /** The write id each point now carries (majority read); absent ids are missing. */
+  private async writeIds(at: Placement, ids: Array<string | number>): Promise<Map<string, unknown>> {
+    const found = await this.client.retrieve(at.collection, { ids, with_payload: [WRITE_ID], consistency: MAJORITY });
+    return new Map(found.map((p) => [String(p.id), p.payload?.[WRITE_ID]]));
   }
 
   async insert(collection: string, memory: StoredMemory): Promise<void> {
     await this.insertMany(collection, [memory]);
   }
 
-  /** Inserts a batch in one upsert request; refuses ids that already exist (nothing is written). */
+  /**
+   * Inserts a batch; refuses ids that already exist. The check reads a majority of replicas and
+   * writes nothing if any id exists; the write is insert-only, so an id taken by a concurrent
+   * insert meanwhile keeps its memory, and the write ids read back say which insert won.
+   */
   async insertMany(collection: string, memories: readonly StoredMemory[]): Promise<void> {
     const meta = await this.requireMetadata(collection);
     if (memories.length === 0) return;
     const at = this.placement(collection, meta);
+    const writeId = randomUUID();
     const points = memories.map((m) => {
       if (typeof m.id !== 'string' || !m.id) throw new InvalidInputError('Every memory needs an id.');
       const { vector, ...memory } = m;
-      return this.point(at, memory, denseArray(vector, meta.dimension), []);
+      return this.point(at, memory, denseArray(vector, meta.dimension), [], writeId);
     });
+    const taken = (): KairosError => new KairosError('conflict', `A memory with one of these ids already exists in space ${collection}.`);
     try {
-      const existing = await this.client.retrieve(at.collection, { ids: points.map((p) => p.id), with_payload: false, with_vector: false });
-      if (existing.length > 0) throw new KairosError('conflict', `A memory with one of these ids already exists in space ${collection}.`);
-      await this.client.upsert(at.collection, { wait: true, points });
+      const ids = points.map((p) => p.id);
+      const existing = await this.client.retrieve(at.collection, { ids, with_payload: false, with_vector: false, consistency: MAJORITY });
+      if (existing.length > 0) throw taken();
+      await this.client.upsert(at.collection, { wait: true, ordering: 'strong', update_mode: 'insert_only', points });
+      const written = await this.writeIds(at, ids);
+      if (ids.some((id) => written.get(String(id)) !== writeId)) throw taken();
     } catch (e) {
       throw qdrantError(e, `store memories in space ${collection}`);
     }
   }
 
-  private async retrievePayload(space: string, at: Placement | null, id: string, withHistory: boolean): Promise<MemoryPayload | null> {
+  private async retrievePayload(space: string, at: Placement | null, id: string, withHistory: boolean, consistency?: typeof MAJORITY): Promise<MemoryPayload | null> {
     if (!at) return null;
     try {
-      const [p] = await this.client.retrieve(at.collection, { ids: [at.id(id)], with_payload: withHistory ? true : MEMORY_PAYLOAD });
+      const [p] = await this.client.retrieve(at.collection, { ids: [at.id(id)], with_payload: withHistory ? true : MEMORY_PAYLOAD, ...(consistency ? { consistency } : {}) });
       const payload = p?.payload as (MemoryPayload & { space?: string }) | undefined;
       // A v5 id collision would need SHA-1 to collide; the payload checks keep it exact anyway.
       return payload && payload.id === id && (!this.shared || payload.space === space) ? payload : null;
@@ -447,36 +530,70 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Replaces a memory and appends the previous version to its history, as a compare-and-set:
+   * the upsert applies only while the point still carries the write id read (update_mode
+   * update_only, so a point deleted meanwhile is not recreated). If another writer got there
+   * first the update is tried again on what it wrote, unless that already holds a different
+   * memory at this version or later: then the caller's change was made on stale data (409).
+   */
   async update(collection: string, change: StoreUpdate): Promise<void> {
     const meta = await this.requireMetadata(collection);
     const at = this.placement(collection, meta);
     const vector = denseArray(change.vector, meta.dimension);
-    const current = await this.retrievePayload(collection, at, change.memory.id, true);
-    if (!current) throw new NotFoundError(`No memory with id "${change.memory.id}" in space ${collection}.`);
-    // One upsert replaces vectors, payload and history together; it also drops a re-embed mark.
-    try {
-      await this.client.upsert(at.collection, { wait: true, points: [this.point(at, change.memory, vector, [...(current.history ?? []), change.previous])] });
-    } catch (e) {
-      throw qdrantError(e, `update a memory in space ${collection}`);
+    const m = change.memory;
+    const changed = (): KairosError =>
+      new KairosError('conflict', `Memory "${m.id}" in space ${collection} was changed by another request meanwhile; read it again and retry.`, { details: { id: m.id } });
+    await this.ensureIndexes(at.collection);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.retrievePayload(collection, at, m.id, true, MAJORITY);
+      if (!current) throw new NotFoundError(`No memory with id "${m.id}" in space ${collection}.`);
+      const sameMemory = current.version === m.version && current.content_hash === m.contentHash && current.updated_at === m.updatedAt;
+      if (current.version >= m.version && !sameMemory) throw changed();
+      const writeId = randomUUID();
+      // Points written before write ids existed are guarded by their version.
+      const guard: Schemas['Condition'] = current.write_id ? { key: WRITE_ID, match: { value: current.write_id } } : { key: 'version', match: { value: current.version } };
+      try {
+        // One upsert replaces vectors, payload and history together; it also drops a re-embed mark.
+        await this.client.upsert(at.collection, {
+          wait: true,
+          ordering: 'strong',
+          update_mode: 'update_only',
+          update_filter: { must: [...at.scope, guard] },
+          points: [this.point(at, m, vector, [...(current.history ?? []), change.previous], writeId)],
+        });
+        const now = (await this.writeIds(at, [at.id(m.id)])).get(at.id(m.id));
+        if (now === writeId) return;
+        if (now === undefined) throw new NotFoundError(`Memory "${m.id}" in space ${collection} was deleted meanwhile.`);
+      } catch (e) {
+        throw qdrantError(e, `update a memory in space ${collection}`);
+      }
     }
+    throw changed();
   }
 
+  /**
+   * Sets the source (scope, anchor status) as a compare-and-set like update: guarded by the write
+   * id read (or the version, for points older than write ids) and stamping a new one, so a
+   * concurrent update either sees this change or this change applies to nothing.
+   */
   async setSource(collection: string, id: string, version: number, source: Memory['source']): Promise<boolean> {
     const at = await this.live(collection);
-    const current = await this.retrievePayload(collection, at, id, false);
+    const current = at ? await this.retrievePayload(collection, at, id, false, MAJORITY) : null;
     if (!at || !current || current.version !== version) return false;
+    const writeId = randomUUID();
+    const guard: Schemas['Condition'] = current.write_id ? { key: WRITE_ID, match: { value: current.write_id } } : { key: 'version', match: { value: version } };
     try {
-      // The version condition makes a concurrent update win: this write then matches nothing.
       await this.client.setPayload(at.collection, {
         wait: true,
-        payload: { source, source_kind: source.kind },
-        filter: { must: [...at.scope, { has_id: [at.id(id)] }, { key: 'version', match: { value: version } }] },
+        ordering: 'strong',
+        payload: { source, source_kind: source.kind, [WRITE_ID]: writeId },
+        filter: { must: [...at.scope, { has_id: [at.id(id)] }, guard] },
       });
     } catch (e) {
       throw qdrantError(e, `update a memory's source in space ${collection}`);
     }
-    const after = await this.retrievePayload(collection, at, id, false);
-    return after?.version === version && JSON.stringify(after.source) === JSON.stringify(source);
+    return (await this.writeIds(at, [at.id(id)])).get(at.id(id)) === writeId;
   }
 
   async get(collection: string, id: string): Promise<Memory | null> {
@@ -506,23 +623,44 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Deletes a memory from every generation that holds it. A re-embed may begin or finish while
+   * this runs, so after each round the space's metadata is read again and any generation not yet
+   * cleared is cleared too: a copy in generation + 1 must not come back when the re-embed ends.
+   * Failures are reported, never swallowed (an erasure that silently failed is a GDPR problem).
+   */
   async delete(collection: string, id: string): Promise<boolean> {
-    const meta = await this.metadata(collection);
+    let meta = await this.metadata(collection);
     if (!meta) return false;
-    const at = this.placement(collection, meta);
-    const existing = await this.retrievePayload(collection, at, id, false);
-    if (!existing) return false;
+    const existed = (await this.retrievePayload(collection, this.placement(collection, meta), id, false, MAJORITY)) !== null;
+    // Absent but re-embedding: a copy may be left by an earlier delete that failed half-way.
+    if (!existed && !meta.pending) return false;
+    const cleared = new Set<number>();
+    for (let round = 0; meta && round < 4; round++) {
+      // Newest generation first: if a delete fails, the live point is still there to retry with.
+      const generations = [...(meta.pending ? [meta.generation + 1] : []), meta.generation].filter((g) => !cleared.has(g));
+      if (generations.length === 0) break;
+      for (const g of generations) {
+        await this.deletePoint(collection, this.exactPlacement(collection, meta, g), id);
+        cleared.add(g);
+      }
+      meta = await this.metadata(collection);
+    }
+    return existed;
+  }
+
+  /** Like placement(), but in collection mode names the physical collection, not the alias. */
+  private exactPlacement(space: string, meta: KairosMetadata, generation: number): Placement {
+    const at = this.placement(space, meta, generation);
+    return this.shared ? at : { ...at, collection: physicalName(space, generation) };
+  }
+
+  private async deletePoint(space: string, at: Placement, id: string): Promise<void> {
     try {
       await this.client.delete(at.collection, { wait: true, points: [at.id(id)] });
-      // A copy already made by a running re-embed must not come back when it finishes.
-      if (meta.pending) {
-        const next = this.placement(collection, meta, meta.generation + 1);
-        await this.client.delete(next.collection, { wait: true, points: [next.id(id)] }).catch(() => undefined);
-      }
     } catch (e) {
-      throw qdrantError(e, `delete a memory in space ${collection}`);
+      if (!isMissing(e)) throw qdrantError(e, `delete a memory in space ${space}`);
     }
-    return true;
   }
 
   async nearest(collection: string, vector: Float32Array, k: number): Promise<StoreSearchHit[]> {
@@ -541,6 +679,12 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  /**
+   * Hybrid search fused here, not in Qdrant: both legs come back in one batch (ids, scores,
+   * updated_ms, and the keyword leg's sparse vector for coverage), core/hybrid.ts ranks them as
+   * the embedded store does (ties to the lower id, so offset paging neither repeats nor skips),
+   * and the page's payloads are read in one more call.
+   */
   async search(collection: string, query: StoreSearchQuery): Promise<StoreSearchHit[]> {
     checkCollectionName(collection);
     const limit = checkCount(query.limit, 'limit');
@@ -552,58 +696,41 @@ export class QdrantStore implements VectorStore {
     const at = await this.live(collection);
     if (!at) return [];
     const filter = toFilter([...at.scope, ...filterConditions(query.filter)]);
-    const window = Math.max(MIN_WINDOW, offset + limit);
-    const withFilter = filter ? { filter } : {};
+    const params = { ...DEFAULT_FUSION, ...query.fusion };
+    const window = Math.max(params.window, offset + limit);
+    const leg = { limit: window, with_payload: LEG_PAYLOAD, ...(filter ? { filter } : {}) };
     try {
-      if (dense && keywords) {
-        // The fused page plus both legs' ids (no payload) to report matchedBy and similarity.
-        const [fused, denseLeg, keywordLeg] = await this.client.queryBatch(at.collection, {
-          searches: [
-            {
-              prefetch: [
-                { query: dense, using: DENSE, limit: window, ...withFilter },
-                { query: keywords, using: KEYWORDS, limit: window, ...withFilter },
-              ],
-              query: { rrf: { k: RRF_K } },
-              limit,
-              offset,
-              with_payload: MEMORY_PAYLOAD,
-              // The prefetches are already confined; a shared collection repeats the filter anyway.
-              ...(at.scope.length ? withFilter : {}),
-            },
-            { query: dense, using: DENSE, limit: window, with_payload: false, ...withFilter },
-            { query: keywords, using: KEYWORDS, limit: window, with_payload: false, ...withFilter },
-          ],
-        });
-        const similarity = new Map((denseLeg?.points ?? []).map((p) => [String(p.id), p.score]));
-        const keywordIds = new Set((keywordLeg?.points ?? []).map((p) => String(p.id)));
-        return (fused?.points ?? []).map((p) => {
-          const sim = similarity.get(String(p.id));
-          const matchedBy: StoreSearchHit['matchedBy'] = [];
-          if (sim !== undefined) matchedBy.push('dense');
-          if (keywordIds.has(String(p.id))) matchedBy.push('keyword');
-          return { memory: toMemory(collection, p.payload), score: p.score, ...(sim !== undefined ? { similarity: sim } : {}), matchedBy };
-        });
-      }
-      // One leg: its ranking is the fused ranking, scored 1/(k + rank) like the two-leg case.
-      const res = await this.client.query(at.collection, {
-        query: dense ?? keywords!,
-        using: dense ? DENSE : KEYWORDS,
-        limit,
-        offset,
-        with_payload: MEMORY_PAYLOAD,
-        ...withFilter,
-      });
-      return res.points.map((p, i) => ({
-        memory: toMemory(collection, p.payload),
-        score: 1 / (RRF_K + offset + i + 1),
-        ...(dense ? { similarity: p.score } : {}),
-        matchedBy: [dense ? 'dense' : 'keyword'],
-      }));
+      const searches: Schemas['QueryRequest'][] = [];
+      if (dense) searches.push({ query: dense, using: DENSE, ...leg });
+      if (keywords) searches.push({ query: keywords, using: KEYWORDS, with_vector: [KEYWORDS], ...leg, ...this.idfParams(at) });
+      const results = await this.client.queryBatch(at.collection, { searches });
+      const densePoints = dense ? (results[0]?.points ?? []) : [];
+      const keywordPoints = keywords ? (results[dense ? 1 : 0]?.points ?? []) : [];
+      const page = fuseHybrid(denseCandidates(densePoints), keywordCandidates(keywordPoints, keywords), { ...params, window }, query.floor).slice(offset, offset + limit);
+      if (page.length === 0) return [];
+      const rows = await this.client.retrieve(at.collection, { ids: page.map((h) => at.id(h.id)), with_payload: MEMORY_PAYLOAD });
+      const byId = new Map(rows.flatMap((r) => (r.payload ? [[String((r.payload as unknown as MemoryPayload).id), r.payload] as const] : [])));
+      return toSearchHits(page, byId, (payload) => toMemory(collection, payload));
     } catch (e) {
       if (isMissing(e)) return [];
       throw qdrantError(e, `search space ${collection}`);
     }
+  }
+
+  /**
+   * Keyword-leg parameters. In a shared collection IDF would count every tenant's documents
+   * (skewing the ranking and hinting at other tenants' words); Qdrant 1.19 computes it over a
+   * corpus filter, here the space's live generation. Older servers: collection-wide IDF
+   * (docs/deployment.md). A collection per space needs nothing: its IDF is the space's own.
+   */
+  private idfParams(at: Placement): { params?: Schemas['SearchParams'] } {
+    if (!this.spaceLocalKeywordStats || at.scope.length === 0) return {};
+    return { params: { idf: { corpus: { must: at.scope } } } };
+  }
+
+  /** Whether keyword ranking in a space depends only on that space's memories. */
+  get spaceLocalKeywordStats(): boolean {
+    return !this.shared || atLeast(this.serverVersion, CORPUS_IDF_VERSION);
   }
 
   /** Every point matching the filter (used for groups of equal updated_ms, which are small). */
@@ -696,6 +823,8 @@ export class QdrantStore implements VectorStore {
       throw new KairosError('conflict', `Space ${collection} is being re-embedded with ${meta.pending.provider}/${meta.pending.model}; finish that first.`);
     }
     const pending: EmbedderInfo = { provider: target.provider, model: target.model, dimension: target.dimension };
+    // writeReembedded marks points with a filter on `version`: the live collection needs its index.
+    await this.ensureIndexes(this.placement(collection, meta).collection);
     if (this.shared) {
       await this.createPhysical(sharedCollectionName(target.dimension), target.dimension);
       await this.registryPut({ ...meta, pending });
@@ -763,7 +892,7 @@ export class QdrantStore implements VectorStore {
     const next = this.placement(collection, meta, meta.generation + 1);
     const dense = new Map(vectors.map((v) => [v.id, denseArray(v.vector, target.dimension)]));
     try {
-      const current = await this.client.retrieve(at.collection, { ids: [...dense.keys()].map((id) => at.id(id)), with_payload: true });
+      const current = await this.client.retrieve(at.collection, { ids: [...dense.keys()].map((id) => at.id(id)), with_payload: true, consistency: MAJORITY });
       if (current.length === 0) return;
       const points = current.map((p) => {
         const payload = p.payload as unknown as MemoryPayload;
@@ -780,44 +909,73 @@ export class QdrantStore implements VectorStore {
         operations: current.map((p) => ({
           set_payload: {
             payload: { reembedded: meta.generation + 1 },
-            filter: { must: [{ has_id: [p.id] }, { key: 'version', match: { value: (p.payload as unknown as MemoryPayload).version } }] },
+            filter: { must: [...at.scope, { has_id: [p.id] }, { key: 'version', match: { value: (p.payload as unknown as MemoryPayload).version } }] },
           },
         })),
       });
+      // A memory deleted since it was read above loses its fresh copy too. A delete after this
+      // check finds the re-embed pending and clears generation + 1 itself.
+      const still = new Set((await this.client.retrieve(at.collection, { ids: current.map((p) => p.id), with_payload: false, consistency: MAJORITY })).map((p) => String(p.id)));
+      const gone = current.filter((p) => !still.has(String(p.id))).map((p) => next.id((p.payload as unknown as MemoryPayload).id));
+      if (gone.length > 0) await this.client.delete(next.collection, { wait: true, points: gone });
     } catch (e) {
       throw qdrantError(e, `store re-embedded vectors in space ${collection}`);
     }
   }
 
-  /** Switches the space to generation + 1 once nothing is pending, then drops the old one. */
+  /**
+   * Switches the space to generation + 1 once nothing is pending, then deletes the older
+   * generations. Finishing again retries a deletion that failed (and reports it if it fails).
+   */
   async finishReembed(collection: string): Promise<CollectionInfo> {
-    const meta = await this.requireMetadata(collection);
-    if (!meta.pending) return metadataToInfo(meta);
-    const left = await this.countPendingReembed(collection);
-    if (left > 0) {
-      throw new KairosError('conflict', `${left} memories in space ${collection} still need re-embedding; run the re-embed again to finish.`, {
-        details: { pending: left },
-      });
-    }
-    if (this.shared) {
-      const old = this.placement(collection, meta);
-      const { pending, ...rest } = meta;
-      await this.registryPut({ ...rest, generation: meta.generation + 1, provider: pending.provider, model: pending.model, dimension: pending.dimension });
-      await this.client.delete(old.collection, { wait: true, filter: { must: old.scope } }).catch(() => undefined);
-      return metadataToInfo(await this.requireMetadata(collection));
-    }
-    const next = physicalName(collection, meta.generation + 1);
-    try {
-      await this.client.updateCollectionAliases({
-        actions: [{ delete_alias: { alias_name: collection } }, { create_alias: { collection_name: next, alias_name: collection } }],
-      });
-      for (const old of await this.physicals(collection)) {
-        if (old !== next) await this.client.deleteCollection(old).catch(() => undefined);
+    let meta = await this.requireMetadata(collection);
+    if (meta.pending) {
+      const left = await this.countPendingReembed(collection);
+      if (left > 0) {
+        throw new KairosError('conflict', `${left} memories in space ${collection} still need re-embedding; run the re-embed again to finish.`, {
+          details: { pending: left },
+        });
       }
-    } catch (e) {
-      throw qdrantError(e, `finish re-embedding space ${collection}`);
+      const { pending, ...rest } = meta;
+      if (this.shared) {
+        await this.registryPut({ ...rest, generation: meta.generation + 1, provider: pending.provider, model: pending.model, dimension: pending.dimension });
+      } else {
+        try {
+          await this.client.updateCollectionAliases({
+            actions: [{ delete_alias: { alias_name: collection } }, { create_alias: { collection_name: physicalName(collection, meta.generation + 1), alias_name: collection } }],
+          });
+        } catch (e) {
+          throw qdrantError(e, `finish re-embedding space ${collection}`);
+        }
+      }
+      meta = await this.requireMetadata(collection);
     }
-    return metadataToInfo(await this.requireMetadata(collection));
+    await this.dropOlderGenerations(collection, meta);
+    return metadataToInfo(meta);
+  }
+
+  /** Deletes every generation of a space older than its live one. */
+  private async dropOlderGenerations(space: string, meta: KairosMetadata): Promise<void> {
+    const what = `delete the replaced vectors of space ${space} (finish the re-embed again to retry)`;
+    if (this.shared) {
+      const older = { must: [...spaceConditions(space), { key: GENERATION_FIELD, range: { lt: meta.generation } }] };
+      for (const shared of await this.collectionNames(isSharedCollection, 'the shared collections')) {
+        try {
+          await this.client.delete(shared, { wait: true, filter: older });
+        } catch (e) {
+          if (!isMissing(e)) throw qdrantError(e, what);
+        }
+      }
+      return;
+    }
+    for (const old of await this.physicals(space)) {
+      if (Number(old.slice(space.length + 3)) >= meta.generation) continue;
+      try {
+        await this.client.deleteCollection(old);
+      } catch (e) {
+        if (!isMissing(e)) throw qdrantError(e, what);
+      }
+    }
   }
 
   async close(): Promise<void> {
