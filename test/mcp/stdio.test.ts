@@ -79,7 +79,7 @@ describe('MCP over stdio', () => {
     expect(created.structuredContent.outcome).toBe('created');
     const id: string = created.structuredContent.memory.id;
     // Over stdio the client's name is known, so the memory records which agent captured it.
-    expect(created.structuredContent.memory.source).toEqual({ kind: 'agent', client: 'kairos-stdio-test' });
+    expect(created.structuredContent.memory.source).toEqual({ kind: 'agent', actor: 'agent', client: 'kairos-stdio-test', clientVersion: '1.0.0' });
     expect((await call(client, 'remember', { text: 'The CI runners have two CPU cores each.' })).structuredContent.outcome).toBe('duplicate');
     await call(client, 'remember', { text: 'Python services are formatted with black and ruff.' });
 
