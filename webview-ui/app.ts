@@ -4,9 +4,11 @@
  */
 import type { Memory } from '../src/core/memory.js';
 import { assertNever, BridgeError, type Bridge, type ErrorPayload, type HostEvent } from '../src/protocol/messages.js';
-import { parseTags, snippet } from './format.js';
+import { replaceSimilar } from '../src/protocol/replace.js';
+import { parseTags, positionIn, snippet } from './format.js';
 import { keyCommand, type KeyCommand } from './keys.js';
 import type { UiStateStore } from './persist.js';
+import * as req from './requests.js';
 import {
   fromPersisted,
   initialState,
@@ -22,7 +24,7 @@ import {
 } from './state.js';
 import { Debouncer, DelayedActions, realTimers, type Timers } from './timers.js';
 import { registerToolkit, setValue, valueOf } from './toolkit.js';
-import { buildChrome, renderBanner, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
+import { buildChrome, renderBanner, renderCaptureNote, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
 import { renderDetail } from './views/detail.js';
 import { renderList, rowId } from './views/list.js';
 
@@ -103,7 +105,7 @@ export class App {
   async start(): Promise<void> {
     this.render();
     try {
-      this.dispatch({ type: 'spacesLoaded', spaces: await this.bridge.request('spaces', {}) });
+      this.dispatch({ type: 'spacesLoaded', spaces: await req.spaces(this.bridge) });
     } catch (e) {
       this.fail(e);
     }
@@ -145,14 +147,8 @@ export class App {
     const s = this.state;
     // Appending continues what is shown; a first page answers what is typed now.
     const query = (cursor ? s.shownQuery : s.query).trim();
-    const page = query
-      ? await this.bridge.request('search', {
-          query,
-          limit: PAGE,
-          ...(s.space ? { spaces: [s.space] } : {}),
-          ...(cursor ? { cursor } : {}),
-        })
-      : await this.bridge.request('list', { limit: PAGE, ...(s.space ? { space: s.space } : {}), ...(cursor ? { cursor } : {}) });
+    const at = { limit: PAGE, space: s.space, cursor };
+    const page = query ? await req.search(this.bridge, { query, ...at }) : await req.list(this.bridge, at);
     const items = page.items.map((i) => ('memory' in i ? { memory: i.memory, score: i.score, matchedBy: i.matchedBy } : { memory: i }));
     return { query, items, nextCursor: page.nextCursor };
   }
@@ -183,7 +179,7 @@ export class App {
 
   private async loadDetail(ref: MemoryRef): Promise<void> {
     try {
-      this.dispatch({ type: 'detailLoaded', detail: await this.bridge.request('get', ref) });
+      this.dispatch({ type: 'detailLoaded', detail: await req.getMemory(this.bridge, ref) });
     } catch (e) {
       this.dispatch({ type: 'back' });
       this.fail(e);
@@ -245,22 +241,21 @@ export class App {
 
   private async capture(): Promise<void> {
     const text = valueOf(this.chrome.captureText);
-    if (!text.trim()) {
-      this.dispatch({ type: 'failed', error: { code: 'invalid_input', message: 'Type the memory text first.' } });
-      this.chrome.captureText.focus();
-      return;
-    }
+    if (!text.trim()) return this.captureRefused({ code: 'invalid_input', message: 'Type the memory text first.' });
     try {
-      const result = await this.bridge.request('create', {
+      const result = await req.create(this.bridge, {
         text,
         tags: parseTags(valueOf(this.chrome.captureTags)),
         source: { kind: this.bridge.host === 'console' ? 'console' : 'editor' },
-        ...(this.state.space ? { space: this.state.space } : {}),
+        space: this.state.space,
       });
       setValue(this.chrome.captureText, '');
       setValue(this.chrome.captureTags, '');
       this.dispatch({ type: 'errorDismissed' });
       this.dispatch({ type: 'captured', result });
+      const similar = result.outcome === 'created' ? result.similar?.[0] : undefined;
+      // The form stays open with the choice; Keep both (the default) takes focus.
+      if (similar) return this.dispatch({ type: 'similarOffered', result, similar });
       this.dispatch({ type: 'captureToggled', open: false });
       this.notice(
         result.outcome === 'created'
@@ -271,8 +266,39 @@ export class App {
       );
       this.focusSearch();
     } catch (e) {
-      this.fail(e);
+      this.captureRefused(errorPayload(e));
     }
+  }
+
+  /** A refused capture keeps its text; the reason shows in the form and focus goes back to the text. */
+  private captureRefused(error: ErrorPayload): void {
+    this.dispatch({ type: 'captureFailed', error });
+    this.render();
+    focusAt(this.chrome.captureText, positionIn(valueOf(this.chrome.captureText), error.message));
+  }
+
+  /** "Replace …": the new text becomes a new version of the similar memory; the new one goes. */
+  private async replaceSimilar(): Promise<void> {
+    const offer = this.state.captureSimilar;
+    if (!offer) return;
+    try {
+      const memory = await replaceSimilar(req.bridgeReplaceCalls(this.bridge), offer.result, offer.similar.id);
+      this.dispatch({ type: 'similarReplaced', removedId: offer.result.memory.id, memory });
+      this.dispatch({ type: 'captureToggled', open: false });
+      this.notice('Replaced; the old text is kept in its history.');
+      this.focusSearch();
+    } catch (e) {
+      this.dispatch({ type: 'similarKept' });
+      this.fail(e);
+      this.chrome.captureText.focus();
+    }
+  }
+
+  private keepBoth(): void {
+    this.dispatch({ type: 'similarKept' });
+    this.dispatch({ type: 'captureToggled', open: false });
+    this.notice('Memory saved; both are kept.');
+    this.focusSearch();
   }
 
   private async saveText(text: string): Promise<void> {
@@ -287,7 +313,7 @@ export class App {
 
   private async update(d: Memory, patch: { text?: string; tags?: string[] }): Promise<void> {
     try {
-      const memory = await this.bridge.request('update', { id: d.id, space: d.space, patch });
+      const memory = await req.update(this.bridge, d, patch);
       this.dispatch({ type: 'errorDismissed' });
       this.dispatch({ type: 'memorySaved', memory });
       await this.loadDetail(d);
@@ -301,7 +327,7 @@ export class App {
     const d = this.state.detail;
     if (!d) return;
     try {
-      const memory = await this.bridge.request('restore', { id: d.id, space: d.space, version });
+      const memory = await req.restore(this.bridge, d, version);
       this.dispatch({ type: 'memorySaved', memory });
       await this.loadDetail(d);
       this.notice(`Restored version ${version}. The replaced text is now in the history.`);
@@ -333,7 +359,7 @@ export class App {
 
   private async commitDelete(memory: Memory): Promise<void> {
     try {
-      await this.bridge.request('delete', { id: memory.id, space: memory.space });
+      await req.remove(this.bridge, memory);
       this.dispatch({ type: 'deleteCommitted', id: memory.id });
     } catch (e) {
       this.dispatch({ type: 'deleteUndone', id: memory.id });
@@ -353,7 +379,7 @@ export class App {
     const d = this.state.detail;
     if (!d?.source.uri) return;
     try {
-      await this.bridge.request('openSource', { uri: d.source.uri, ...(d.source.range ? { range: d.source.range } : {}) });
+      await req.openSource(this.bridge, d.source);
     } catch (e) {
       this.fail(e);
     }
@@ -476,6 +502,15 @@ export class App {
       c.capture.hidden = !s.captureOpen;
       c.captureToggle.setAttribute('aria-expanded', String(s.captureOpen));
     }
+    if (!p || p.captureError !== s.captureError || p.captureSimilar !== s.captureSimilar) {
+      const offer = s.captureSimilar;
+      const focus = renderCaptureNote(
+        c,
+        s.captureError,
+        offer && { similarText: snippet(offer.similar.text, '', 60), replace: () => void this.replaceSimilar(), keepBoth: () => this.keepBoth() },
+      );
+      if (offer && !p?.captureSimilar) focus?.focus();
+    }
     if (!p || p.error !== s.error) renderBanner(c.banner, s.error, () => this.dispatch({ type: 'errorDismissed' }));
     const status = statusText(s);
     if (c.status.textContent !== status) c.status.textContent = status;
@@ -559,6 +594,13 @@ export class App {
     this.savedJson = json;
     this.store.save(JSON.parse(json));
   }
+}
+
+/** Focuses a toolkit text control, with the caret at `offset` when given. */
+function focusAt(control: HTMLElement, offset: number | undefined): void {
+  control.focus();
+  const inner = control.shadowRoot?.querySelector<HTMLTextAreaElement | HTMLInputElement>('textarea, input');
+  if (inner && offset !== undefined) inner.setSelectionRange(offset, offset);
 }
 
 function refOf(m: Memory | undefined): MemoryRef | undefined {

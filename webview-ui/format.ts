@@ -125,3 +125,14 @@ export function parseTags(input: string): string[] {
 export function formatScore(score: number): string {
   return score >= 1 ? score.toFixed(2) : score.toPrecision(3).replace(/^0/, '');
 }
+
+/** The 1-based "line L, column C" an engine refusal names (secret screening), as an offset into text. */
+export function positionIn(text: string, message: string): number | undefined {
+  const m = /line (\d+), column (\d+)/.exec(message);
+  if (!m) return undefined;
+  const lines = text.split('\n');
+  const line = Number(m[1]) - 1;
+  if (line >= lines.length) return undefined;
+  const offset = lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0);
+  return Math.min(offset + Number(m[2]) - 1, text.length);
+}
