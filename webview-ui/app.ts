@@ -362,6 +362,8 @@ export class App {
       await req.remove(this.bridge, memory);
       this.dispatch({ type: 'deleteCommitted', id: memory.id });
     } catch (e) {
+      // The host committed it already (the view was hidden meanwhile): deleted is deleted.
+      if (e instanceof BridgeError && e.code === 'not_found') return this.dispatch({ type: 'deleteCommitted', id: memory.id });
       this.dispatch({ type: 'deleteUndone', id: memory.id });
       this.fail(e);
     }
@@ -518,6 +520,9 @@ export class App {
       const m = s.confirmingDelete && this.memoryFor(s.confirmingDelete);
       const yes = renderConfirm(c.confirm, m ? snippet(m.text, '', 60) : undefined, () => this.confirmDelete(), () => this.back());
       yes?.focus();
+    }
+    if (p && p.pendingDeletes !== s.pendingDeletes) {
+      void req.holdDeletes(this.bridge, s.pendingDeletes).catch(() => undefined);
     }
     if (!p || p.pendingDeletes !== s.pendingDeletes || p.notice !== s.notice) {
       renderToast(c.toast, s.pendingDeletes.at(-1), s.notice, (id) => this.undo(id));

@@ -61,6 +61,11 @@ export const restore = (b: Bridge, r: Ref, version: number): Result<'restore'> =
 
 export const remove = (b: Bridge, r: Ref): Result<'delete'> => b.request('delete', ref(r));
 
+/** Tells the host which deletes wait out their undo window, so it commits them if the UI goes away. */
+export function holdDeletes(b: Bridge, refs: ReadonlyArray<{ id: string; space: string }>): Result<'pendingDeletes'> {
+  return b.request('pendingDeletes', { refs: refs.map((r) => ({ id: r.id, space: r.space })) });
+}
+
 export function openSource(b: Bridge, source: MemorySource): Result<'openSource'> {
   if (!source.uri) return Promise.resolve({ opened: false });
   return b.request('openSource', { uri: source.uri, ...(source.range ? { range: source.range } : {}) });

@@ -18,6 +18,7 @@ import { registerCommands, reportError } from './commands.js';
 import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
 import { ConnectionResolver, MCP_LABEL, type McpDefinitionData } from './connection.js';
 import { EngineManager, type SpawnFn } from './engine.js';
+import { EventStream } from './eventStream.js';
 import { buildEngineEnv } from './engineEnv.js';
 import { probeFactory, type EmbedderModule } from './keyTest.js';
 import { createExtensionLogger } from './log.js';
@@ -105,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     onDidChange: (conn) => {
       if (conn) log.addSecret(conn.token);
       mcpChanged.fire();
+      events.restart();
       void refreshStatus();
     },
     onCrash: (restarted, tail) => {
@@ -152,10 +154,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     statusItem.show();
   }
 
+  // Events come in bursts (an import, an agent's batch): one count refresh per burst.
+  let statusTimer: NodeJS.Timeout | undefined;
+  const scheduleStatus = (): void => {
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(() => void refreshStatus(), 100);
+  };
+  sub({ dispose: () => clearTimeout(statusTimer) });
+
   const emit = (event: HostEvent): void => {
     sidebar.post(event);
-    if (event.type === 'memoryChanged') void refreshStatus();
+    if (event.type === 'memoryChanged') scheduleStatus();
   };
+
+  // Writes by any client (MCP agents, CLI, console, other windows) reach the view and the count.
+  const events = new EventStream({
+    target: async () => {
+      if (settings.mode === 'local') {
+        const c = engine.connection;
+        return c && { baseUrl: c.url, token: c.token };
+      }
+      if (!settings.serverUrl || !auth.current.signedIn) return undefined;
+      return { baseUrl: settings.serverUrl, token: await auth.token() };
+    },
+    fetch: (i, init) => fetch(i, init),
+    onEvent: (e) => emit(e),
+    // What changed while the stream was down (engine restart) is picked up by one refresh.
+    onConnected: () => emit({ type: 'memoryChanged', change: 'updated' }),
+    log,
+  });
+  sub({ dispose: () => events.dispose() });
 
   async function settingsView(): Promise<SettingsView> {
     const view = await client.settings();
@@ -222,6 +250,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     const a = auth.current;
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', a.signedIn);
     mcpChanged.fire();
+    events.restart();
     sidebar.post({ type: 'authChanged', signedIn: a.signedIn, ...(a.signedIn ? { account: { label: a.account.label, provider: a.account.provider } } : {}) });
     void refreshStatus();
   };
@@ -281,6 +310,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       settings = readCfg();
       if (before.mode !== settings.mode || before.serverUrl !== settings.serverUrl) {
         mcpChanged.fire();
+        events.restart();
         sidebar.post({ type: 'memoryChanged', change: 'updated' });
       }
       const embeddingChanged = JSON.stringify(before.embedding) !== JSON.stringify(settings.embedding);
@@ -303,6 +333,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', false);
   }
   void refreshStatus();
+  events.start();
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`, { mode: settings.mode });
@@ -322,7 +353,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       statusText: statusItem.text,
     }),
     measureSearch: async (query, runs) => {
-      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {} };
+      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {} };
       await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
       const elu0 = performance.eventLoopUtilization();
       const w0 = performance.now();

@@ -360,6 +360,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage(t('Cleared the {0} key.', pick));
     }),
 
+    reg('kairos.refresh', () => {
+      deps.emit({ type: 'memoryChanged', change: 'updated' });
+    }),
+
     reg('kairos.restartEngine', async () => {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Restarting the Kairos engine…') }, () => deps.engine.restart());
     }),

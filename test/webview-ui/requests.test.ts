@@ -33,6 +33,7 @@ beforeAll(async () => {
     saveExport: async () => '/tmp/x.jsonl',
     searchLimit: () => 20,
     emit: (e) => events.push(e),
+    holdDeletes: () => {},
   };
   const { port1, port2 } = new MessageChannel();
   port2.on('message', (m: unknown) => {
