@@ -85,7 +85,9 @@ describe('web console in Chromium', () => {
     await search().pressSequentially('postgres', { delay: 40 });
     await expect.poll(() => status().textContent()).toMatch(/result.* for “postgres”/);
     await expect(rows().first().locator('mark').first().textContent()).resolves.toBe('Postgres');
-    await expect(rows().first().locator('.score').isVisible()).resolves.toBe(true);
+    // A quiet hint of why it matched; never a raw fusion score.
+    await expect(rows().first().locator('.match').getAttribute('aria-label')).resolves.toMatch(/^Matches (words|meaning)/);
+    await expect(rows().first().locator('.row-meta').innerText()).resolves.not.toMatch(/\.\d{3}/);
   });
 
   it('moves through results with the keyboard, opens with Enter and goes back with Esc', async () => {
