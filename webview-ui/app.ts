@@ -93,6 +93,12 @@ export class App {
     const onKey = (e: KeyboardEvent): void => this.onKey(e);
     document.addEventListener('keydown', onKey);
     this.disposers.push(() => document.removeEventListener('keydown', onKey));
+    // Focusing the view (its title, Ctrl+0-style commands) focuses the page: typing should search.
+    const onFocus = (): void => {
+      if (!document.activeElement || document.activeElement === document.body) this.chrome.search.focus();
+    };
+    window.addEventListener('focus', onFocus);
+    this.disposers.push(() => window.removeEventListener('focus', onFocus));
     this.disposers.push(this.bridge.onEvent((e) => this.onHostEvent(e)));
     if (typeof IntersectionObserver !== 'undefined') {
       this.observer = new IntersectionObserver((entries) => {
@@ -104,6 +110,7 @@ export class App {
   /** Loads spaces, then the first page (and the memory that was open before a reload). */
   async start(): Promise<void> {
     this.render();
+    if (document.hasFocus() && document.activeElement === document.body) this.chrome.search.focus();
     try {
       this.dispatch({ type: 'spacesLoaded', spaces: await req.spaces(this.bridge) });
     } catch (e) {
@@ -133,6 +140,10 @@ export class App {
 
   private fail(e: unknown): void {
     this.dispatch({ type: 'failed', error: errorPayload(e) });
+    // The control that failed may be gone with the view it was on: never leave focus nowhere.
+    queueMicrotask(() => {
+      if (!document.activeElement || document.activeElement === document.body) this.focusSelected();
+    });
   }
 
   private notice(text: string): void {
@@ -460,6 +471,9 @@ export class App {
         return this.askDelete(s.route.name === 'detail' ? s.route : refOf(selectedItem(s)?.memory));
       case 'undo':
         return this.undo();
+      case 'edit':
+        if (s.detail && !s.editing) this.dispatch({ type: 'editStarted' });
+        return;
       case 'save':
         if (s.editing) return void this.saveText(valueOf(this.chrome.main.querySelector<HTMLElement>('#edit-text') ?? this.chrome.main));
         if (s.captureOpen) return void this.capture();
