@@ -222,6 +222,16 @@ export class App {
       case 'embedderChanged':
         void this.start();
         return;
+      case 'engineStatus': {
+        const was = this.state.engine;
+        this.dispatch({ type: 'engineStatus', status: e.status });
+        // A list that failed while the engine was starting loads once it runs.
+        if (e.status === 'running' && was === 'starting' && this.state.error) {
+          this.dispatch({ type: 'errorDismissed' });
+          void this.start();
+        }
+        return;
+      }
       case 'focusSearch':
         this.focusSearch();
         return;
@@ -576,6 +586,7 @@ export class App {
       p.items !== s.items ||
       p.pendingDeletes !== s.pendingDeletes ||
       p.loading !== s.loading ||
+      p.engine !== s.engine ||
       p.loaded !== s.loaded ||
       p.nextCursor !== s.nextCursor;
     if (!listChanged && p.selected === s.selected) return;

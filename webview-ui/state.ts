@@ -54,6 +54,8 @@ export interface UiState {
   captureSimilar: { result: RememberResult; similar: SimilarMemory } | undefined;
   error: ErrorPayload | undefined;
   notice: string | undefined;
+  /** The local engine's state, as the VS Code host reports it (the console has none). */
+  engine: 'stopped' | 'starting' | 'running' | 'failed' | undefined;
 }
 
 export type Action =
@@ -86,7 +88,8 @@ export type Action =
   | { type: 'failed'; error: ErrorPayload }
   | { type: 'errorDismissed' }
   | { type: 'noticeShown'; text: string }
-  | { type: 'noticeCleared' };
+  | { type: 'noticeCleared' }
+  | { type: 'engineStatus'; status: NonNullable<UiState['engine']> };
 
 export function initialState(persisted?: PersistedUi): UiState {
   return {
@@ -111,6 +114,7 @@ export function initialState(persisted?: PersistedUi): UiState {
     captureSimilar: undefined,
     error: undefined,
     notice: undefined,
+    engine: undefined,
   };
 }
 
@@ -248,6 +252,8 @@ export function reduce(state: UiState, action: Action): UiState {
       return { ...state, notice: action.text };
     case 'noticeCleared':
       return { ...state, notice: undefined };
+    case 'engineStatus':
+      return { ...state, engine: action.status };
     default:
       return assertNever(action);
   }
@@ -272,6 +278,7 @@ function dedupe(items: ResultItem[]): ResultItem[] {
 
 /** The sentence for the live region: what the list holds right now. */
 export function statusText(state: UiState): string {
+  if (!state.loaded && state.engine === 'starting') return 'Starting local engine…';
   if (!state.loaded) return state.loading ? 'Loading…' : '';
   const n = visibleItems(state).length;
   const more = state.nextCursor ? '+' : '';

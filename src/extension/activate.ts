@@ -103,6 +103,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log,
     selfPid: process.pid,
+    onStatus: (status) => {
+      sidebar.post({ type: 'engineStatus', status });
+      if (status === 'starting') void showStarting();
+      void refreshStatus();
+    },
     onDidChange: (conn) => {
       if (conn) log.addSecret(conn.token);
       mcpChanged.fire();
@@ -217,6 +222,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     if (settings.mode === 'local' && engine.connection) await engine.restart();
   }
 
+  /** VS Code's own progress bar on the view while the engine starts (the UI says so in words). */
+  async function showStarting(): Promise<void> {
+    await vscode.window.withProgress({ location: { viewId: VIEW_ID }, title: t('Starting local engine…') }, async () => {
+      while (engine.status === 'starting') await new Promise((r) => setTimeout(r, 100));
+    });
+  }
+
   const sidebar = sub(
     new SidebarProvider(
       context.extensionUri,
@@ -240,7 +252,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
         searchLimit: () => settings.searchLimit,
       },
       (e) => emit(e),
-      () => [{ type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) }],
+      () => [
+        { type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) },
+        ...(settings.mode === 'local' ? [{ type: 'engineStatus' as const, status: engine.status }] : []),
+      ],
       log,
     ),
   );

@@ -85,6 +85,7 @@ export type HostEvent =
   | { type: 'memoryChanged'; id?: string; space?: string; change: 'created' | 'updated' | 'deleted' | 'imported' }
   | { type: 'authChanged'; signedIn: boolean; account?: { label: string; provider: string } }
   | { type: 'embedderChanged'; embedder: EmbedderInfo }
+  | { type: 'engineStatus'; status: 'stopped' | 'starting' | 'running' | 'failed' }
   | { type: 'focusSearch' }
   | { type: 'showMemory'; id: string; space?: string };
 

@@ -81,6 +81,10 @@ export function renderList(state: UiState, now: Date, h: ListHandlers): HTMLElem
     );
   }
   const items = visibleItems(state);
+  if (!state.loaded && items.length === 0) {
+    // First load (the engine may still be starting): a busy indicator, never a blank view.
+    return el('div', { class: 'loading', 'aria-busy': 'true' }, progressRing(state.engine === 'starting' ? 'Starting local engine' : 'Loading memories'));
+  }
   const list = el('ul', { class: 'rows', role: 'listbox', 'aria-label': showsSearch(state) ? 'Search results' : 'Recent memories' });
   items.forEach((item, i) => list.append(row(item, i, state, now, h)));
   if (state.nextCursor || state.loading) {
