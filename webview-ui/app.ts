@@ -76,7 +76,8 @@ export class App {
     this.now = o.now ?? (() => new Date());
     this.timers = o.timers ?? realTimers;
     this.debounce = new Debouncer(o.searchDebounceMs ?? 180, () => void this.loadFirstPage(), this.timers);
-    this.refresh = new Debouncer(300, () => void this.loadFirstPage(), this.timers);
+    // Short: a change from another client should show within a second, bursts still coalesce.
+    this.refresh = new Debouncer(100, () => void this.loadFirstPage(), this.timers);
     this.deletes = new DelayedActions(o.undoMs ?? 5000, this.timers);
     this.state = initialState(fromPersisted(this.store.load()));
 

@@ -4,6 +4,8 @@
  * sidebar, commands, status bar and MCP server definition provider. Nothing here starts the
  * engine: that happens on the first request that needs it.
  */
+// First: configures zod before any module builds a schema (see the file).
+import './zodConfig.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,7 +165,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
   let statusTimer: NodeJS.Timeout | undefined;
   const scheduleStatus = (): void => {
     clearTimeout(statusTimer);
-    statusTimer = setTimeout(() => void refreshStatus(), 100);
+    statusTimer = setTimeout(() => void refreshStatus(), 50);
   };
   sub({ dispose: () => clearTimeout(statusTimer) });
 

@@ -83,7 +83,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
         return;
       }
       case 'response':
-        if (!outcome.message.ok) this.log.debug('webview request failed', { code: outcome.message.error.code });
+        // The user saw this error in the view; the output channel keeps it for a bug report.
+        if (!outcome.message.ok) this.log.warn('a sidebar request failed', { code: outcome.message.error.code, message: outcome.message.error.message });
         this.send(outcome.message);
         return;
       case 'ignored':
