@@ -7,7 +7,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,12 +53,17 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
   beforeAll(async () => {
     wb = await openWorkbench(install.bin!, 'sidebar');
     page = wb.page;
+    const recent: string[] = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      recent.push(`${m.type()}: ${m.text().slice(0, 300)}`);
+      if (recent.length > 6) recent.shift();
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location().url}:${m.location().lineNumber} after [${recent.slice(0, -1).join(' | ')}]`);
     });
   }, 600_000);
 
   afterAll(async () => {
+    // The workbench and extension host logs, for what the console only summarises.
+    if (wb) cpSync(join(wb.cs.userDataDir, 'logs'), join(ROOT, 'test-output', 'vscode-sidebar-logs'), { recursive: true });
     await wb?.close(engineHome);
     process.stderr.write(`\n[test/vscode sidebar] measurements: ${JSON.stringify(metrics)}\n`);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
