@@ -44,6 +44,11 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
   const statusText = async (): Promise<string> => (await wb.cs.control<{ state: { statusText: string } }>('kairosInfo')).state.statusText;
   const activeId = (): Promise<string | undefined> => view().locator('body').evaluate(() => document.activeElement?.id);
 
+  async function shot(name: string): Promise<void> {
+    mkdirSync(join(ROOT, 'test-output', 'screenshots'), { recursive: true });
+    await page.locator('[id="workbench.parts.sidebar"]').screenshot({ path: join(ROOT, 'test-output', 'screenshots', `${name}.png`) });
+  }
+
   async function captureViaForm(text: string): Promise<void> {
     if ((await view().locator('#capture').getAttribute('hidden')) !== null) await view().locator('#capture-toggle').click();
     await view().locator('#capture-text textarea').fill(text);
@@ -67,7 +72,7 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await wb?.close(engineHome);
     process.stderr.write(`\n[test/vscode sidebar] measurements: ${JSON.stringify(metrics)}\n`);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-    writeFileSync(join(ROOT, 'test-output', 'vscode-sidebar-metrics.json'), JSON.stringify({ ...metrics, consoleErrors }, null, 2));
+    writeFileSync(join(ROOT, 'test-output', 'vscode-sidebar-metrics.json'), JSON.stringify({ ...metrics, rawConsoleErrors: consoleErrors }, null, 2));
   });
 
   it('lists exactly one Kairos in "MCP: List Servers" in a fresh window that never opened the view, without starting the engine', async () => {
@@ -135,6 +140,7 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await keep.waitFor({ timeout: 30_000 });
     await expect(view().locator('#capture-replace').textContent()).resolves.toContain('Replace “We deploy the web app to production every Tuesday afternoon.”');
     await expect.poll(activeId).toBe('capture-keep');
+    await shot('sidebar-similar-offer');
     await keep.click();
     await expect.poll(() => view().locator('#capture').getAttribute('hidden')).toBe('');
     const both = (await rest('GET', '/v1/memories?limit=5')).json.items.map((m: { text: string }) => m.text);
@@ -166,6 +172,7 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     const caret = await view().locator('#capture-text textarea').evaluate((t: HTMLTextAreaElement) => t.selectionStart);
     expect(caret).toBe(text.indexOf('ghp_'));
     expect(await view().locator('#capture-text').getAttribute('aria-invalid')).toBe('true');
+    await shot('sidebar-credential-refused');
     await view().locator('#capture-text textarea').fill('');
     await page.keyboard.press('Escape');
   });
@@ -229,6 +236,19 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     });
     metrics.consoleErrors = real;
     expect(real).toEqual([]);
+  });
+
+  it('still lists exactly one Kairos in "MCP: List Servers" after a window reload', async () => {
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await expect.poll(() => wb.cs.control<{ isActive: boolean }>('kairosInfo').then((i) => i.isActive, () => false), { timeout: 60_000 }).toBe(true);
+    await wb.palette('MCP: List Servers');
+    const servers = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kairos' });
+    await servers.first().waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(2_000);
+    metrics.kairosServersAfterReload = await servers.allInnerTexts();
+    expect(await servers.count()).toBe(1);
+    await page.keyboard.press('Escape');
   });
 });
 
