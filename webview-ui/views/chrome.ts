@@ -145,7 +145,7 @@ export function renderCaptureNote(c: Pick<Chrome, 'captureNote' | 'captureText'>
   node.className = 'capture-note similar';
   const keep = button({ label: 'Keep both', appearance: 'secondary', id: 'capture-keep', onClick: () => offer.keepBoth() });
   node.append(
-    el('p', { class: 'capture-note-text', id: 'capture-similar-text' }, icon('info'), 'Saved. Kairos already has a similar memory: “', el('span', { class: 'quote' }, offer.similarText), '”.'),
+    el('p', { class: 'capture-note-text', id: 'capture-similar-text' }, icon('info'), 'Saved. Kairos already has a similar memory: “', el('span', { class: 'quote' }, offer.similarText), '”'),
     el(
       'div',
       { class: 'actions', role: 'group', 'aria-labelledby': 'capture-similar-text' },
