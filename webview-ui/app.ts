@@ -4,9 +4,11 @@
  */
 import type { Memory } from '../src/core/memory.js';
 import { assertNever, BridgeError, type Bridge, type ErrorPayload, type HostEvent } from '../src/protocol/messages.js';
-import { parseTags, snippet } from './format.js';
+import { replaceSimilar } from '../src/protocol/replace.js';
+import { parseTags, positionIn, snippet } from './format.js';
 import { keyCommand, type KeyCommand } from './keys.js';
 import type { UiStateStore } from './persist.js';
+import * as req from './requests.js';
 import {
   fromPersisted,
   initialState,
@@ -22,7 +24,7 @@ import {
 } from './state.js';
 import { Debouncer, DelayedActions, realTimers, type Timers } from './timers.js';
 import { registerToolkit, setValue, valueOf } from './toolkit.js';
-import { buildChrome, renderBanner, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
+import { buildChrome, renderBanner, renderCaptureNote, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
 import { renderDetail } from './views/detail.js';
 import { renderList, rowId } from './views/list.js';
 
@@ -74,7 +76,8 @@ export class App {
     this.now = o.now ?? (() => new Date());
     this.timers = o.timers ?? realTimers;
     this.debounce = new Debouncer(o.searchDebounceMs ?? 180, () => void this.loadFirstPage(), this.timers);
-    this.refresh = new Debouncer(300, () => void this.loadFirstPage(), this.timers);
+    // Short: a change from another client should show within a second, bursts still coalesce.
+    this.refresh = new Debouncer(100, () => void this.loadFirstPage(), this.timers);
     this.deletes = new DelayedActions(o.undoMs ?? 5000, this.timers);
     this.state = initialState(fromPersisted(this.store.load()));
 
@@ -91,6 +94,12 @@ export class App {
     const onKey = (e: KeyboardEvent): void => this.onKey(e);
     document.addEventListener('keydown', onKey);
     this.disposers.push(() => document.removeEventListener('keydown', onKey));
+    // Focusing the view (its title, Ctrl+0-style commands) focuses the page: typing should search.
+    const onFocus = (): void => {
+      if (!document.activeElement || document.activeElement === document.body) this.chrome.search.focus();
+    };
+    window.addEventListener('focus', onFocus);
+    this.disposers.push(() => window.removeEventListener('focus', onFocus));
     this.disposers.push(this.bridge.onEvent((e) => this.onHostEvent(e)));
     if (typeof IntersectionObserver !== 'undefined') {
       this.observer = new IntersectionObserver((entries) => {
@@ -102,8 +111,9 @@ export class App {
   /** Loads spaces, then the first page (and the memory that was open before a reload). */
   async start(): Promise<void> {
     this.render();
+    if (document.hasFocus() && document.activeElement === document.body) this.chrome.search.focus();
     try {
-      this.dispatch({ type: 'spacesLoaded', spaces: await this.bridge.request('spaces', {}) });
+      this.dispatch({ type: 'spacesLoaded', spaces: await req.spaces(this.bridge) });
     } catch (e) {
       this.fail(e);
     }
@@ -131,6 +141,10 @@ export class App {
 
   private fail(e: unknown): void {
     this.dispatch({ type: 'failed', error: errorPayload(e) });
+    // The control that failed may be gone with the view it was on: never leave focus nowhere.
+    queueMicrotask(() => {
+      if (!document.activeElement || document.activeElement === document.body) this.focusSelected();
+    });
   }
 
   private notice(text: string): void {
@@ -145,14 +159,8 @@ export class App {
     const s = this.state;
     // Appending continues what is shown; a first page answers what is typed now.
     const query = (cursor ? s.shownQuery : s.query).trim();
-    const page = query
-      ? await this.bridge.request('search', {
-          query,
-          limit: PAGE,
-          ...(s.space ? { spaces: [s.space] } : {}),
-          ...(cursor ? { cursor } : {}),
-        })
-      : await this.bridge.request('list', { limit: PAGE, ...(s.space ? { space: s.space } : {}), ...(cursor ? { cursor } : {}) });
+    const at = { limit: PAGE, space: s.space, cursor };
+    const page = query ? await req.search(this.bridge, { query, ...at }) : await req.list(this.bridge, at);
     const items = page.items.map((i) => ('memory' in i ? { memory: i.memory, score: i.score, matchedBy: i.matchedBy } : { memory: i }));
     return { query, items, nextCursor: page.nextCursor };
   }
@@ -183,7 +191,7 @@ export class App {
 
   private async loadDetail(ref: MemoryRef): Promise<void> {
     try {
-      this.dispatch({ type: 'detailLoaded', detail: await this.bridge.request('get', ref) });
+      this.dispatch({ type: 'detailLoaded', detail: await req.getMemory(this.bridge, ref) });
     } catch (e) {
       this.dispatch({ type: 'back' });
       this.fail(e);
@@ -215,6 +223,16 @@ export class App {
       case 'embedderChanged':
         void this.start();
         return;
+      case 'engineStatus': {
+        const was = this.state.engine;
+        this.dispatch({ type: 'engineStatus', status: e.status });
+        // A list that failed while the engine was starting loads once it runs.
+        if (e.status === 'running' && was === 'starting' && this.state.error) {
+          this.dispatch({ type: 'errorDismissed' });
+          void this.start();
+        }
+        return;
+      }
       case 'focusSearch':
         this.focusSearch();
         return;
@@ -245,22 +263,21 @@ export class App {
 
   private async capture(): Promise<void> {
     const text = valueOf(this.chrome.captureText);
-    if (!text.trim()) {
-      this.dispatch({ type: 'failed', error: { code: 'invalid_input', message: 'Type the memory text first.' } });
-      this.chrome.captureText.focus();
-      return;
-    }
+    if (!text.trim()) return this.captureRefused({ code: 'invalid_input', message: 'Type the memory text first.' });
     try {
-      const result = await this.bridge.request('create', {
+      const result = await req.create(this.bridge, {
         text,
         tags: parseTags(valueOf(this.chrome.captureTags)),
         source: { kind: this.bridge.host === 'console' ? 'console' : 'editor' },
-        ...(this.state.space ? { space: this.state.space } : {}),
+        space: this.state.space,
       });
       setValue(this.chrome.captureText, '');
       setValue(this.chrome.captureTags, '');
       this.dispatch({ type: 'errorDismissed' });
       this.dispatch({ type: 'captured', result });
+      const similar = result.outcome === 'created' ? result.similar?.[0] : undefined;
+      // The form stays open with the choice; Keep both (the default) takes focus.
+      if (similar) return this.dispatch({ type: 'similarOffered', result, similar });
       this.dispatch({ type: 'captureToggled', open: false });
       this.notice(
         result.outcome === 'created'
@@ -271,8 +288,39 @@ export class App {
       );
       this.focusSearch();
     } catch (e) {
-      this.fail(e);
+      this.captureRefused(errorPayload(e));
     }
+  }
+
+  /** A refused capture keeps its text; the reason shows in the form and focus goes back to the text. */
+  private captureRefused(error: ErrorPayload): void {
+    this.dispatch({ type: 'captureFailed', error });
+    this.render();
+    focusAt(this.chrome.captureText, positionIn(valueOf(this.chrome.captureText), error.message));
+  }
+
+  /** "Replace …": the new text becomes a new version of the similar memory; the new one goes. */
+  private async replaceSimilar(): Promise<void> {
+    const offer = this.state.captureSimilar;
+    if (!offer) return;
+    try {
+      const memory = await replaceSimilar(req.bridgeReplaceCalls(this.bridge), offer.result, offer.similar.id);
+      this.dispatch({ type: 'similarReplaced', removedId: offer.result.memory.id, memory });
+      this.dispatch({ type: 'captureToggled', open: false });
+      this.notice('Replaced; the old text is kept in its history.');
+      this.focusSearch();
+    } catch (e) {
+      this.dispatch({ type: 'similarKept' });
+      this.fail(e);
+      this.chrome.captureText.focus();
+    }
+  }
+
+  private keepBoth(): void {
+    this.dispatch({ type: 'similarKept' });
+    this.dispatch({ type: 'captureToggled', open: false });
+    this.notice('Memory saved; both are kept.');
+    this.focusSearch();
   }
 
   private async saveText(text: string): Promise<void> {
@@ -287,7 +335,7 @@ export class App {
 
   private async update(d: Memory, patch: { text?: string; tags?: string[] }): Promise<void> {
     try {
-      const memory = await this.bridge.request('update', { id: d.id, space: d.space, patch });
+      const memory = await req.update(this.bridge, d, patch);
       this.dispatch({ type: 'errorDismissed' });
       this.dispatch({ type: 'memorySaved', memory });
       await this.loadDetail(d);
@@ -301,7 +349,7 @@ export class App {
     const d = this.state.detail;
     if (!d) return;
     try {
-      const memory = await this.bridge.request('restore', { id: d.id, space: d.space, version });
+      const memory = await req.restore(this.bridge, d, version);
       this.dispatch({ type: 'memorySaved', memory });
       await this.loadDetail(d);
       this.notice(`Restored version ${version}. The replaced text is now in the history.`);
@@ -333,9 +381,11 @@ export class App {
 
   private async commitDelete(memory: Memory): Promise<void> {
     try {
-      await this.bridge.request('delete', { id: memory.id, space: memory.space });
+      await req.remove(this.bridge, memory);
       this.dispatch({ type: 'deleteCommitted', id: memory.id });
     } catch (e) {
+      // The host committed it already (the view was hidden meanwhile): deleted is deleted.
+      if (e instanceof BridgeError && e.code === 'not_found') return this.dispatch({ type: 'deleteCommitted', id: memory.id });
       this.dispatch({ type: 'deleteUndone', id: memory.id });
       this.fail(e);
     }
@@ -353,7 +403,7 @@ export class App {
     const d = this.state.detail;
     if (!d?.source.uri) return;
     try {
-      await this.bridge.request('openSource', { uri: d.source.uri, ...(d.source.range ? { range: d.source.range } : {}) });
+      await req.openSource(this.bridge, d.source);
     } catch (e) {
       this.fail(e);
     }
@@ -432,6 +482,9 @@ export class App {
         return this.askDelete(s.route.name === 'detail' ? s.route : refOf(selectedItem(s)?.memory));
       case 'undo':
         return this.undo();
+      case 'edit':
+        if (s.detail && !s.editing) this.dispatch({ type: 'editStarted' });
+        return;
       case 'save':
         if (s.editing) return void this.saveText(valueOf(this.chrome.main.querySelector<HTMLElement>('#edit-text') ?? this.chrome.main));
         if (s.captureOpen) return void this.capture();
@@ -476,6 +529,15 @@ export class App {
       c.capture.hidden = !s.captureOpen;
       c.captureToggle.setAttribute('aria-expanded', String(s.captureOpen));
     }
+    if (!p || p.captureError !== s.captureError || p.captureSimilar !== s.captureSimilar) {
+      const offer = s.captureSimilar;
+      const focus = renderCaptureNote(
+        c,
+        s.captureError,
+        offer && { similarText: snippet(offer.similar.text, '', 60), replace: () => void this.replaceSimilar(), keepBoth: () => this.keepBoth() },
+      );
+      if (offer && !p?.captureSimilar) focus?.focus();
+    }
     if (!p || p.error !== s.error) renderBanner(c.banner, s.error, () => this.dispatch({ type: 'errorDismissed' }));
     const status = statusText(s);
     if (c.status.textContent !== status) c.status.textContent = status;
@@ -483,6 +545,9 @@ export class App {
       const m = s.confirmingDelete && this.memoryFor(s.confirmingDelete);
       const yes = renderConfirm(c.confirm, m ? snippet(m.text, '', 60) : undefined, () => this.confirmDelete(), () => this.back());
       yes?.focus();
+    }
+    if (p && p.pendingDeletes !== s.pendingDeletes) {
+      void req.holdDeletes(this.bridge, s.pendingDeletes).catch(() => undefined);
     }
     if (!p || p.pendingDeletes !== s.pendingDeletes || p.notice !== s.notice) {
       renderToast(c.toast, s.pendingDeletes.at(-1), s.notice, (id) => this.undo(id));
@@ -522,6 +587,7 @@ export class App {
       p.items !== s.items ||
       p.pendingDeletes !== s.pendingDeletes ||
       p.loading !== s.loading ||
+      p.engine !== s.engine ||
       p.loaded !== s.loaded ||
       p.nextCursor !== s.nextCursor;
     if (!listChanged && p.selected === s.selected) return;
@@ -559,6 +625,13 @@ export class App {
     this.savedJson = json;
     this.store.save(JSON.parse(json));
   }
+}
+
+/** Focuses a toolkit text control, with the caret at `offset` when given. */
+function focusAt(control: HTMLElement, offset: number | undefined): void {
+  control.focus();
+  const inner = control.shadowRoot?.querySelector<HTMLTextAreaElement | HTMLInputElement>('textarea, input');
+  if (inner && offset !== undefined) inner.setSelectionRange(offset, offset);
 }
 
 function refOf(m: Memory | undefined): MemoryRef | undefined {

@@ -121,7 +121,24 @@ export function parseTags(input: string): string[] {
   return tags.filter((t) => t.length <= LIMITS.maxTagChars).slice(0, LIMITS.maxTags);
 }
 
-/** RRF scores are small (≈0.016 for rank 1); three significant digits keep them comparable. */
-export function formatScore(score: number): string {
-  return score >= 1 ? score.toFixed(2) : score.toPrecision(3).replace(/^0/, '');
+/**
+ * A quiet hint of why a search hit is there, instead of a raw score (fusion scores mean nothing
+ * to a reader; the engine's relevance floor already dropped what does not match).
+ */
+export function matchHint(matchedBy: ReadonlyArray<'dense' | 'keyword'> | undefined): string | undefined {
+  if (!matchedBy?.length) return undefined;
+  const words = matchedBy.includes('keyword');
+  const meaning = matchedBy.includes('dense');
+  return words && meaning ? 'Matches words and meaning' : words ? 'Matches words' : 'Matches meaning';
+}
+
+/** The 1-based "line L, column C" an engine refusal names (secret screening), as an offset into text. */
+export function positionIn(text: string, message: string): number | undefined {
+  const m = /line (\d+), column (\d+)/.exec(message);
+  if (!m) return undefined;
+  const lines = text.split('\n');
+  const line = Number(m[1]) - 1;
+  if (line >= lines.length) return undefined;
+  const offset = lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0);
+  return Math.min(offset + Number(m[2]) - 1, text.length);
 }

@@ -11,7 +11,8 @@ export type KeyCommand =
   | 'clearSearch'
   | 'delete'
   | 'undo'
-  | 'save';
+  | 'save'
+  | 'edit';
 
 export interface KeyPress {
   key: string;
@@ -55,6 +56,9 @@ export function keyCommand(press: KeyPress, ctx: KeyContext): KeyCommand | undef
       return 'back';
     case 'Delete':
       return ctx.inList || ctx.view === 'detail' ? 'delete' : undefined;
+    case 'F2':
+    case 'e':
+      return ctx.view === 'detail' ? 'edit' : undefined;
   }
   if (!ctx.inList) return undefined;
   switch (press.key) {

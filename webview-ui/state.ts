@@ -2,7 +2,7 @@
  * The UI's state and every transition on it: a pure reducer, no DOM, no timers, no I/O.
  * The controller (app.ts) performs requests and feeds their answers back as actions.
  */
-import type { Memory, MemoryWithHistory, RememberResult } from '../src/core/memory.js';
+import type { Memory, MemoryWithHistory, RememberResult, SimilarMemory } from '../src/core/memory.js';
 import type { SpaceSearchHit } from '../src/core/memoryService.js';
 import { assertNever, type ErrorPayload, type SpaceInfo } from '../src/protocol/messages.js';
 
@@ -48,8 +48,14 @@ export interface UiState {
   /** Deleted in the UI, not yet on the server: the undo window is open. */
   pendingDeletes: PendingDelete[];
   captureOpen: boolean;
+  /** Why the capture form's last save was refused (shown in the form, the text kept). */
+  captureError: ErrorPayload | undefined;
+  /** A saved capture the engine found close to an existing memory: Replace it or Keep both. */
+  captureSimilar: { result: RememberResult; similar: SimilarMemory } | undefined;
   error: ErrorPayload | undefined;
   notice: string | undefined;
+  /** The local engine's state, as the VS Code host reports it (the console has none). */
+  engine: 'stopped' | 'starting' | 'running' | 'failed' | undefined;
 }
 
 export type Action =
@@ -75,10 +81,15 @@ export type Action =
   | { type: 'deleteCommitted'; id: string }
   | { type: 'captureToggled'; open: boolean }
   | { type: 'captured'; result: RememberResult }
+  | { type: 'captureFailed'; error: ErrorPayload }
+  | { type: 'similarOffered'; result: RememberResult; similar: SimilarMemory }
+  | { type: 'similarReplaced'; removedId: string; memory: Memory }
+  | { type: 'similarKept' }
   | { type: 'failed'; error: ErrorPayload }
   | { type: 'errorDismissed' }
   | { type: 'noticeShown'; text: string }
-  | { type: 'noticeCleared' };
+  | { type: 'noticeCleared' }
+  | { type: 'engineStatus'; status: NonNullable<UiState['engine']> };
 
 export function initialState(persisted?: PersistedUi): UiState {
   return {
@@ -99,8 +110,11 @@ export function initialState(persisted?: PersistedUi): UiState {
     confirmingDelete: undefined,
     pendingDeletes: [],
     captureOpen: persisted?.captureOpen ?? false,
+    captureError: undefined,
+    captureSimilar: undefined,
     error: undefined,
     notice: undefined,
+    engine: undefined,
   };
 }
 
@@ -217,13 +231,19 @@ export function reduce(state: UiState, action: Action): UiState {
         items: state.items.filter((i) => i.memory.id !== action.id),
       });
     case 'captureToggled':
-      return { ...state, captureOpen: action.open };
-    case 'captured': {
-      const { memory } = action.result;
-      const inView = !showsSearch(state) && (state.space === undefined || state.space === memory.space);
-      const others = state.items.filter((i) => i.memory.id !== memory.id);
-      return { ...state, items: inView ? [{ memory }, ...others] : replaceMemory(state.items, memory), selected: inView ? 0 : state.selected };
+      return action.open ? { ...state, captureOpen: true } : { ...state, captureOpen: false, captureError: undefined, captureSimilar: undefined };
+    case 'captured':
+      return { ...withCaptured(state, action.result.memory), captureError: undefined };
+    case 'captureFailed':
+      return { ...state, captureOpen: true, captureError: action.error };
+    case 'similarOffered':
+      return { ...state, captureOpen: true, captureError: undefined, captureSimilar: { result: action.result, similar: action.similar } };
+    case 'similarReplaced': {
+      const rest = { ...state, items: state.items.filter((i) => i.memory.id !== action.removedId) };
+      return clampSelection({ ...withCaptured(rest, action.memory), captureSimilar: undefined, captureError: undefined });
     }
+    case 'similarKept':
+      return { ...state, captureSimilar: undefined };
     case 'failed':
       return { ...state, error: action.error };
     case 'errorDismissed':
@@ -232,9 +252,18 @@ export function reduce(state: UiState, action: Action): UiState {
       return { ...state, notice: action.text };
     case 'noticeCleared':
       return { ...state, notice: undefined };
+    case 'engineStatus':
+      return { ...state, engine: action.status };
     default:
       return assertNever(action);
   }
+}
+
+/** A memory just written from the capture form goes to the top of the recent list it belongs to. */
+function withCaptured(state: UiState, memory: Memory): UiState {
+  const inView = !showsSearch(state) && (state.space === undefined || state.space === memory.space);
+  const others = state.items.filter((i) => i.memory.id !== memory.id);
+  return { ...state, items: inView ? [{ memory }, ...others] : replaceMemory(state.items, memory), selected: inView ? 0 : state.selected };
 }
 
 function dedupe(items: ResultItem[]): ResultItem[] {
@@ -249,6 +278,7 @@ function dedupe(items: ResultItem[]): ResultItem[] {
 
 /** The sentence for the live region: what the list holds right now. */
 export function statusText(state: UiState): string {
+  if (!state.loaded && state.engine === 'starting') return 'Starting local engine…';
   if (!state.loaded) return state.loading ? 'Loading…' : '';
   const n = visibleItems(state).length;
   const more = state.nextCursor ? '+' : '';

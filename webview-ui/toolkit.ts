@@ -79,6 +79,16 @@ export interface FieldOptions {
   maxLength?: number;
 }
 
+/**
+ * The toolkit's text controls overwrite `aria-label` with their text content (or "Text field")
+ * when connected, and label their inner input with it and with their default slot. So the name
+ * goes in as hidden text content: it reaches the inner input both ways (the slot's visible
+ * label is hidden by base.css; the placeholder and the icon show what the field is for).
+ */
+function named(control: HTMLElement, label: string): void {
+  control.append(el('span', { class: 'visually-hidden' }, label));
+}
+
 export function textField(o: FieldOptions): HTMLElement {
   const f = el('vscode-text-field', {
     'aria-label': o.label,
@@ -87,6 +97,7 @@ export function textField(o: FieldOptions): HTMLElement {
     ...(o.maxLength ? { maxlength: String(o.maxLength) } : {}),
   });
   if (o.icon) f.append(icon(o.icon, 'start'));
+  named(f, o.label);
   if (o.value) setValue(f, o.value);
   return f;
 }
@@ -100,6 +111,7 @@ export function textArea(o: FieldOptions & { rows?: number }): HTMLElement {
     ...(o.id ? { id: o.id } : {}),
     ...(o.maxLength ? { maxlength: String(o.maxLength) } : {}),
   });
+  named(a, o.label);
   if (o.value) setValue(a, o.value);
   return a;
 }

@@ -4,6 +4,8 @@
  * sidebar, commands, status bar and MCP server definition provider. Nothing here starts the
  * engine: that happens on the first request that needs it.
  */
+// First: configures zod before any module builds a schema (see the file).
+import './zodConfig.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { registerCommands, reportError } from './commands.js';
 import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
 import { ConnectionResolver, MCP_LABEL, type McpDefinitionData } from './connection.js';
 import { EngineManager, type SpawnFn } from './engine.js';
+import { EventStream } from './eventStream.js';
 import { buildEngineEnv } from './engineEnv.js';
 import { probeFactory, type EmbedderModule } from './keyTest.js';
 import { createExtensionLogger } from './log.js';
@@ -102,9 +105,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log,
     selfPid: process.pid,
+    onStatus: (status) => {
+      sidebar.post({ type: 'engineStatus', status });
+      if (status === 'starting') void showStarting();
+      void refreshStatus();
+    },
     onDidChange: (conn) => {
       if (conn) log.addSecret(conn.token);
       mcpChanged.fire();
+      events.restart();
       void refreshStatus();
     },
     onCrash: (restarted, tail) => {
@@ -152,10 +161,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     statusItem.show();
   }
 
+  // Events come in bursts (an import, an agent's batch): one count refresh per burst.
+  let statusTimer: NodeJS.Timeout | undefined;
+  const scheduleStatus = (): void => {
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(() => void refreshStatus(), 50);
+  };
+  sub({ dispose: () => clearTimeout(statusTimer) });
+
   const emit = (event: HostEvent): void => {
     sidebar.post(event);
-    if (event.type === 'memoryChanged') void refreshStatus();
+    if (event.type === 'memoryChanged') scheduleStatus();
   };
+
+  // Writes by any client (MCP agents, CLI, console, other windows) reach the view and the count.
+  const events = new EventStream({
+    target: async () => {
+      if (settings.mode === 'local') {
+        const c = engine.connection;
+        return c && { baseUrl: c.url, token: c.token };
+      }
+      if (!settings.serverUrl || !auth.current.signedIn) return undefined;
+      return { baseUrl: settings.serverUrl, token: await auth.token() };
+    },
+    fetch: (i, init) => fetch(i, init),
+    onEvent: (e) => emit(e),
+    // What changed while the stream was down (engine restart) is picked up by one refresh.
+    onConnected: () => emit({ type: 'memoryChanged', change: 'updated' }),
+    log,
+  });
+  sub({ dispose: () => events.dispose() });
 
   async function settingsView(): Promise<SettingsView> {
     const view = await client.settings();
@@ -189,6 +224,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     if (settings.mode === 'local' && engine.connection) await engine.restart();
   }
 
+  /** VS Code's own progress bar on the view while the engine starts (the UI says so in words). */
+  async function showStarting(): Promise<void> {
+    await vscode.window.withProgress({ location: { viewId: VIEW_ID }, title: t('Starting local engine…') }, async () => {
+      while (engine.status === 'starting') await new Promise((r) => setTimeout(r, 100));
+    });
+  }
+
   const sidebar = sub(
     new SidebarProvider(
       context.extensionUri,
@@ -212,7 +254,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
         searchLimit: () => settings.searchLimit,
       },
       (e) => emit(e),
-      () => [{ type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) }],
+      () => [
+        { type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) },
+        ...(settings.mode === 'local' ? [{ type: 'engineStatus' as const, status: engine.status }] : []),
+      ],
       log,
     ),
   );
@@ -222,6 +267,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     const a = auth.current;
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', a.signedIn);
     mcpChanged.fire();
+    events.restart();
     sidebar.post({ type: 'authChanged', signedIn: a.signedIn, ...(a.signedIn ? { account: { label: a.account.label, provider: a.account.provider } } : {}) });
     void refreshStatus();
   };
@@ -281,6 +327,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       settings = readCfg();
       if (before.mode !== settings.mode || before.serverUrl !== settings.serverUrl) {
         mcpChanged.fire();
+        events.restart();
         sidebar.post({ type: 'memoryChanged', change: 'updated' });
       }
       const embeddingChanged = JSON.stringify(before.embedding) !== JSON.stringify(settings.embedding);
@@ -303,6 +350,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', false);
   }
   void refreshStatus();
+  events.start();
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`, { mode: settings.mode });
@@ -322,7 +370,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       statusText: statusItem.text,
     }),
     measureSearch: async (query, runs) => {
-      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {} };
+      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {} };
       await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
       const elu0 = performance.eventLoopUtilization();
       const w0 = performance.now();

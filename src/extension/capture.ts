@@ -1,5 +1,5 @@
 /** Builds memories from editor state (plain data in, RememberParams out). */
-import { LIMITS, type Memory, type RememberResult } from '../core/memory.js';
+import { LIMITS } from '../core/memory.js';
 import type { RememberParams } from '../protocol/schemas.js';
 
 export interface SelectionCapture {
@@ -49,19 +49,5 @@ export function statusText(s: { mode: 'local' | 'remote'; account?: string; coun
   return `$(history) Kairos: ${parts.join(' · ')}`;
 }
 
-/** The client calls "Replace" needs (the extension's KairosClient has them). */
-export interface ReplaceClient {
-  delete(p: { id: string; space?: string }): Promise<unknown>;
-  update(p: { id: string; space?: string; patch: { text: string } }): Promise<Memory>;
-}
-
-/**
- * "Replace <similar memory>" after a remember that reported one: the new memory goes and the
- * similar one takes its text (a new version; the old text stays in its history). The new one
- * is deleted first, since two memories may not hold the same text.
- */
-export async function replaceSimilar(client: ReplaceClient, created: RememberResult, similarId: string): Promise<Memory> {
-  const space = created.memory.space;
-  await client.delete({ id: created.memory.id, space });
-  return client.update({ id: similarId, space, patch: { text: created.memory.text } });
-}
+/** Shared with the webview's capture form (src/protocol/replace.ts). */
+export { replaceSimilar } from '../protocol/replace.js';

@@ -118,12 +118,13 @@ async function repoOf(uri: vscode.Uri): Promise<string | undefined> {
   return vscode.workspace.getWorkspaceFolder(uri)?.name;
 }
 
+const PROVIDER_NAMES: Record<KeyedProvider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' };
+
 async function chooseKeyedProvider(deps: CommandDeps, title: string): Promise<KeyedProvider | undefined> {
   const current = deps.settings().embedding.provider;
   if (needsKey(current)) return current;
-  const labels: Record<KeyedProvider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' };
   const pick = await vscode.window.showQuickPick(
-    KEYED_PROVIDERS.map((p) => ({ label: labels[p], provider: p })),
+    KEYED_PROVIDERS.map((p) => ({ label: PROVIDER_NAMES[p], provider: p })),
     { title, placeHolder: t('Embedding provider') },
   );
   return pick?.provider;
@@ -317,15 +318,29 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       });
       if (!key) return false;
       deps.log.addSecret(key.trim());
-      if (deps.settings().mode === 'remote') {
-        // The service encrypts it at rest; no copy stays here.
-        await deps.sendRemoteKey(provider, key.trim());
-      } else {
-        await deps.keys.set(provider, key);
-        await deps.applyEmbedding();
-      }
+      const inUse = deps.settings().embedding.provider === provider;
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Saving the {0} key…', provider) }, async () => {
+        if (deps.settings().mode === 'remote') {
+          // The service encrypts it at rest; no copy stays here.
+          await deps.sendRemoteKey(provider, key.trim());
+        } else {
+          await deps.keys.set(provider, key);
+          // The engine only needs a restart when it embeds with this provider.
+          if (inUse) await deps.applyEmbedding();
+        }
+      });
       deps.emit({ type: 'embedderChanged', embedder: { provider, model: deps.settings().embedding.model ?? '', dimension: 0 } });
-      void vscode.window.showInformationMessage(t('Saved the {0} key.', provider));
+      if (inUse) {
+        void vscode.window.showInformationMessage(t('Saved the {0} key.', provider));
+        return true;
+      }
+      // A key alone changes nothing while another provider embeds: offer the switch.
+      const use = t('Use {0}', PROVIDER_NAMES[provider]);
+      void vscode.window
+        .showInformationMessage(t('Saved the {0} key. Embeddings still use "{1}": switch to {2}?', provider, deps.settings().embedding.provider, PROVIDER_NAMES[provider]), use)
+        .then(async (pick) => {
+          if (pick === use) await vscode.workspace.getConfiguration('kairos').update('embedding.provider', provider, vscode.ConfigurationTarget.Global);
+        });
       return true;
     }),
 
@@ -358,6 +373,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await deps.keys.clear(pick);
       await deps.applyEmbedding();
       void vscode.window.showInformationMessage(t('Cleared the {0} key.', pick));
+    }),
+
+    reg('kairos.refresh', () => {
+      deps.emit({ type: 'memoryChanged', change: 'updated' });
     }),
 
     reg('kairos.restartEngine', async () => {

@@ -61,6 +61,8 @@ export interface EngineDeps {
   selfPid: number;
   /** Told once per unexpected stop: restarted or not. */
   onCrash?: (restarted: boolean, logTail: string) => void;
+  /** Told whenever the status changes (the view shows "Starting local engine…"). */
+  onStatus?: (status: EngineStatus) => void;
   /** Told whenever the connection changes (new URL/token, or gone). */
   onDidChange?: (conn: EngineConnection | undefined) => void;
   startTimeoutMs?: number;
@@ -115,7 +117,17 @@ export class EngineManager {
   private stopping = false;
   private restarts = 0;
   private disposed = false;
-  status: EngineStatus = 'stopped';
+  private current: EngineStatus = 'stopped';
+
+  get status(): EngineStatus {
+    return this.current;
+  }
+
+  set status(next: EngineStatus) {
+    if (next === this.current) return;
+    this.current = next;
+    this.deps.onStatus?.(next);
+  }
 
   constructor(private readonly deps: EngineDeps) {
     deps.log.addSecret(this.clientToken);

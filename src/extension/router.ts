@@ -13,6 +13,7 @@ import {
   GetParamsSchema,
   ImportParamsSchema,
   ListParamsSchema,
+  PendingDeletesParamsSchema,
   RememberParamsSchema,
   RestoreParamsSchema,
   SearchParamsSchema,
@@ -58,6 +59,7 @@ const PARAMS: { [K in RequestType]: z.ZodType<RequestMap[K]['params']> } = {
   spaces: Empty as z.ZodType<Record<string, never>>,
   'settings.get': Empty as z.ZodType<Record<string, never>>,
   'settings.set': SettingsUpdateSchema as z.ZodType<SettingsUpdate>,
+  pendingDeletes: PendingDeletesParamsSchema,
   openSource: OpenSourceParamsSchema,
 };
 
@@ -82,6 +84,8 @@ export interface RouterDeps {
   saveExport(jsonl: string, space?: string): Promise<string | undefined>;
   /** Default result count when the UI gives none (kairos.search.limit). */
   searchLimit(): number;
+  /** Keeps the UI's pending deletes, to commit them if the view goes away first. */
+  holdDeletes(refs: RequestMap['pendingDeletes']['params']['refs']): void;
   /** Tells every view (and the status bar) what changed. */
   emit(event: HostEvent): void;
 }
@@ -168,6 +172,11 @@ async function dispatch(type: RequestType, params: unknown, deps: RouterDeps): P
       return deps.settingsView();
     case 'settings.set':
       return deps.updateSettings(params as SettingsUpdate);
+    case 'pendingDeletes': {
+      const { refs } = params as RequestMap['pendingDeletes']['params'];
+      deps.holdDeletes(refs);
+      return { held: refs.length };
+    }
     case 'openSource':
       return deps.openSource(params as OpenSourceParams);
     default:

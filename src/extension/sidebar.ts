@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { HostEvent, HostToUi } from '../protocol/messages.js';
+import type { HostEvent, HostToUi, PendingDeletesParamsRefs } from '../protocol/messages.js';
 import { renderShell, webviewAssetDir, webviewAssetNames } from '../ui/shell.js';
 import type { ExtensionLogger } from './log.js';
 import { routeMessage, type RouterDeps } from './router.js';
@@ -17,10 +17,12 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   /** Events for a view that is not showing (e.g. "show this memory" from the quick pick). */
   private queued: HostEvent[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** Deletes the UI shows as done but is still holding for Undo (see `commitPending`). */
+  private pending: PendingDeletesParamsRefs = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly deps: Omit<RouterDeps, 'emit'>,
+    private readonly deps: Omit<RouterDeps, 'emit' | 'holdDeletes'>,
     private readonly emit: (e: HostEvent) => void,
     private readonly initialEvents: () => HostEvent[],
     private readonly log: ExtensionLogger,
@@ -46,14 +48,33 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     }
     this.disposables.push(
       view.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      // Hidden means the webview (and its undo timers) is destroyed: commit what it held.
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) void this.commitPending();
+      }),
       view.onDidDispose(() => {
+        void this.commitPending();
         if (this.view === view) this.view = undefined;
       }),
     );
   }
 
+  /** Sends the deletes the UI was holding for Undo; a memory already gone counts as done. */
+  async commitPending(): Promise<void> {
+    const refs = this.pending;
+    this.pending = [];
+    for (const ref of refs) {
+      try {
+        await this.deps.client.delete(ref);
+        this.emit({ type: 'memoryChanged', id: ref.id, space: ref.space, change: 'deleted' });
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'not_found') this.log.warn('a pending delete failed', { error: e });
+      }
+    }
+  }
+
   private async onMessage(raw: unknown): Promise<void> {
-    const outcome = await routeMessage(raw, { ...this.deps, emit: this.emit });
+    const outcome = await routeMessage(raw, { ...this.deps, emit: this.emit, holdDeletes: (refs) => (this.pending = refs) });
     switch (outcome.kind) {
       case 'ready': {
         const replay = [...this.initialEvents(), ...this.queued];
@@ -62,7 +83,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
         return;
       }
       case 'response':
-        if (!outcome.message.ok) this.log.debug('webview request failed', { code: outcome.message.error.code });
+        // The user saw this error in the view; the output channel keeps it for a bug report.
+        if (!outcome.message.ok) this.log.warn('a sidebar request failed', { code: outcome.message.error.code, message: outcome.message.error.message });
         this.send(outcome.message);
         return;
       case 'ignored':

@@ -12,6 +12,7 @@ import type {
   GetParams,
   ImportParams,
   ListParams,
+  PendingDeletesParams,
   RememberParams,
   RestoreParams,
   SearchParams,
@@ -34,6 +35,8 @@ export interface SettingsUpdate {
   embedder?: { provider: string; model?: string; endpoint?: string; deployment?: string };
 }
 
+export type PendingDeletesParamsRefs = PendingDeletesParams['refs'];
+
 export interface OpenSourceParams {
   uri: string;
   range?: { startLine: number; startCharacter?: number; endLine: number; endCharacter?: number };
@@ -53,6 +56,12 @@ export interface RequestMap {
   spaces: { params: Record<string, never>; result: SpaceInfo[] };
   'settings.get': { params: Record<string, never>; result: SettingsView };
   'settings.set': { params: SettingsUpdate; result: SettingsView };
+  /**
+   * Deletes waiting out their undo window in the UI. The host commits them if the UI goes away
+   * first (VS Code: the view is hidden or closed; console: the page is left), so a delete the
+   * user saw happen is never lost with the view. Each call replaces the previous list.
+   */
+  pendingDeletes: { params: PendingDeletesParams; result: { held: number } };
   /** Hosts that can open files (VS Code) jump to the source; others reject with `unsupported`. */
   openSource: { params: OpenSourceParams; result: { opened: boolean } };
 }
@@ -76,6 +85,7 @@ export type HostEvent =
   | { type: 'memoryChanged'; id?: string; space?: string; change: 'created' | 'updated' | 'deleted' | 'imported' }
   | { type: 'authChanged'; signedIn: boolean; account?: { label: string; provider: string } }
   | { type: 'embedderChanged'; embedder: EmbedderInfo }
+  | { type: 'engineStatus'; status: 'stopped' | 'starting' | 'running' | 'failed' }
   | { type: 'focusSearch' }
   | { type: 'showMemory'; id: string; space?: string };
 

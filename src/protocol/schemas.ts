@@ -136,6 +136,10 @@ export const RestoreParamsSchema = z.strictObject({
 
 export const DeleteParamsSchema = GetParamsSchema;
 
+export const PendingDeletesParamsSchema = z.strictObject({
+  refs: z.array(z.strictObject({ id: MemoryIdSchema, space: SpaceNameSchema })).max(200, { error: 'At most 200 pending deletes.' }),
+});
+
 export const ImportFormatSchema = z.enum(['jsonl', 'mcp-memory']);
 
 export const ImportParamsSchema = z.strictObject({
@@ -154,6 +158,7 @@ export type GetParams = z.infer<typeof GetParamsSchema>;
 export type UpdateParams = z.infer<typeof UpdateParamsSchema>;
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 export type DeleteParams = z.infer<typeof DeleteParamsSchema>;
+export type PendingDeletesParams = z.infer<typeof PendingDeletesParamsSchema>;
 export type ImportParams = z.infer<typeof ImportParamsSchema>;
 export type ExportParams = z.infer<typeof ExportParamsSchema>;
 export type ImportFormat = z.infer<typeof ImportFormatSchema>;

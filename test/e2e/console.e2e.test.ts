@@ -4,6 +4,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './axe.js';
 import { buildAll, ensureChromium, launch, SCREENSHOTS, serve, watchProblems, type Served } from './harness.js';
 
 const XSS = '<img src=x onerror="window.__xss=1">Never run me';
@@ -85,7 +86,36 @@ describe('web console in Chromium', () => {
     await search().pressSequentially('postgres', { delay: 40 });
     await expect.poll(() => status().textContent()).toMatch(/result.* for “postgres”/);
     await expect(rows().first().locator('mark').first().textContent()).resolves.toBe('Postgres');
-    await expect(rows().first().locator('.score').isVisible()).resolves.toBe(true);
+    // A quiet hint of why it matched; never a raw fusion score.
+    await expect(rows().first().locator('.match').getAttribute('aria-label')).resolves.toMatch(/^Matches (words|meaning)/);
+    await expect(rows().first().locator('.row-meta').innerText()).resolves.not.toMatch(/\.\d{3}/);
+  });
+
+  it('says "No matching memories" for a query nothing matches', async () => {
+    await search().fill('zzqqxx');
+    await expect.poll(() => page.locator('.empty h2').textContent()).toBe('No matching memories');
+    await search().fill('postgres');
+    await expect.poll(() => status().textContent()).toMatch(/result.* for “postgres”/);
+  });
+
+  it('names every input for assistive technology, down to the toolkit\'s inner input', async () => {
+    await page.click('#capture-toggle');
+    await expect(page.getByRole('textbox', { name: 'Search memories', exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByRole('textbox', { name: 'Memory text', exact: true }).count()).resolves.toBe(1);
+    await expect(page.getByRole('textbox', { name: 'Tags', exact: true }).count()).resolves.toBe(1);
+    expect(await page.getByRole('textbox', { name: /^Text (field|area)$/ }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+  });
+
+  it('has no serious or critical axe-core violations in the list, the capture form and a memory', async () => {
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click('#capture-toggle');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('#capture-text textarea').press('Escape');
+    await rows().first().click();
+    await page.locator('#memory-text').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
   });
 
   it('moves through results with the keyboard, opens with Enter and goes back with Esc', async () => {
@@ -149,14 +179,16 @@ describe('web console in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('shows the server message in an error banner', async () => {
+  it('shows a refused capture\'s server message in the form, keeps the text and focus in it', async () => {
     await page.click('#capture-toggle');
     await page.locator('#capture-text textarea').fill('x'.repeat(16_001));
     await page.click('#capture-save');
-    await expect.poll(() => page.locator('.banner[role=alert] .banner-text').textContent()).toMatch(/text.*16000/);
-    await page.getByRole('button', { name: 'Dismiss error' }).click();
+    await expect.poll(() => page.locator('#capture-note[role=alert]').textContent()).toMatch(/text.*16000/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('capture-text');
+    expect((await page.locator('#capture-text textarea').inputValue()).length).toBe(16_001);
     await page.locator('#capture-text textarea').fill('');
     await page.keyboard.press('Escape');
+    expect(await page.locator('#capture').isHidden()).toBe(true);
     expect(await page.locator('.banner').isHidden()).toBe(true);
   });
 

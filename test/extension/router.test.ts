@@ -39,6 +39,7 @@ async function setup(over: Partial<RouterDeps> = {}) {
     saveExport: vi.fn(async () => '/tmp/x.jsonl'),
     searchLimit: () => 7,
     emit,
+    holdDeletes: vi.fn(),
     ...over,
   };
   return { deps, emit, requests: server.requests };

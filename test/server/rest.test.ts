@@ -390,6 +390,6 @@ describe('replacing a similar memory (the editor\'s "Replace it")', () => {
     expect(replaced).toMatchObject({ id: old.json.memory.id, version: 2, text: 'Production deploys of the web app happen on Tuesday afternoons.' });
     expectError(await s.api('GET', `/v1/memories/${fresh.json.memory.id}`), 404, 'not_found');
     const got = await s.api('GET', `/v1/memories/${old.json.memory.id}`);
-    expect(got.json.history[0]).toMatchObject({ version: 1, text: 'We deploy the web app to production every Tuesday afternoon.' });
+    expect(got.json.history[0]).toMatchObject({ version: 1, reason: 'supersede', text: 'We deploy the web app to production every Tuesday afternoon.' });
   });
 });

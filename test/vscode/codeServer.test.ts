@@ -7,9 +7,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndUnpackVsix, CHROMIUM, installCodeServer, ROOT, startCodeServer, waitForControl, type CodeServer } from './harness.js';
+import { installCodeServer, openWorkbench, ROOT, type CodeServer, type Workbench } from './harness.js';
 
 const install = installCodeServer();
 if (!install.bin) {
@@ -32,49 +32,26 @@ function filesUnder(dir: string): string[] {
 }
 
 describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', () => {
+  let wb: Workbench;
   let cs: CodeServer;
-  let browser: Browser;
   let page: Page;
   let engineHome: string;
   const metrics: Record<string, unknown> = {};
 
-  const sidebarFrame = (): FrameLocator =>
-    page.frameLocator('iframe.webview.ready').frameLocator('iframe');
-
-  async function palette(command: string): Promise<void> {
-    await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => {});
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${command}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor();
-    await page.keyboard.press('Enter');
-  }
+  const sidebarFrame = (): FrameLocator => wb.sidebar();
+  const palette = (command: string): Promise<void> => wb.palette(command);
 
   beforeAll(async () => {
-    const dir = join(ROOT, '.kairos-test', `vscode-${Date.now()}`);
-    const exts = join(dir, 'extensions');
-    mkdirSync(exts, { recursive: true });
-    buildAndUnpackVsix(exts);
-    cs = await startCodeServer(install.bin!, dir, exts);
-    writeFileSync(join(cs.workspace, 'src', 'retry.ts'), 'export const RETRIES = 3;\n\n// Backoff doubles from 250 ms and stops at 8 s.\nexport function backoff(attempt: number): number {\n  return Math.min(250 * 2 ** attempt, 8000);\n}\n');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(cs.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await waitForControl(cs);
+    wb = await openWorkbench(install.bin!, 'vscode', (workspace) =>
+      writeFileSync(join(workspace, 'src', 'retry.ts'), 'export const RETRIES = 3;\n\n// Backoff doubles from 250 ms and stops at 8 s.\nexport function backoff(attempt: number): number {\n  return Math.min(250 * 2 ** attempt, 8000);\n}\n'),
+    );
+    cs = wb.cs;
+    page = wb.page;
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
     // The engine is detached by design (it may serve other windows): stop the one we caused.
-    try {
-      const info = JSON.parse(readFileSync(join(engineHome, 'engine.json'), 'utf8')) as { pid: number };
-      process.kill(info.pid, 'SIGTERM');
-    } catch {
-      // not running
-    }
-    await cs?.stop();
+    await wb?.close(engineHome);
     process.stderr.write(`\n[test/vscode] measurements: ${JSON.stringify(metrics)}\n`);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     writeFileSync(join(ROOT, 'test-output', 'vscode-metrics.json'), JSON.stringify(metrics, null, 2));

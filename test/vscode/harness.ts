@@ -4,10 +4,11 @@
  * ../shared/notes/real-vscode.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -128,4 +129,56 @@ export async function waitForControl(cs: CodeServer, ms = 60_000): Promise<void>
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+export interface Workbench {
+  cs: CodeServer;
+  browser: Browser;
+  page: Page;
+  /** The Kairos sidebar's inner webview frame. */
+  sidebar(): FrameLocator;
+  /** Runs a command through the palette (Ctrl+Shift+P) as a user does. */
+  palette(command: string): Promise<void>;
+  /** Stops the engine this window started (detached by design), Chromium and code-server. */
+  close(engineHome: string | undefined): Promise<void>;
+}
+
+/** Builds the VSIX, starts code-server with it and opens the workbench in Chromium. */
+export async function openWorkbench(bin: string, name: string, seed: (workspace: string) => void = () => {}): Promise<Workbench> {
+  const dir = join(ROOT, '.kairos-test', `${name}-${Date.now()}`);
+  const exts = join(dir, 'extensions');
+  mkdirSync(exts, { recursive: true });
+  buildAndUnpackVsix(exts);
+  const cs = await startCodeServer(bin, dir, exts);
+  seed(cs.workspace);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${cs.url}/?folder=${encodeURIComponent(cs.workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await waitForControl(cs);
+  return {
+    cs,
+    browser,
+    page,
+    sidebar: () => page.frameLocator('iframe.webview.ready').frameLocator('iframe'),
+    async palette(command) {
+      await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => {});
+      await page.keyboard.press('Control+Shift+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${command}`);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor();
+      await page.keyboard.press('Enter');
+    },
+    async close(engineHome) {
+      await browser.close();
+      try {
+        const info = JSON.parse(readFileSync(join(engineHome ?? '', 'engine.json'), 'utf8')) as { pid: number };
+        process.kill(info.pid, 'SIGTERM');
+      } catch {
+        // not running
+      }
+      await cs.stop();
+    },
+  };
 }

@@ -46,6 +46,23 @@ describe('HTTP bridge', () => {
     await expect(down.request('spaces', {})).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/kairos serve/) });
   });
 
+  it('commits the deletes it holds for Undo when the page is left (pagehide), and only those', async () => {
+    const cookie = await consoleCookie(backend.server);
+    const lifecycle = new EventTarget();
+    const bridge = createHttpBridge({
+      baseUrl: backend.server.url,
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: cookie } }),
+      lifecycle: lifecycle as unknown as Window,
+    });
+    const gone = await bridge.request('create', { text: 'Deleted in the console, then the tab was closed' });
+    const kept = await bridge.request('create', { text: 'Deleted, then undone before the tab was closed' });
+    await bridge.request('pendingDeletes', { refs: [gone.memory, kept.memory].map((m) => ({ id: m.id, space: m.space })) });
+    await expect(bridge.request('pendingDeletes', { refs: [{ id: gone.memory.id, space: gone.memory.space }] })).resolves.toEqual({ held: 1 });
+    lifecycle.dispatchEvent(new Event('pagehide'));
+    await expect.poll(() => bridge.request('get', { id: gone.memory.id }).then(() => 'there', (e: BridgeError) => e.code)).toBe('not_found');
+    await expect(bridge.request('get', { id: kept.memory.id })).resolves.toMatchObject({ id: kept.memory.id });
+  });
+
   it('cannot open source files, and says so', async () => {
     const { bridge } = await httpBridgeFor(backend.server);
     await expect(bridge.request('openSource', { uri: 'file:///x.ts' })).rejects.toMatchObject({ code: 'unsupported' });

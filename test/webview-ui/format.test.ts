@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScore, highlight, parseTags, queryTerms, relativeTime, snippet, sourceLabel } from '../../webview-ui/format.js';
+import { highlight, matchHint, parseTags, queryTerms, relativeTime, snippet, sourceLabel } from '../../webview-ui/format.js';
 
 describe('text formatting', () => {
   it('marks every occurrence of the query words, case-insensitively, and keeps all text', () => {
@@ -60,8 +60,10 @@ describe('text formatting', () => {
     expect(parseTags('')).toEqual([]);
   });
 
-  it('formats small fusion scores with three significant digits', () => {
-    expect(formatScore(0.016393)).toBe('.0164');
-    expect(formatScore(1.5)).toBe('1.50');
+  it('says why a hit matched instead of showing a raw score', () => {
+    expect(matchHint(['dense', 'keyword'])).toBe('Matches words and meaning');
+    expect(matchHint(['keyword'])).toBe('Matches words');
+    expect(matchHint(['dense'])).toBe('Matches meaning');
+    expect(matchHint(undefined)).toBeUndefined();
   });
 });

@@ -36,6 +36,13 @@ describe('keyboard map', () => {
     expect(keyCommand(press('z', { ctrlKey: true }), ctx())).toBeUndefined();
   });
 
+  it('starts editing the open memory with E or F2, but not from the list or while typing', () => {
+    expect(keyCommand(press('e'), ctx({ view: 'detail' }))).toBe('edit');
+    expect(keyCommand(press('F2'), ctx({ view: 'detail' }))).toBe('edit');
+    expect(keyCommand(press('e'), ctx({ view: 'list', inList: true }))).toBeUndefined();
+    expect(keyCommand(press('e'), ctx({ view: 'detail', inTextInput: true }))).toBeUndefined();
+  });
+
   it('leaves typing in inputs alone', () => {
     expect(keyCommand(press('a'), ctx({ inSearch: true }))).toBeUndefined();
     expect(keyCommand(press('Enter'), ctx({ inTextInput: true }))).toBeUndefined();

@@ -98,6 +98,24 @@ describe('UI state', () => {
     expect(searching.items.map((i) => i.memory.id)).toEqual(['a']);
   });
 
+  it('keeps a refused capture open with its reason, and offers Replace / Keep both for a similar memory', () => {
+    const refused = run(loaded(['a']), { type: 'captureFailed', error: { code: 'invalid_input', message: 'GitHub token at line 1, column 5' } });
+    expect(refused).toMatchObject({ captureOpen: true, captureError: { code: 'invalid_input' }, error: undefined });
+    const similar = { id: 'a', text: 'old text', similarity: 0.9, updatedAt: '2026-01-01T00:00:00Z' };
+    const created = { outcome: 'created' as const, memory: memory('n'), similar: [similar] };
+    const offered = run(refused, { type: 'captured', result: created }, { type: 'similarOffered', result: created, similar });
+    expect(offered).toMatchObject({ captureOpen: true, captureError: undefined, captureSimilar: { similar: { id: 'a' } } });
+    expect(offered.items.map((i) => i.memory.id)).toEqual(['n', 'a']);
+
+    const replaced = run(offered, { type: 'similarReplaced', removedId: 'n', memory: { ...memory('a'), text: 'new text', version: 2 } });
+    expect(replaced.items.map((i) => [i.memory.id, i.memory.version])).toEqual([['a', 2]]);
+    expect(replaced.captureSimilar).toBeUndefined();
+
+    const kept = run(offered, { type: 'similarKept' }, { type: 'captureToggled', open: false });
+    expect(kept).toMatchObject({ captureOpen: false, captureSimilar: undefined });
+    expect(kept.items.map((i) => i.memory.id)).toEqual(['n', 'a']);
+  });
+
   it('updates the open memory and its list row when an edit is saved, keeping the history', () => {
     let s = loaded(['a']);
     s = run(s, { type: 'opened', ref: { id: 'a', space: 'kairos_user_local' } });

@@ -26,6 +26,8 @@ export interface HttpBridgeOptions {
   fetch?: typeof fetch;
   /** Opens the event stream; default: the browser's EventSource. */
   openEvents?: (url: string) => EventSourceLike;
+  /** Where `pagehide` is heard, to commit held deletes when the page is left; default: window. */
+  lifecycle?: Pick<Window, 'addEventListener'>;
 }
 
 interface HttpCall {
@@ -97,6 +99,8 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
       return { method: 'GET', path: '/v1/settings' };
     case 'settings.set':
       return { method: 'PUT', path: '/v1/settings', json: req.params };
+    case 'pendingDeletes':
+      throw new BridgeError('unsupported', 'Pending deletes are held by the bridge, not sent.');
     case 'openSource':
       throw new BridgeError('unsupported', 'The web console cannot open files. Open it from VS Code instead.');
     default:
@@ -123,6 +127,23 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
   const openEvents = opts.openEvents ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike);
   const listeners = new Set<(event: HostEvent) => void>();
   let source: EventSourceLike | undefined;
+  let held: RequestMap['pendingDeletes']['params']['refs'] = [];
+  // Leaving the page ends its undo timers: send what it held, with keepalive so the browser
+  // finishes the requests after the page is gone.
+  const lifecycle = opts.lifecycle ?? (typeof window !== 'undefined' ? window : undefined);
+  lifecycle?.addEventListener('pagehide', () => {
+    const refs = held;
+    held = [];
+    for (const ref of refs) {
+      const call = toHttpCall('delete', ref);
+      void doFetch(`${base}${call.path}?${call.query?.toString() ?? ''}`, {
+        method: 'DELETE',
+        headers: { 'X-Kairos-CSRF': '1', Accept: 'application/json' },
+        credentials: 'same-origin',
+        keepalive: true,
+      }).catch(() => undefined);
+    }
+  });
 
   const deliver = (e: { data: string }): void => {
     let event: HostEvent;
@@ -138,6 +159,10 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
   return {
     host: 'console',
     async request(type, params) {
+      if (type === 'pendingDeletes') {
+        held = (params as RequestMap['pendingDeletes']['params']).refs;
+        return { held: held.length } as RequestMap[typeof type]['result'];
+      }
       const call = toHttpCall(type, params);
       const qs = call.query?.toString();
       const headers: Record<string, string> = { Accept: call.text ? 'application/x-ndjson' : 'application/json' };

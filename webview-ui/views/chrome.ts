@@ -13,6 +13,8 @@ export interface Chrome {
   captureText: HTMLElement;
   captureTags: HTMLElement;
   captureToggle: HTMLElement;
+  /** Inside the capture form: why a save was refused, or the Replace / Keep both offer. */
+  captureNote: HTMLElement;
   banner: HTMLElement;
   status: HTMLElement;
   confirm: HTMLElement;
@@ -41,6 +43,7 @@ export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } =
   // No maxlength: the server's message for an over-long text says what the limit is.
   const captureText = textArea({ label: 'Memory text', placeholder: 'What should Kairos remember?', rows: 3, id: 'capture-text' });
   const captureTags = textField({ label: 'Tags', placeholder: 'Tags, comma separated', id: 'capture-tags', icon: 'tag' });
+  const captureNote = el('div', { class: 'capture-note', id: 'capture-note', hidden: '' });
   const capture = el(
     'section',
     { class: 'capture', id: 'capture', 'aria-label': 'Capture a memory', hidden: '' },
@@ -51,6 +54,7 @@ export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } =
       captureTags,
       button({ label: 'Save', icon: 'check', id: 'capture-save', onClick: () => h.capture() }),
     ),
+    captureNote,
     el('div', { class: 'hint' }, 'Ctrl+Enter saves · Esc closes'),
   );
 
@@ -84,7 +88,7 @@ export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } =
     main,
     toast,
   );
-  return { root, spaceSlot, search, capture, captureText, captureTags, captureToggle, banner, status, confirm, main, toast };
+  return { root, spaceSlot, search, capture, captureText, captureTags, captureToggle, captureNote, banner, status, confirm, main, toast };
 }
 
 /** The space switcher appears only when there is more than one space to choose from. */
@@ -108,6 +112,48 @@ export function renderBanner(banner: HTMLElement, error: ErrorPayload | undefine
     el('span', { class: 'banner-text' }, error.message),
     iconButton('Dismiss error', 'close', () => dismiss()),
   );
+}
+
+export interface SimilarOffer {
+  /** The existing memory's text, shortened for the button. */
+  similarText: string;
+  replace(): void;
+  keepBoth(): void;
+}
+
+/**
+ * The capture form's note: a refusal (role=alert, tied to the text by aria-describedby) or,
+ * after a save close to an existing memory, "Replace …" and "Keep both". Returns the button
+ * that should take focus, if any.
+ */
+export function renderCaptureNote(c: Pick<Chrome, 'captureNote' | 'captureText'>, error: ErrorPayload | undefined, offer: SimilarOffer | undefined): HTMLElement | undefined {
+  const node = c.captureNote;
+  clear(node);
+  node.hidden = !error && !offer;
+  node.removeAttribute('role');
+  if (error) {
+    node.setAttribute('role', 'alert');
+    node.className = 'capture-note error';
+    node.append(icon('error'), el('span', { class: 'capture-note-text' }, error.message));
+    c.captureText.setAttribute('aria-invalid', 'true');
+    c.captureText.setAttribute('aria-describedby', 'capture-note');
+    return undefined;
+  }
+  c.captureText.removeAttribute('aria-invalid');
+  c.captureText.removeAttribute('aria-describedby');
+  if (!offer) return undefined;
+  node.className = 'capture-note similar';
+  const keep = button({ label: 'Keep both', appearance: 'secondary', id: 'capture-keep', onClick: () => offer.keepBoth() });
+  node.append(
+    el('p', { class: 'capture-note-text', id: 'capture-similar-text' }, icon('info'), 'Saved. Kairos already has a similar memory: “', el('span', { class: 'quote' }, offer.similarText), '”'),
+    el(
+      'div',
+      { class: 'actions', role: 'group', 'aria-labelledby': 'capture-similar-text' },
+      button({ label: `Replace “${offer.similarText}”`, icon: 'replace', id: 'capture-replace', onClick: () => offer.replace() }),
+      keep,
+    ),
+  );
+  return keep;
 }
 
 export function renderConfirm(node: HTMLElement, what: string | undefined, yes: () => void, no: () => void): HTMLElement | undefined {

@@ -26,7 +26,7 @@ function toolbar(d: MemoryWithHistory | undefined, h: DetailHandlers): HTMLEleme
     { class: 'detail-bar' },
     iconButton('Back to list (Esc)', 'arrow-left', () => h.back(), 'back'),
     el('h2', { class: 'detail-title' }, d ? `Memory · v${d.version}` : 'Memory'),
-    d ? iconButton('Edit text', 'edit', () => h.edit(), 'edit') : undefined,
+    d ? iconButton('Edit text (E)', 'edit', () => h.edit(), 'edit') : undefined,
     d ? iconButton('Delete memory (Delete)', 'trash', () => h.remove(), 'delete') : undefined,
   );
 }

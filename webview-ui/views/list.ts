@@ -1,6 +1,6 @@
 /** The result list (recent memories or search hits) and its empty state. */
 import { el, icon } from '../dom.js';
-import { formatScore, highlight, relativeTime, snippet, sourceLabel } from '../format.js';
+import { highlight, matchHint, relativeTime, snippet, sourceLabel } from '../format.js';
 import { emptyState, showsSearch, visibleItems, type ResultItem, type UiState } from '../state.js';
 import { button, progressRing } from '../toolkit.js';
 
@@ -32,6 +32,11 @@ function tagList(tags: string[], limit: number): HTMLElement | undefined {
   );
 }
 
+function hintOf(item: ResultItem): HTMLElement | undefined {
+  const hint = matchHint(item.matchedBy);
+  return hint ? el('span', { class: 'match', title: hint, 'aria-label': hint }, icon(item.matchedBy?.includes('keyword') ? 'whole-word' : 'sparkle')) : undefined;
+}
+
 function row(item: ResultItem, index: number, state: UiState, now: Date, h: ListHandlers): HTMLElement {
   const { memory } = item;
   const src = sourceLabel(memory.source);
@@ -53,9 +58,7 @@ function row(item: ResultItem, index: number, state: UiState, now: Date, h: List
       { class: 'row-meta' },
       el('span', { class: 'source', title: src.title }, icon(src.icon), el('span', { class: 'label' }, src.label)),
       el('time', { datetime: memory.updatedAt, title: new Date(memory.updatedAt).toLocaleString() }, when),
-      item.score !== undefined
-        ? el('span', { class: 'score', title: `Relevance ${item.score} (matched by ${item.matchedBy?.join(' and ') ?? 'search'})` }, icon('pulse'), formatScore(item.score))
-        : undefined,
+      hintOf(item),
       tagList(memory.tags, 3),
     ),
   );
@@ -78,6 +81,10 @@ export function renderList(state: UiState, now: Date, h: ListHandlers): HTMLElem
     );
   }
   const items = visibleItems(state);
+  if (!state.loaded && items.length === 0) {
+    // First load (the engine may still be starting): a busy indicator, never a blank view.
+    return el('div', { class: 'loading', 'aria-busy': 'true' }, progressRing(state.engine === 'starting' ? 'Starting local engine' : 'Loading memories'));
+  }
   const list = el('ul', { class: 'rows', role: 'listbox', 'aria-label': showsSearch(state) ? 'Search results' : 'Recent memories' });
   items.forEach((item, i) => list.append(row(item, i, state, now, h)));
   if (state.nextCursor || state.loading) {
