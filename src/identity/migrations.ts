@@ -178,6 +178,8 @@ CREATE TABLE connectors (
 );
 ALTER TABLE audit_log ADD COLUMN connector_id text;
 ALTER TABLE audit_log ADD COLUMN channel_type text;
+ALTER TABLE web_sessions ADD COLUMN channel_type text;
+ALTER TABLE web_sessions ADD COLUMN channel_uid text;
 `,
   },
 ];

@@ -20,6 +20,7 @@ import { listGrants, revokeGrant, type GrantRow } from '../identity/oauthStore.j
 import * as orgs from '../identity/orgs.js';
 import type { SqlDb } from '../identity/sql.js';
 import { sha256Hex } from '../identity/ids.js';
+import { moveChannelSessions } from '../identity/webSessions.js';
 import { listChannels, moveChannel, removeChannel, type ChannelRef, type ChannelRow } from '../identity/users.js';
 import { enforce, type RateLimiter } from '../ratelimit/index.js';
 import { verifyEmbeddingSettings } from './tenantEmbedder.js';
@@ -181,6 +182,8 @@ export class AccountService {
     }
     await this.deps.db.transaction(async (tx) => {
       await moveChannel(tx, channel, target);
+      // Browser sessions signed in through this channel follow it to the linked account.
+      if (p.uid) await moveChannelSessions(tx, channel, p.uid, target);
       await audit(tx, 'link.redeemed', target, p.uid || null, viaOf(p));
     });
     if (p.uid && (held === 0 || merged)) await this.dropIfAbandoned(p.uid);

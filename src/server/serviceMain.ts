@@ -103,7 +103,14 @@ export async function startServiceServer(
       async resolveSession(c) {
         const user = await sessions.user(c);
         if (!user) return undefined;
-        const principal: ServicePrincipal = { uid: user.uid, via: 'session', scopes: ['read', 'write', 'admin'], ...(user.displayName ? { displayName: user.displayName } : {}) };
+        const principal: ServicePrincipal = {
+          uid: user.uid,
+          via: 'session',
+          scopes: ['read', 'write', 'admin'],
+          ...(user.displayName ? { displayName: user.displayName } : {}),
+          // The sign-in the session came from: what a link code redeemed in the console moves.
+          ...(user.channel ? { channel: user.channel } : {}),
+        };
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },
