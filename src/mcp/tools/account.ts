@@ -53,7 +53,8 @@ export function registerAccountTools(server: McpServer, deps: ToolDeps, linking:
       title: 'Link accounts',
       description:
         'Links two sign-ins (e.g. GitHub and a company login) to one Kairos account. Call with action "create_code" on the account to keep, ' +
-        'show the code to the user, then call with action "redeem" and the code while signed in with the other one. Codes are single use and expire after 10 minutes.',
+        'show the code to the user, then call with action "redeem" and the code while signed in with the other one (or through the other chat bot). ' +
+        'Codes are single use and expire after 10 minutes.',
       input: LinkInput,
       output: LinkOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
