@@ -18,6 +18,17 @@ const REFUSED = [401, 403, 404];
 /** Columns that change on a refused request by design (usage stamps, attempt counters, the audit trail). */
 const VOLATILE = /"(last_used_at|last_seen_at|attempts)":("[^"]*"|\d+|null)/g;
 
+/** Every identity table but the audit trail, without the columns a refused request may touch. */
+async function identitySnapshot(w: ServiceWorld): Promise<string[]> {
+  const parts: string[] = [];
+  for (const table of IDENTITY_TABLES) {
+    if (table === 'audit_log') continue;
+    const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
+    parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
+  }
+  return parts;
+}
+
 describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
   let w: ServiceWorld;
   let rogueIssuer: FakeIssuer;
@@ -30,12 +41,7 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
   const keys = { revoked: '', expired: '', bobRead: '' };
 
   async function snapshot(): Promise<string> {
-    const parts: string[] = [];
-    for (const table of IDENTITY_TABLES) {
-      if (table === 'audit_log') continue;
-      const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
-      parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
-    }
+    const parts = await identitySnapshot(w);
     for (const [token, space] of [
       [t.alice, userSpace(ids.alice)],
       [t.bob, userSpace(ids.bob)],
@@ -258,12 +264,7 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
   const headersFor = (user?: string, extra: Record<string, string> = {}): Record<string, string> => ({ ...(user !== undefined ? { 'x-kairos-channel-user': user } : {}), ...extra });
 
   async function snapshot(): Promise<string> {
-    const parts: string[] = [];
-    for (const table of IDENTITY_TABLES) {
-      if (table === 'audit_log') continue;
-      const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
-      parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
-    }
+    const parts = await identitySnapshot(w);
     for (const [secret, user, uid] of [
       [bots.tgHome, '1001', ids.tg1],
       [bots.tgHome, '1002', ids.tg2],
