@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { CHANNEL_TYPE_PATTERN, RESERVED_CHANNEL_TYPES } from '../protocol/channels.js';
 import { newId, sha256Hex } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
 
@@ -15,16 +16,10 @@ export type FirstContactPolicy = (typeof FIRST_CONTACT_POLICIES)[number];
 /** Default lifetime of a connector secret when the admin names none. */
 export const CONNECTOR_DEFAULT_TTL_MS = 365 * 24 * 60 * 60 * 1000;
 
-/**
- * Channel types that Kairos's own sign-ins verify. A connector may not claim them: it would speak
- * for every GitHub or OIDC user without their credential.
- */
-export const RESERVED_CHANNEL_TYPES = ['github', 'oidc', 'local', 'session', 'oauth', 'api-key', 'connector'] as const;
-
 export const ChannelTypeSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: 'A channel type is a lowercase id such as "telegram", "discord", "slack" or "web" (a-z, 0-9, _ and -, at most 32 characters).' })
-  .refine((t) => !(RESERVED_CHANNEL_TYPES as readonly string[]).includes(t), {
+  .regex(CHANNEL_TYPE_PATTERN, { error: 'A channel type is a lowercase id such as "telegram", "discord", "slack" or "web" (a-z, 0-9, _ and -, at most 32 characters).' })
+  .refine((t) => !RESERVED_CHANNEL_TYPES.includes(t), {
     error: `That channel type is reserved for Kairos's own sign-ins (${RESERVED_CHANNEL_TYPES.join(', ')}); name the channel the bot serves, e.g. "telegram".`,
   });
 
