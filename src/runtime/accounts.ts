@@ -207,7 +207,7 @@ export class AccountService {
    * type and dates: the bot learns that the person also uses GitHub, never their GitHub id.
    */
   async listChannels(p: ServicePrincipal): Promise<Array<ChannelRow | Omit<ChannelRow, 'uid'>>> {
-    requireLinking(p);
+    if (p.unlinked) throw new KairosError('forbidden', unlinkedMessage(p.connector!.channelType));
     requireScope(p, 'read');
     const rows = await listChannels(this.deps.db, p.uid);
     const served = p.connector?.channelType;
