@@ -14,6 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { normaliseCodeSource } from '../src/core/code.js';
+import type { MemorySource } from '../src/core/memory.js';
 import { contentHash } from '../src/core/memoryService.js';
 import type { Embedder, StoredMemory } from '../src/core/ports.js';
 import { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
@@ -47,6 +49,17 @@ function stats(samples: number[]): { p50: number; p95: number } {
 const ms = (x: number): string => `${x.toFixed(2)} ms`;
 const ratio = (x: number): string => `${x.toFixed(2)}×`;
 
+const BENCH_REPO = 'github.com/acme/app';
+const BENCH_FILES = 500;
+
+/** Every other memory is about a repo: half of those anchored to one of 500 files, as an editor leaves them. */
+function codeSource(i: number): MemorySource {
+  if (i % 2 === 1) return { kind: 'api' };
+  const path = `src/module${(i >> 1) % BENCH_FILES}/index.ts`;
+  if (i % 4 === 0) return normaliseCodeSource<MemorySource>({ kind: 'editor', anchor: { repo: BENCH_REPO, path, startLine: 10, endLine: 11, lines: [`export function f${i}() {`, '  return 1;'] } });
+  return { kind: 'agent', scope: { repo: BENCH_REPO } };
+}
+
 function memoriesOf(corpus: Corpus, ids: string[]): StoredMemory[] {
   const now = new Date().toISOString();
   return corpus.vectors.map((vector, i) => ({
@@ -54,7 +67,7 @@ function memoriesOf(corpus: Corpus, ids: string[]): StoredMemory[] {
     space: SPACE,
     text: corpus.texts[i]!,
     tags: i % 10 === 0 ? ['sampled'] : [],
-    source: { kind: 'api' },
+    source: codeSource(i),
     contentHash: contentHash(corpus.texts[i]!),
     version: 1,
     createdAt: now,
@@ -154,6 +167,22 @@ async function benchSize(n: number): Promise<void> {
     const filtered = stats(filteredMs);
     rows.push([`${n}`, 'hybrid search p50 / p95 (dense + BM25, fused)', `${ms(hybrid.p50)} / ${ms(hybrid.p95)}`, `${ratio(hybrid.p50 / dense.p50)} of dense-only p50`]);
     rows.push([`${n}`, 'hybrid + tag filter (10% match) p50 / p95', `${ms(filtered.p50)} / ${ms(filtered.p95)}`, `${ratio(filtered.p50 / dense.p50)} of dense-only p50`]);
+
+    // "For this file": memories anchored to the open file, then the repo's newest (MemoryService.forFile's two queries).
+    const fileMs: number[] = [];
+    const pageMs: number[] = [];
+    let found = 0;
+    for (let i = 0; i < 100; i++) {
+      const path = `src/module${(i * 7) % BENCH_FILES}/index.ts`;
+      const [onFile, t1] = await time(() => store.list(SPACE, { limit: 20, filter: { path, repo: BENCH_REPO } }));
+      const [, t2] = await time(() => store.list(SPACE, { limit: 20, filter: { repo: BENCH_REPO } }));
+      fileMs.push(t1 + t2);
+      found += onFile.items.length;
+      pageMs.push((await time(() => store.list(SPACE, { limit: 20 })))[1]);
+    }
+    const file = stats(fileMs);
+    const page = stats(pageMs);
+    rows.push([`${n}`, '"for this file" p50 / p95 (anchored to the file + repo newest)', `${ms(file.p50)} / ${ms(file.p95)}`, `${ratio(file.p50 / page.p50)} of an unfiltered list page (p50 ${ms(page.p50)}); ${(found / 100).toFixed(1)} per file`]);
 
     if (n === sizes[0]) {
       await benchMcp(store, queries, ids);

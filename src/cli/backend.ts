@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KairosConfig } from '../config.js';
+import type { AnchorCheck } from '../core/code.js';
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
 import type {
   ImportSummary,
@@ -37,6 +38,9 @@ export interface Backend {
   list(input: ListInput): Promise<Page<Memory>>;
   get(id: string, space?: string): Promise<MemoryWithHistory>;
   forget(id: string, space?: string): Promise<{ id: string; space: string }>;
+  /** "Still true": clears a stale mark, recording the commit it was checked at. */
+  verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory>;
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory>;
   /** NDJSON lines of the space's export. */
   export(space?: string): AsyncIterable<string>;
   /** Imports a file; progress counts bytes read. */
@@ -77,6 +81,12 @@ class LocalBackend implements Backend {
   }
   forget(id: string, space?: string): Promise<{ id: string; space: string }> {
     return this.svc().forget(id, space);
+  }
+  verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
+    return this.svc().verify(id, opts);
+  }
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
+    return this.svc().recordAnchorCheck(id, check, commit ? { commit } : {});
   }
   async *export(space?: string): AsyncIterable<string> {
     for await (const r of this.svc().export(space)) yield exportLine(r);
@@ -119,6 +129,9 @@ class HttpBackend implements Backend {
     for (const s of input.filter?.sourceKinds ?? []) q.append('source', s);
     if (input.filter?.since) q.set('since', input.filter.since);
     if (input.filter?.until) q.set('until', input.filter.until);
+    if (input.filter?.repo) q.set('repo', input.filter.repo);
+    if (input.filter?.path) q.set('path', input.filter.path);
+    if (input.filter?.stale !== undefined) q.set('stale', String(input.filter.stale));
     return this.http.json('GET', '/v1/memories', { query: q });
   }
   get(id: string, space?: string): Promise<MemoryWithHistory> {
@@ -126,6 +139,15 @@ class HttpBackend implements Backend {
   }
   forget(id: string, space?: string): Promise<{ id: string; space: string }> {
     return this.http.json('DELETE', `/v1/memories/${encodeURIComponent(id)}`, { query: spaceQuery(space) });
+  }
+  verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
+    return this.http.json('POST', `/v1/memories/${encodeURIComponent(id)}/verify`, {
+      query: spaceQuery(opts.space),
+      body: opts.commit ? { commit: opts.commit } : {},
+    });
+  }
+  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
+    return this.http.json('POST', `/v1/memories/${encodeURIComponent(id)}/anchor-check`, { body: { check, ...(commit ? { commit } : {}) } });
   }
   async *export(space?: string): AsyncIterable<string> {
     const res = await this.http.raw('GET', '/v1/export', { query: spaceQuery(space) });

@@ -38,16 +38,25 @@ export function formatRemember(r: RememberResult): string {
   }
 }
 
+/** ` [src/a.ts:12, STALE: changed 2026-05-01]` for an anchored memory, else nothing. */
+function codeNote(m: Memory): string {
+  const a = m.source.anchor;
+  if (!a) return '';
+  const st = a.status;
+  const stale = st?.state === 'stale' ? `, STALE: ${st.reason ?? 'changed'}${st.staleSince ? ` ${st.staleSince.slice(0, 10)}` : ''}` : '';
+  return ` [${a.path}:${a.startLine}${stale}]`;
+}
+
 export function formatSearch(page: Page<SpaceSearchHit>): string {
   if (page.items.length === 0) return 'No memories match.';
-  const lines = page.items.map((h, i) => `${i + 1}. ${oneLine(h.memory.text)}${tagList(h.memory.tags)}\n   ${h.memory.id}  score ${h.score.toFixed(4)}${h.similarity !== undefined ? `  similarity ${h.similarity.toFixed(3)}` : ''}`);
+  const lines = page.items.map((h, i) => `${i + 1}. ${oneLine(h.memory.text)}${tagList(h.memory.tags)}${codeNote(h.memory)}\n   ${h.memory.id}  score ${h.score.toFixed(4)}${h.similarity !== undefined ? `  similarity ${h.similarity.toFixed(3)}` : ''}`);
   if (page.nextCursor) lines.push(`More: --cursor ${page.nextCursor}`);
   return lines.join('\n');
 }
 
 export function formatList(page: Page<Memory>): string {
   if (page.items.length === 0) return 'No memories yet. Add one with `kairos remember "…"`.';
-  const lines = page.items.map((m) => `${m.id}  ${m.updatedAt.slice(0, 10)}  ${oneLine(m.text, 80)}${tagList(m.tags)}`);
+  const lines = page.items.map((m) => `${m.id}  ${m.updatedAt.slice(0, 10)}  ${oneLine(m.text, 80)}${tagList(m.tags)}${codeNote(m)}`);
   if (page.nextCursor) lines.push(`More: --cursor ${page.nextCursor}`);
   return lines.join('\n');
 }
@@ -64,6 +73,11 @@ export function formatMemory(m: MemoryWithHistory): string {
     `created:  ${m.createdAt}`,
     `updated:  ${m.updatedAt}`,
   ];
+  const s = m.source;
+  const by = [s.actor, s.client && `${s.client}${s.clientVersion ? ` ${s.clientVersion}` : ''}`, s.repo, s.branch, s.commit?.slice(0, 12)].filter(Boolean);
+  if (by.length) lines.push(`written:  ${by.join(' · ')}`);
+  if (s.scope?.repo || s.scope?.paths) lines.push(`scope:    ${[s.scope.repo, ...(s.scope.paths ?? [])].filter(Boolean).join(' ')}`);
+  if (s.anchor) lines.push(`code:    ${codeNote(m)}${s.anchor.commit ? ` captured at ${s.anchor.commit.slice(0, 12)}` : ''}`);
   if (m.history.length) {
     lines.push('', 'history:');
     for (const h of m.history) lines.push(`  v${h.version} (${h.reason}, replaced ${h.replacedAt}): ${oneLine(h.text, 80)}`);

@@ -1,4 +1,5 @@
 /** The memory model: plain data, validated at the edges with zod (see src/protocol). */
+import type { CodeAnchor, CodeScope } from './code.js';
 
 export const SOURCE_KINDS = ['agent', 'editor', 'cli', 'file', 'console', 'import', 'api'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -18,8 +19,19 @@ export interface MemorySource {
   range?: SourceRange;
   language?: string;
   repo?: string;
-  /** Free-form label of the capturing client (e.g. "copilot", "claude-code"). */
+  /** Free-form label of the capturing client (e.g. "copilot", "claude-code"); for MCP, the name it gave at initialize. */
   client?: string;
+  /** The client's version as it reported it (MCP initialize, extension version). */
+  clientVersion?: string;
+  /** Whether a person or an agent wrote this version. */
+  actor?: 'user' | 'agent';
+  /** Branch and commit checked out when it was written. */
+  branch?: string;
+  commit?: string;
+  /** The repo and paths the memory is about; search ranks and filters by it. */
+  scope?: CodeScope;
+  /** The code it was captured from; its status says whether that code has changed since. */
+  anchor?: CodeAnchor;
 }
 
 export interface Memory {
@@ -58,6 +70,12 @@ export interface MemoryFilter {
   /** ISO timestamps, inclusive, on updatedAt. */
   since?: string;
   until?: string;
+  /** Only memories scoped or anchored to this repo id (portable form, core/repoId.ts). */
+  repo?: string;
+  /** Only memories anchored or scoped to this repo-relative file, or a directory or glob holding it. */
+  path?: string;
+  /** true: only memories whose anchored code changed; false: only anchored memories still fresh. */
+  stale?: boolean;
 }
 
 export interface SearchHit {

@@ -5,6 +5,18 @@
 import { createHash } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { describeSecret, findSecret } from './secrets.js';
+import {
+  applyCheck,
+  contextWeight,
+  isStale,
+  makeAnchor,
+  normaliseCodeSource,
+  pathKeys,
+  verifyAnchor,
+  type AnchorCheck,
+  type SearchContext,
+} from './code.js';
+import { normaliseRepoId } from './repoId.js';
 import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } from './errors.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { MIN_KEYWORD_COVERAGE, MIN_KNOWN_WORD_SHARE, type RelevanceFloor } from './hybrid.js';
@@ -48,6 +60,10 @@ export interface SearchInput {
   /** Spaces to search; default: the personal space. Several spaces are fused by RRF. */
   spaces?: string[];
   filter?: MemoryFilter;
+  /** The caller's repo and open files: that repo's memories and path matches rank higher. */
+  context?: SearchContext;
+  /** With a context repo: only memories scoped to that repo. */
+  repoOnly?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -61,6 +77,20 @@ export interface UpdateInput {
   text?: string;
   tags?: string[];
   source?: MemorySource;
+}
+
+/** Memories for the file open in an editor (core/code.ts scope keys and anchors). */
+export interface FileRecallInput {
+  path: string;
+  repo?: string;
+  space?: string;
+  limit?: number;
+}
+
+export interface FileRecallItem {
+  memory: Memory;
+  /** `file`: anchored or scoped to this file (or a directory/glob holding it); `repo`: the repo's most recent. */
+  match: 'file' | 'repo';
 }
 
 export interface ListInput {
@@ -136,6 +166,23 @@ function checkText(text: string, field = 'text'): string {
   return text.trim();
 }
 
+/** Normalises scope and anchor (core/code.ts) and screens the anchored code for credentials too. */
+function prepareSource(source: MemorySource): MemorySource {
+  const out = normaliseCodeSource(source);
+  if (out.anchor) refuseSecret(out.anchor.lines.join('\n'), 'source.anchor.lines');
+  return out;
+}
+
+/** Repo ids in their portable form; a path is checked once here so stores can trust it. */
+function checkFilter(filter: MemoryFilter | undefined): MemoryFilter | undefined {
+  if (!filter) return filter;
+  if (filter.path !== undefined) pathKeys(filter.path);
+  return filter.repo === undefined ? filter : { ...filter, repo: normaliseRepoId(filter.repo) };
+}
+
+/** Extra candidates fetched so context and staleness can move a hit across the page edge. */
+const RERANK_MARGIN = 10;
+
 /** A memory is read back by agents and synced to shared spaces: a credential must never land in one. */
 function refuseSecret(text: string, field: string): void {
   const found = findSecret(text);
@@ -205,7 +252,7 @@ export class MemoryService {
   async remember(input: RememberInput): Promise<RememberResult> {
     const text = checkText(input.text);
     const tags = checkTags(input.tags);
-    const source: MemorySource = input.source ?? { kind: 'api' };
+    const source = prepareSource(input.source ?? { kind: 'api' });
     const { space } = authorizeSpace(this.ctx, input.space, 'write');
     await this.collectionFor(space, true);
 
@@ -279,8 +326,12 @@ export class MemoryService {
       if (!v) vectors.set(embedder, (v = this.embedOne(space, query, 'query')));
       return v;
     };
-    // One more than a page tells whether another page exists.
-    const window = offset + limit + 1;
+    const context = input.context?.repo ? { ...input.context, repo: normaliseRepoId(input.context.repo) } : input.context;
+    const given = checkFilter(input.filter);
+    const filter: MemoryFilter | undefined = input.repoOnly && context?.repo ? { ...given, repo: context.repo } : given;
+    const wanted = new Set((context?.paths ?? []).flatMap((p) => pathKeys(p)));
+    // One more than a page tells whether another page exists; the margin lets reranking reach in.
+    const window = offset + limit + 1 + RERANK_MARGIN;
     const perSpace = await Promise.all(
       live.map(async (g) => ({
         grant: g,
@@ -288,25 +339,29 @@ export class MemoryService {
           vector: await vectorFor(g.space),
           text: query,
           floor: await relevanceFloor(embedderFor(this.ctx, g.space), query),
-          ...(input.filter ? { filter: input.filter } : {}),
-          limit: live.length === 1 ? limit + 1 : window,
-          offset: live.length === 1 ? offset : 0,
+          ...(filter ? { filter } : {}),
+          limit: window,
+          offset: 0,
         }),
       })),
     );
 
-    let ranked: SpaceSearchHit[];
+    let fused: SpaceSearchHit[];
     if (live.length === 1) {
       const only = perSpace[0]!;
-      ranked = only.hits.map((h) => ({ ...h, space: only.grant.space, spaceLabel: only.grant.label }));
+      fused = only.hits.map((h) => ({ ...h, space: only.grant.space, spaceLabel: only.grant.label }));
     } else {
-      const fused = reciprocalRankFusion(
+      fused = reciprocalRankFusion(
         perSpace.map(({ grant, hits }) =>
           hits.map((h) => ({ key: `${grant.space}/${h.memory.id}`, item: { ...h, space: grant.space, spaceLabel: grant.label } })),
         ),
-      );
-      ranked = fused.slice(offset, offset + limit + 1).map((f) => ({ ...f.item, score: f.score }));
+      ).map((f) => ({ ...f.item, score: f.score }));
     }
+    // Context and staleness reweigh the fused score; the sort is stable, so equal weights keep the fused order.
+    const ranked = fused
+      .map((h) => ({ ...h, score: h.score * contextWeight(h.memory.source.scope, h.memory.source.anchor, context, wanted) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(offset, offset + limit + 1);
     const items = ranked.slice(0, limit);
     return ranked.length > limit ? { items, nextCursor: encodeCursor({ o: offset + limit }) } : { items };
   }
@@ -338,9 +393,10 @@ export class MemoryService {
     }
     const text = patch.text === undefined ? undefined : checkText(patch.text);
     const tags = patch.tags === undefined ? undefined : checkTags(patch.tags);
+    const source = patch.source === undefined ? undefined : prepareSource(patch.source);
     const found = await this.locate(id, space, 'write');
     await this.collectionFor(found.space, false);
-    return this.applyChange(found.space, found.memory, { text, tags, source: patch.source }, 'update');
+    return this.applyChange(found.space, found.memory, { text, tags, source }, 'update');
   }
 
   /** Makes an older version current again; the replaced text joins the history too. */
@@ -384,6 +440,63 @@ export class MemoryService {
     return memory;
   }
 
+  /**
+   * Memories for an open file: those anchored or scoped to it (fresh first), then the repo's most
+   * recent, newest first. Two indexed list queries, so it stays fast at any size.
+   */
+  async forFile(input: FileRecallInput): Promise<{ items: FileRecallItem[] }> {
+    const { space } = authorizeSpace(this.ctx, input.space, 'read');
+    const limit = pageSize(input.limit);
+    pathKeys(input.path); // refuses a path that could not match anything
+    if (!(await this.store.getCollection(space))) return { items: [] };
+    const repo = input.repo ? normaliseRepoId(input.repo) : undefined;
+    const onFile = await this.store.list(space, { limit, filter: { path: input.path, ...(repo ? { repo } : {}) } });
+    const fileItems = [...onFile.items.filter((m) => !isStale(m.source.anchor)), ...onFile.items.filter((m) => isStale(m.source.anchor))];
+    const items: FileRecallItem[] = fileItems.map((memory) => ({ memory, match: 'file' }));
+    if (repo && items.length < limit) {
+      const seen = new Set(items.map((i) => i.memory.id));
+      const recent = await this.store.list(space, { limit: limit - items.length + seen.size, filter: { repo } });
+      for (const memory of recent.items) if (!seen.has(memory.id) && items.length < limit) items.push({ memory, match: 'repo' });
+    }
+    return { items };
+  }
+
+  /** Records what a comparison of a memory's anchor with the current code found (core/code.ts checkAnchor). */
+  async recordAnchorCheck(id: string, check: AnchorCheck, opts: { commit?: string; space?: string } = {}): Promise<Memory> {
+    return this.changeAnchor(id, opts.space, (anchor, now) => applyCheck(anchor, check, now, opts.commit));
+  }
+
+  /** "Still true": the memory holds for the code as it is now; clears a stale mark. */
+  async verify(id: string, opts: { commit?: string; space?: string } = {}): Promise<Memory> {
+    return this.changeAnchor(id, opts.space, (anchor, now) => verifyAnchor(anchor, now, opts.commit));
+  }
+
+  /** Points the anchor at the code as it is now (a new selection of lines). */
+  async reanchor(
+    id: string,
+    to: { path: string; startLine: number; endLine: number; lines: string[]; commit?: string; repo?: string },
+    space?: string,
+  ): Promise<Memory> {
+    return this.changeAnchor(id, space, (anchor, now) => {
+      const repo = to.repo ?? anchor.repo;
+      const next = makeAnchor({ ...to, ...(repo ? { repo } : {}) });
+      refuseSecret(next.lines.join('\n'), 'lines');
+      return { ...next, status: { state: 'fresh', checkedAt: now, ...(to.commit ? { commit: to.commit } : {}), moved: { fromPath: anchor.path, fromLine: anchor.startLine, at: now, ...(to.commit ? { commit: to.commit } : {}) } } };
+    });
+  }
+
+  /** Changes a memory's anchor without a new version; retries when a concurrent write moved it on. */
+  private async changeAnchor(id: string, space: string | undefined, change: (anchor: NonNullable<MemorySource['anchor']>, now: string) => NonNullable<MemorySource['anchor']>): Promise<Memory> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const found = await this.locate(id, space, 'write');
+      const anchor = found.memory.source.anchor;
+      if (!anchor) throw new InvalidInputError(`Memory "${id}" is not anchored to code.`);
+      const source = normaliseCodeSource({ ...found.memory.source, anchor: change(anchor, this.clock.now().toISOString()) });
+      if (await this.store.setSource(found.space, id, found.memory.version, source)) return { ...found.memory, source };
+    }
+    throw new KairosError('conflict', `Memory "${id}" kept changing while its anchor was updated; try again.`);
+  }
+
   async forget(id: string, space?: string): Promise<{ id: string; space: string }> {
     const found = await this.locate(id, space, 'write');
     await this.store.delete(found.space, id);
@@ -397,7 +510,7 @@ export class MemoryService {
     return this.store.list(space, {
       limit,
       ...(input.cursor ? { cursor: input.cursor } : {}),
-      ...(input.filter ? { filter: input.filter } : {}),
+      ...(input.filter ? { filter: checkFilter(input.filter)! } : {}),
     });
   }
 
@@ -429,7 +542,7 @@ export class MemoryService {
     let batch: Array<{ index: number; item: ImportItem }> = [];
     let index = 0;
     const flush = async (): Promise<void> => {
-      const fresh: Array<{ index: number; item: ImportItem; text: string; tags: string[]; hash: string }> = [];
+      const fresh: Array<{ index: number; item: ImportItem; text: string; tags: string[]; hash: string; source: MemorySource }> = [];
       const seen = new Set<string>();
       for (const { index: i, item } of batch) {
         try {
@@ -441,7 +554,7 @@ export class MemoryService {
             continue;
           }
           seen.add(hash);
-          fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash });
+          fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash, source: prepareSource(item.source ?? { kind: 'import' }) });
         } catch (e) {
           summary.failed++;
           const where = item.line === undefined ? '' : `Line ${item.line}: `;
@@ -465,7 +578,7 @@ export class MemoryService {
             space,
             text: f.text,
             tags: f.tags,
-            source: f.item.source ?? { kind: 'import' },
+            source: f.source,
             contentHash: f.hash,
             version: Math.max(1, ...history.map((h) => h.version + 1)),
             createdAt: f.item.createdAt ?? now,

@@ -4,6 +4,7 @@
  * memory.json (JSONL of entities and relations).
  */
 import { z } from 'zod';
+import { CodeAnchorSchema, CodeScopeSchema } from './code.js';
 import { LIMITS, SOURCE_KINDS, type MemorySource } from './memory.js';
 import type { ExportRecord, ImportItem } from './memoryService.js';
 
@@ -29,6 +30,12 @@ const SourceSchema = z.looseObject({
   language: z.string().optional(),
   repo: z.string().optional(),
   client: z.string().optional(),
+  clientVersion: z.string().max(64).optional(),
+  actor: z.enum(['user', 'agent']).optional(),
+  branch: z.string().max(256).optional(),
+  commit: z.string().max(64).optional(),
+  scope: CodeScopeSchema.optional(),
+  anchor: CodeAnchorSchema.optional(),
 });
 
 const VersionSchema = z.object({
@@ -86,6 +93,12 @@ function pickSource(s: z.infer<typeof SourceSchema>): MemorySource {
   if (s.language !== undefined) out.language = s.language;
   if (s.repo !== undefined) out.repo = s.repo;
   if (s.client !== undefined) out.client = s.client;
+  if (s.clientVersion !== undefined) out.clientVersion = s.clientVersion;
+  if (s.actor !== undefined) out.actor = s.actor;
+  if (s.branch !== undefined) out.branch = s.branch;
+  if (s.commit !== undefined) out.commit = s.commit;
+  if (s.scope !== undefined) out.scope = s.scope;
+  if (s.anchor !== undefined) out.anchor = s.anchor;
   return out;
 }
 

@@ -92,6 +92,12 @@ export interface VectorStore {
   /** Inserts a batch in one write (all or none): bulk import and benchmarks use it. */
   insertMany(collection: string, memories: readonly StoredMemory[]): Promise<void>;
   update(collection: string, change: StoreUpdate): Promise<void>;
+  /**
+   * Replaces a memory's source (scope, anchor status, provenance) without a new version: the
+   * text and its history are unchanged. Applies only while the memory is at `version`; returns
+   * false when it is missing or has moved on (the caller re-reads and decides).
+   */
+  setSource(collection: string, id: string, version: number, source: Memory['source']): Promise<boolean>;
   get(collection: string, id: string): Promise<Memory | null>;
   history(collection: string, id: string): Promise<MemoryVersion[]>;
   findByHash(collection: string, contentHash: string): Promise<Memory | null>;

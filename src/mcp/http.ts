@@ -3,6 +3,7 @@
  * the caller's MemoryService (hence its TenantContext), and both are closed once answered.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { createHash } from 'node:crypto';
 import type { MemoryService } from '../core/memoryService.js';
 import { createLogger } from '../util/logger.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
@@ -17,6 +18,27 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
   });
 }
 
+/** Client names and versions by credential (hashed), newest last; bounded so it cannot grow. */
+const knownClients = new Map<string, { name: string; version?: string }>();
+const MAX_KNOWN_CLIENTS = 1_000;
+
+function rememberClient(key: string, info: { name: string; version?: string }): void {
+  knownClients.delete(key);
+  knownClients.set(key, info);
+  if (knownClients.size > MAX_KNOWN_CLIENTS) knownClients.delete(knownClients.keys().next().value!);
+}
+
+function callerKey(request: Request): string | undefined {
+  const auth = request.headers.get('authorization') ?? request.headers.get('cookie');
+  return auth ? createHash('sha256').update(auth).digest('hex') : undefined;
+}
+
+/** `X-Kairos-Repo`: the workspace repo the editor registered this server for. */
+function workspaceRepo(request: Request): string | undefined {
+  const v = request.headers.get('x-kairos-repo')?.trim();
+  return v && v.length <= 512 && !/[\u0000-\u001f]/.test(v) ? v : undefined;
+}
+
 /**
  * Answers one MCP Streamable HTTP request for the tenant `service` is bound to. Only POST is
  * served: without sessions there is no stream to resume (GET) or session to end (DELETE), so
@@ -29,7 +51,10 @@ export async function handleMcpRequest(request: Request, service: MemoryService,
     });
   }
   const logger = opts.logger ?? createLogger('mcp.http');
-  const server = createMcpServer(service, { ...opts, logger });
+  const caller = callerKey(request);
+  const known = caller ? knownClients.get(caller) : undefined;
+  const repo = workspaceRepo(request);
+  const server = createMcpServer(service, { ...opts, logger, ...(known ? { knownClient: known } : {}), ...(repo ? { defaultRepo: repo } : {}) });
   // JSON responses rather than SSE: the whole answer exists when handleRequest resolves, so
   // closing right after cannot cut a stream short.
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -39,7 +64,11 @@ export async function handleMcpRequest(request: Request, service: MemoryService,
   });
   try {
     await server.connect(transport);
-    return await transport.handleRequest(request);
+    const response = await transport.handleRequest(request);
+    // An initialize names the client; later calls on the same credential are attributed to it.
+    const info = server.server.getClientVersion();
+    if (caller && info) rememberClient(caller, { name: info.name.slice(0, 128), ...(info.version ? { version: info.version.slice(0, 64) } : {}) });
+    return response;
   } catch (err) {
     logger.error('MCP request failed', { error: err });
     return jsonRpcError(500, -32603, 'Internal server error.');

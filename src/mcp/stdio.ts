@@ -78,7 +78,9 @@ class DrainingTransport implements Transport {
 export async function runMcpStdio(service: MemoryService, opts: McpStdioOptions = {}): Promise<void> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
-  const server = createMcpServer(service, opts);
+  // A stdio client starts Kairos per workspace; KAIROS_REPO names that workspace's repo.
+  const repo = process.env.KAIROS_REPO?.trim();
+  const server = createMcpServer(service, { ...(repo ? { defaultRepo: repo } : {}), ...opts });
   const transport = new DrainingTransport(new StdioServerTransport(stdin, stdout));
 
   const closed = new Promise<void>((resolve) => {

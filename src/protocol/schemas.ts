@@ -3,6 +3,9 @@
  * Hosts validate with these; the UI only imports the inferred types.
  */
 import { z } from 'zod';
+import { CODE_LIMITS, CodeAnchorSchema, CodeScopeSchema } from '../core/code.js';
+
+export { AnchorStatusSchema, CodeAnchorSchema, CodeScopeSchema, ReanchorSchema } from '../core/code.js';
 import { LIMITS, SOURCE_KINDS } from '../core/memory.js';
 
 const trimmed = (field: string, max: number) =>
@@ -24,6 +27,8 @@ export const SourceRangeSchema = z.strictObject({
   endCharacter: z.number().int().min(0).optional(),
 });
 
+const shortText = (max: number) => z.string().min(1).max(max);
+
 export const MemorySourceSchema = z.strictObject({
   kind: z.enum(SOURCE_KINDS),
   uri: z.string().max(2048).optional(),
@@ -31,7 +36,26 @@ export const MemorySourceSchema = z.strictObject({
   language: z.string().max(64).optional(),
   repo: z.string().max(512).optional(),
   client: z.string().max(128).optional(),
+  clientVersion: z.string().max(64).optional(),
+  actor: z.enum(['user', 'agent']).optional(),
+  branch: z.string().max(256).optional(),
+  commit: z.string().max(64).optional(),
+  scope: CodeScopeSchema.optional(),
+  anchor: CodeAnchorSchema.optional(),
 });
+
+/** The caller's repo and open files; search ranks that repo's memories and path matches higher. */
+export const SearchContextSchema = z.strictObject({
+  repo: shortText(512).optional(),
+  paths: z.array(z.string().max(CODE_LIMITS.maxPathChars)).max(CODE_LIMITS.maxPaths).optional(),
+});
+
+/** What comparing an anchor with the current code found (core/code.ts checkAnchor). */
+export const AnchorCheckSchema = z.discriminatedUnion('state', [
+  z.strictObject({ state: z.literal('fresh') }),
+  z.strictObject({ state: z.literal('moved'), path: shortText(CODE_LIMITS.maxPathChars), startLine: z.number().int().min(1), endLine: z.number().int().min(1) }),
+  z.strictObject({ state: z.literal('stale'), reason: z.enum(['changed', 'deleted']) }),
+]);
 
 export const TagsSchema = z
   .array(z.string().max(LIMITS.maxTagChars, { error: `A tag is at most ${LIMITS.maxTagChars} characters.` }))
@@ -44,6 +68,11 @@ export const MemoryFilterSchema = z.strictObject({
   sourceKinds: z.array(z.enum(SOURCE_KINDS)).optional(),
   since: isoDate.optional(),
   until: isoDate.optional(),
+  repo: shortText(512).optional(),
+  /** Memories anchored or scoped to this repo-relative file (or a directory or glob holding it). */
+  path: shortText(CODE_LIMITS.maxPathChars).optional(),
+  /** true: only memories whose anchored code changed; false: only anchored memories still fresh. */
+  stale: z.boolean().optional(),
 });
 
 const limit = z.number().int().min(1).max(LIMITS.maxPageSize, { error: `"limit" is at most ${LIMITS.maxPageSize}.` });
@@ -61,8 +90,17 @@ export const SearchParamsSchema = z.strictObject({
   query: trimmed('query', LIMITS.maxQueryChars),
   spaces: z.array(SpaceNameSchema).max(20).optional(),
   filter: MemoryFilterSchema.optional(),
+  context: SearchContextSchema.optional(),
+  repoOnly: z.boolean().optional(),
   limit: limit.optional(),
   cursor: cursor.optional(),
+});
+
+export const FileRecallParamsSchema = z.strictObject({
+  path: shortText(CODE_LIMITS.maxPathChars),
+  repo: shortText(512).optional(),
+  space: SpaceNameSchema.optional(),
+  limit: limit.optional(),
 });
 
 export const ListParamsSchema = z.strictObject({

@@ -2,7 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { MemorySource } from '../../core/memory.js';
-import { MemoryIdSchema, MemorySourceSchema, RememberParamsSchema, TagsSchema } from '../../protocol/schemas.js';
+import { CodeScopeSchema, MemoryIdSchema, MemorySourceSchema, ReanchorSchema, RememberParamsSchema, TagsSchema } from '../../protocol/schemas.js';
 import {
   defineTool,
   historyEntry,
@@ -21,13 +21,37 @@ const textParam = RememberParamsSchema.shape.text;
 const idParam = MemoryIdSchema.describe('Memory id, as returned by remember, search or list_memories.');
 const tagsParam = TagsSchema.describe('Short lowercase labels, e.g. ["build", "auth"]. Up to 32, each up to 64 characters.');
 
-// The agent says what the memory is about; `kind` and `client` are set by the server.
-const sourceParam = MemorySourceSchema.omit({ kind: true, client: true }).describe(
-  'What the memory is about, when it concerns code: file or web uri, line range, language, repo.',
+// The agent says what the memory is about; who wrote it (kind, client, actor) is set by the server.
+const sourceParam = MemorySourceSchema.omit({ kind: true, client: true, clientVersion: true, actor: true, scope: true, anchor: true }).describe(
+  'Where the fact comes from, when it concerns code: file or web uri, line range, language, repo, branch, commit.',
 );
 
-function agentSource(given: z.infer<typeof sourceParam> | undefined, client: string | undefined): MemorySource {
-  return { ...given, kind: 'agent', ...(client ? { client: client.slice(0, 128) } : {}) };
+const scopeParam = z
+  .strictObject({ repo: CodeScopeSchema.shape.repo, paths: CodeScopeSchema.shape.paths })
+  .describe(
+    'What the memory is about, so searches from that repo or those files rank it first: repo (a remote URL or host/owner/name) and ' +
+      'repo-relative paths ("src/auth.ts", a directory "src/server/", "src/**", "**/*.sql"). Default: the current workspace repo when ' +
+      'the editor set one; pass {} for a memory about the user rather than a repo.',
+  );
+
+const anchorParam = ReanchorSchema.describe(
+  'The exact code this memory is about: repo-relative path, 1-based line range and those lines verbatim (commit optional). ' +
+    'The editor re-checks it and marks the memory stale when the code changes.',
+);
+
+function agentSource(deps: ToolDeps, args: { source?: z.infer<typeof sourceParam>; scope?: z.infer<typeof scopeParam>; anchor?: z.infer<typeof anchorParam> }): MemorySource {
+  const client = deps.clientInfo();
+  const repo = args.anchor?.repo ?? deps.defaultRepo;
+  const scope = args.scope ?? (repo ? { repo } : undefined);
+  return {
+    ...args.source,
+    kind: 'agent',
+    actor: 'agent',
+    ...(client ? { client: client.name.slice(0, 128), ...(client.version ? { clientVersion: client.version.slice(0, 64) } : {}) } : {}),
+    ...(args.source?.repo === undefined && deps.defaultRepo ? { repo: deps.defaultRepo } : {}),
+    ...(scope ? { scope } : {}),
+    ...(args.anchor ? { anchor: { ...args.anchor, ...(repo ? { repo } : {}) } } : {}),
+  };
 }
 
 const RememberInput = z.strictObject({
@@ -39,6 +63,8 @@ const RememberInput = z.strictObject({
     .describe('Id of a memory this text replaces. It keeps its id, its version goes up, and the old text stays in its history.')
     .optional(),
   source: sourceParam.optional(),
+  scope: scopeParam.optional(),
+  anchor: anchorParam.optional(),
   space: spaceParam.optional(),
 });
 
@@ -117,7 +143,7 @@ export function registerMemoryTools(server: McpServer, deps: ToolDeps): void {
     async (args) => {
       const result = await service.remember({
         text: args.text,
-        source: agentSource(args.source, deps.clientName()),
+        source: agentSource(deps, args),
         ...(args.tags ? { tags: args.tags } : {}),
         ...(args.supersedes ? { supersedes: args.supersedes } : {}),
         ...(args.space ? { space: args.space } : {}),

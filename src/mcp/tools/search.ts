@@ -1,7 +1,8 @@
 /** MCP tools that read many memories: search (hybrid, ranked) and list_memories (newest first). */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { MemoryFilterSchema, SearchParamsSchema, SpaceNameSchema } from '../../protocol/schemas.js';
+import type { SearchContext } from '../../core/code.js';
+import { MemoryFilterSchema, SearchContextSchema, SearchParamsSchema, SpaceNameSchema } from '../../protocol/schemas.js';
 import {
   cursorParam,
   defineTool,
@@ -30,8 +31,22 @@ const filterParam = z
     sourceKinds: MemoryFilterSchema.shape.sourceKinds,
     since: isoTimestamp.optional(),
     until: isoTimestamp.optional(),
+    repo: MemoryFilterSchema.shape.repo,
+    path: MemoryFilterSchema.shape.path,
+    stale: MemoryFilterSchema.shape.stale,
   })
-  .describe('Optional filter: tags (a memory must carry all of them), sourceKinds (agent, editor, cli…), and since/until on the last update (inclusive).');
+  .describe(
+    'Optional filter: tags (a memory must carry all of them), sourceKinds (agent, editor, cli…), since/until on the last update ' +
+      '(inclusive), repo (only memories scoped to it), path (memories anchored or scoped to that repo-relative file), stale ' +
+      '(true: only memories whose code changed).',
+  );
+
+const contextParam = z
+  .strictObject({ repo: SearchContextSchema.shape.repo, paths: SearchContextSchema.shape.paths })
+  .describe(
+    'Where you are working: repo (remote URL or host/owner/name) and the repo-relative files involved. Memories of that repo and ' +
+      'those files rank first; memories of other repos rank lower. Default repo: the workspace the editor registered.',
+  );
 
 const SearchInput = z.strictObject({
   query: SearchParamsSchema.shape.query.describe(
@@ -46,6 +61,8 @@ const SearchInput = z.strictObject({
     .max(20)
     .describe("Spaces to search, e.g. a team's kairos_org_<id>. Default: the personal space only.")
     .optional(),
+  context: contextParam.optional(),
+  repoOnly: z.boolean().describe('true: only memories scoped to the context repo.').optional(),
 });
 
 const SearchResultOut = MemoryPreviewOut.extend({
@@ -71,6 +88,13 @@ const ListOutput = z.object({
   memories: z.array(MemoryPreviewOut),
   nextCursor: z.string().optional().describe('Present when more memories exist: call again with this cursor.'),
 });
+
+/** The search context: explicit arguments win over the workspace repo the editor registered. */
+function contextFor(given: z.infer<typeof contextParam> | undefined, defaultRepo: string | undefined): SearchContext | undefined {
+  const repo = given?.repo ?? defaultRepo;
+  if (!repo && !given?.paths?.length) return undefined;
+  return { ...(repo ? { repo } : {}), ...(given?.paths?.length ? { paths: given.paths } : {}) };
+}
 
 /** Registers search and list_memories. */
 export function registerSearchTools(server: McpServer, deps: ToolDeps): void {
@@ -101,6 +125,8 @@ export function registerSearchTools(server: McpServer, deps: ToolDeps): void {
         ...(args.cursor ? { cursor: args.cursor } : {}),
         ...(args.filter ? { filter: args.filter } : {}),
         ...(args.spaces ? { spaces: args.spaces } : {}),
+        ...(contextFor(args.context, deps.defaultRepo) ? { context: contextFor(args.context, deps.defaultRepo)! } : {}),
+        ...(args.repoOnly ? { repoOnly: true } : {}),
       });
       const results = page.items.map((h) => ({
         ...memoryPreview(h.memory),

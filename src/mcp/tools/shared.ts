@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isKairosError } from '../../core/errors.js';
+import { isStale, type CodeAnchor } from '../../core/code.js';
 import type { Memory, MemorySource, MemoryVersion } from '../../core/memory.js';
 import type { MemoryService } from '../../core/memoryService.js';
 import { SpaceNameSchema } from '../../protocol/schemas.js';
@@ -28,8 +29,10 @@ export const MCP_LIMITS = {
 export interface ToolDeps {
   service: MemoryService;
   logger: Logger;
-  /** Name the connected client gave at initialize (stdio only: stateless HTTP never sees it). */
-  clientName: () => string | undefined;
+  /** Name and version the connected client gave at initialize (over stateless HTTP: remembered per credential). */
+  clientInfo: () => { name: string; version?: string } | undefined;
+  /** The repo of the workspace this server serves (set by the editor that registered it); explicit arguments win. */
+  defaultRepo: string | undefined;
 }
 
 export const spaceParam = SpaceNameSchema.describe(
@@ -64,7 +67,26 @@ const SourceOut = z.object({
   language: z.string().optional(),
   repo: z.string().optional(),
   client: z.string().optional(),
+  clientVersion: z.string().optional(),
+  actor: z.string().optional(),
+  branch: z.string().optional(),
+  commit: z.string().optional(),
+  scope: z.object({ repo: z.string().optional(), paths: z.array(z.string()).optional() }).optional(),
 });
+
+const AnchorOut = z
+  .object({
+    repo: z.string().optional(),
+    path: z.string(),
+    startLine: z.number(),
+    endLine: z.number(),
+    commit: z.string().optional(),
+    state: z.string().describe('fresh: the code is as captured (or moved and followed); stale: it changed or was deleted.'),
+    reason: z.string().optional(),
+    staleSince: z.string().optional(),
+    verifiedAt: z.string().optional(),
+  })
+  .describe('The code the memory was captured from.');
 
 const memoryFields = {
   id: z.string(),
@@ -75,6 +97,8 @@ const memoryFields = {
   version: z.number().describe('1 when created; +1 on every update or supersede.'),
   createdAt: z.string(),
   updatedAt: z.string(),
+  anchor: AnchorOut.optional(),
+  stale: z.boolean().optional().describe('True when the code this memory is anchored to changed since: verify it before relying on it.'),
 };
 
 /** A memory as search and list return it: text cut at MCP_LIMITS.previewChars. */
@@ -116,6 +140,28 @@ function sourceOut(s: MemorySource): z.infer<typeof SourceOut> {
     ...(s.language !== undefined ? { language: s.language } : {}),
     ...(s.repo !== undefined ? { repo: s.repo } : {}),
     ...(s.client !== undefined ? { client: s.client } : {}),
+    ...(s.clientVersion !== undefined ? { clientVersion: s.clientVersion } : {}),
+    ...(s.actor !== undefined ? { actor: s.actor } : {}),
+    ...(s.branch !== undefined ? { branch: s.branch } : {}),
+    ...(s.commit !== undefined ? { commit: s.commit } : {}),
+    ...(s.scope && (s.scope.repo || s.scope.paths)
+      ? { scope: { ...(s.scope.repo ? { repo: s.scope.repo } : {}), ...(s.scope.paths ? { paths: [...s.scope.paths] } : {}) } }
+      : {}),
+  };
+}
+
+function anchorOut(a: CodeAnchor): z.infer<typeof AnchorOut> {
+  const st = a.status;
+  return {
+    ...(a.repo ? { repo: a.repo } : {}),
+    path: a.path,
+    startLine: a.startLine,
+    endLine: a.endLine,
+    ...(a.commit ? { commit: a.commit } : {}),
+    state: st?.state ?? 'fresh',
+    ...(st?.reason ? { reason: st.reason } : {}),
+    ...(st?.staleSince ? { staleSince: st.staleSince } : {}),
+    ...(st?.verifiedAt ? { verifiedAt: st.verifiedAt } : {}),
   };
 }
 
@@ -129,6 +175,7 @@ export function memoryOut(m: Memory): MemoryFull {
     version: m.version,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
+    ...(m.source.anchor ? { anchor: anchorOut(m.source.anchor), ...(isStale(m.source.anchor) ? { stale: true } : {}) } : {}),
   };
 }
 
@@ -143,10 +190,16 @@ export function historyEntry(v: MemoryVersion): HistoryEntry {
 }
 
 /** One line per memory for the readable text block. */
-export function describeMemory(m: { id: string; text: string; tags: string[]; truncated?: boolean }): string {
+export function describeMemory(m: { id: string; text: string; tags: string[]; truncated?: boolean; anchor?: z.infer<typeof AnchorOut> }): string {
   const tags = m.tags.length ? ` [tags: ${m.tags.join(', ')}]` : '';
   const more = m.truncated ? ' … (truncated; get_memory has the full text)' : '';
-  return `(${m.id})${tags}\n${m.text}${more}`;
+  const a = m.anchor;
+  const code = a ? ` [code: ${a.path}:${a.startLine}]` : '';
+  const stale =
+    a?.state === 'stale'
+      ? `\nSTALE: the anchored code (${a.path}:${a.startLine}) was ${a.reason === 'deleted' ? 'deleted' : 'changed'}${a.staleSince ? ` on ${a.staleSince.slice(0, 10)}` : ''}; check the code before relying on this memory.`
+      : '';
+  return `(${m.id})${tags}${code}\n${m.text}${more}${stale}`;
 }
 
 export function nextPageHint(nextCursor: string | undefined): string {

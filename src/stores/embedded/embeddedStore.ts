@@ -22,6 +22,7 @@ import type {
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import {
   checkCollectionName,
+  codeIndexDdl,
   collectionDdl,
   hnswIndexSql,
   META_DDL,
@@ -228,10 +229,11 @@ export class EmbeddedStore implements VectorStore {
   }
 
   /**
-   * Brings a collection made by an earlier version up to date: its content hashes follow the
-   * current duplicate rule (case, spacing and sentence punctuation ignored).
+   * Brings a collection made by an earlier version up to date: it has the code-aware indexes, and
+   * its content hashes follow the current duplicate rule (case, spacing and sentence punctuation ignored).
    */
   private async migrate(c: Collection): Promise<void> {
+    for (const ddl of codeIndexDdl(c.t)) await this.db.exec(ddl);
     const key = `hash_rule:${c.info.name}`;
     const done = await this.db.query<{ value: string }>(`SELECT value FROM kairos_store_meta WHERE key = $1`, [key]);
     if (done.rows[0]?.value === HASH_RULE) return;
@@ -514,6 +516,25 @@ export class EmbeddedStore implements VectorStore {
     }
     await this.reindex(c, [m.id]);
     await this.changed(c, 1);
+  }
+
+  async setSource(collection: string, id: string, version: number, source: Memory['source']): Promise<boolean> {
+    const c = this.find(collection);
+    if (!c) return false;
+    let applied: boolean;
+    try {
+      const res = await this.db.query(`UPDATE ${c.t.rows} SET source = $3::jsonb, source_kind = $4 WHERE id = $1 AND version = $2`, [
+        id,
+        version,
+        JSON.stringify(source),
+        source.kind,
+      ]);
+      applied = (res.affectedRows ?? 0) > 0;
+    } catch (e) {
+      throw storeError(e, `update a memory's source in space ${collection}`);
+    }
+    if (applied) await this.reindex(c, [id]);
+    return applied;
   }
 
   async get(collection: string, id: string): Promise<Memory | null> {

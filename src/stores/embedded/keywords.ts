@@ -6,6 +6,7 @@
  * query word in one memory, and `ts_rank_cd` has no inverse document frequency.
  */
 import { Bm25Index } from '../../core/bm25.js';
+import { pathKeys } from '../../core/code.js';
 import type { KeywordCandidate } from '../../core/hybrid.js';
 import { normaliseTags, type MemoryFilter, type SourceKind } from '../../core/memory.js';
 import type { TableNames } from './schema.js';
@@ -20,6 +21,9 @@ interface DocRow {
   id: string;
   tags: string[];
   source_kind: string;
+  repo: string | null;
+  keys: string[] | null;
+  anchor_state: string | null;
   updated_ms: string | number;
   lexemes: string[] | null;
   tfs: number[] | null;
@@ -30,10 +34,17 @@ interface DocMeta {
   tags: ReadonlySet<string>;
   kind: string;
   updatedMs: number;
+  repo: string | undefined;
+  keys: readonly string[];
+  /** undefined: not anchored; 'fresh' also for an anchor never checked. */
+  anchorState: 'fresh' | 'stale' | undefined;
 }
 
 // Term frequency = the number of positions PostgreSQL recorded (a lexeme without positions counts once).
-const DOC_SELECT = `SELECT r.id, r.tags, r.source_kind, r.updated_ms, t.lexemes, t.tfs FROM %ROWS% r,
+const DOC_SELECT = `SELECT r.id, r.tags, r.source_kind, r.updated_ms, r.source->'scope'->>'repo' AS repo,
+  ARRAY(SELECT jsonb_array_elements_text(coalesce(r.source->'scope'->'keys', '[]'::jsonb))) AS keys,
+  CASE WHEN r.source ? 'anchor' THEN coalesce(r.source->'anchor'->'status'->>'state', 'fresh') END AS anchor_state,
+  t.lexemes, t.tfs FROM %ROWS% r,
   LATERAL (SELECT array_agg(lexeme) AS lexemes, array_agg(coalesce(array_length(positions, 1), 1)) AS tfs FROM unnest(r.tsv)) t`;
 
 export class KeywordIndex {
@@ -82,7 +93,14 @@ export class KeywordIndex {
     const counts = new Map<string, number>();
     (row.lexemes ?? []).forEach((lexeme, i) => counts.set(lexeme, row.tfs?.[i] ?? 1));
     this.bm25.set(row.id, counts);
-    this.meta.set(row.id, { tags: new Set(row.tags), kind: row.source_kind, updatedMs: Number(row.updated_ms) });
+    this.meta.set(row.id, {
+      tags: new Set(row.tags),
+      kind: row.source_kind,
+      updatedMs: Number(row.updated_ms),
+      repo: row.repo ?? undefined,
+      keys: row.keys ?? [],
+      anchorState: row.anchor_state === 'stale' ? 'stale' : row.anchor_state === null ? undefined : 'fresh',
+    });
   }
 }
 
@@ -92,18 +110,24 @@ export async function queryTerms(db: Queryable, text: string): Promise<string[]>
   return res.rows.map((r) => r.lexeme);
 }
 
-/** The same rule as sql.ts filterConditions: all tags, any source kind, inclusive time bounds. */
+/** The same rule as sql.ts filterConditions: all tags, any source kind, inclusive time bounds, repo, path keys, anchor state. */
 function acceptor(filter: MemoryFilter | undefined): ((m: DocMeta | undefined) => boolean) | undefined {
   if (!filter) return undefined;
   const tags = normaliseTags(filter.tags);
   const kinds = filter.sourceKinds && filter.sourceKinds.length > 0 ? new Set<SourceKind | string>(filter.sourceKinds) : undefined;
   const since = filter.since !== undefined ? toMillis(filter.since, 'since') : undefined;
   const until = filter.until !== undefined ? toMillis(filter.until, 'until') : undefined;
-  if (tags.length === 0 && !kinds && since === undefined && until === undefined) return undefined;
+  const keys = filter.path !== undefined ? new Set(pathKeys(filter.path)) : undefined;
+  const { repo } = filter;
+  const anchorState = filter.stale === undefined ? undefined : filter.stale ? 'stale' : 'fresh';
+  if (tags.length === 0 && !kinds && since === undefined && until === undefined && repo === undefined && !keys && !anchorState) return undefined;
   return (m) =>
     !!m &&
     tags.every((tag) => m.tags.has(tag)) &&
     (!kinds || kinds.has(m.kind)) &&
     (since === undefined || m.updatedMs >= since) &&
-    (until === undefined || m.updatedMs <= until);
+    (until === undefined || m.updatedMs <= until) &&
+    (repo === undefined || m.repo === repo) &&
+    (!keys || m.keys.some((k) => keys.has(k))) &&
+    (!anchorState || m.anchorState === anchorState);
 }

@@ -29,6 +29,8 @@ export interface TableNames {
   updated: string;
   historyId: string;
   pending: string;
+  repo: string;
+  keys: string;
 }
 
 export function quoteIdent(name: string): string {
@@ -57,7 +59,21 @@ export function tableNames(collection: string): TableNames {
     updated: q('updated'),
     historyId: q('history_id'),
     pending: q('pending'),
+    repo: q('repo'),
+    keys: q('keys'),
   };
+}
+
+/**
+ * Indexes for code-aware filters (core/code.ts): a scope's repo in list order, and its match keys
+ * for "any of this file's keys". Without them "for this file" scanned every row (26× an
+ * unfiltered page at 10k memories). IF NOT EXISTS: collections made before them get them at open.
+ */
+export function codeIndexDdl(t: TableNames): string[] {
+  return [
+    `CREATE INDEX IF NOT EXISTS ${t.repo} ON ${t.rows} ((source->'scope'->>'repo'), updated_ms, id)`,
+    `CREATE INDEX IF NOT EXISTS ${t.keys} ON ${t.rows} USING gin ((source->'scope'->'keys')) WITH (fastupdate = off)`,
+  ];
 }
 
 /** Column type for vectors of this dimension. */
@@ -131,6 +147,7 @@ export function collectionDdl(t: TableNames, dimension: number): string[] {
     `CREATE INDEX ${t.tags} ON ${t.rows} USING gin (tags) WITH (fastupdate = off)`,
     `CREATE INDEX ${t.hash} ON ${t.rows} (content_hash)`,
     `CREATE INDEX ${t.updated} ON ${t.rows} (updated_ms, id)`,
+    ...codeIndexDdl(t),
     ...(hnsw ? [hnsw] : []),
     `CREATE TABLE ${t.history} (
       seq bigint GENERATED ALWAYS AS IDENTITY,

@@ -1,5 +1,6 @@
 /** SQL building blocks shared by the embedded store's queries: parameters, filters, rows. */
 import { InvalidInputError } from '../../core/errors.js';
+import { pathKeys } from '../../core/code.js';
 import { normaliseTags, type Memory, type MemoryFilter, type MemorySource, type MemoryVersion } from '../../core/memory.js';
 
 /** Collects positional parameters; `add` returns the placeholder to put in the SQL. */
@@ -91,7 +92,9 @@ export function vectorLiteral(vector: Float32Array, dimension: number): string {
 
 /**
  * WHERE conditions for a MemoryFilter. Tags: a memory must carry ALL given tags. Source kinds:
- * any of the given kinds. since/until: inclusive bounds on updatedAt. Empty lists filter nothing.
+ * any of the given kinds. since/until: inclusive bounds on updatedAt. repo: the scope's repo id;
+ * path: ANY of the file's match keys among the scope's keys; stale: stale, or anchored and not
+ * stale. Empty lists filter nothing.
  */
 export function filterConditions(filter: MemoryFilter | undefined, p: Params, alias = ''): string[] {
   if (!filter) return [];
@@ -102,6 +105,12 @@ export function filterConditions(filter: MemoryFilter | undefined, p: Params, al
   if (filter.sourceKinds && filter.sourceKinds.length > 0) out.push(`${col('source_kind')} = ANY(${p.add([...filter.sourceKinds])}::text[])`);
   if (filter.since !== undefined) out.push(`${col('updated_ms')} >= ${p.add(toMillis(filter.since, 'since'))}`);
   if (filter.until !== undefined) out.push(`${col('updated_ms')} <= ${p.add(toMillis(filter.until, 'until'))}`);
+  if (filter.repo !== undefined) out.push(`${col('source')}->'scope'->>'repo' = ${p.add(filter.repo)}`);
+  if (filter.path !== undefined) out.push(`${col('source')}->'scope'->'keys' ?| ${p.add(pathKeys(filter.path))}::text[]`);
+  if (filter.stale === true) out.push(`${col('source')}->'anchor'->'status'->>'state' = 'stale'`);
+  if (filter.stale === false) {
+    out.push(`${col('source')} ? 'anchor' AND coalesce(${col('source')}->'anchor'->'status'->>'state', 'fresh') <> 'stale'`);
+  }
   return out;
 }
 

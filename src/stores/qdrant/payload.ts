@@ -1,5 +1,6 @@
 /** How memories map onto Qdrant points: payload fields, filters and the collection metadata. */
 import type { Schemas } from '@qdrant/js-client-rest';
+import { pathKeys } from '../../core/code.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { normaliseTags, type Memory, type MemoryFilter, type MemorySource, type MemoryVersion } from '../../core/memory.js';
 import type { CollectionInfo, EmbedderInfo } from '../../core/ports.js';
@@ -30,6 +31,9 @@ export const PAYLOAD_INDEXES: ReadonlyArray<{ field: string; schema: Schemas['Pa
   { field: 'content_hash', schema: 'keyword' },
   { field: 'updated_ms', schema: 'integer' },
   { field: 'reembedded', schema: 'integer' },
+  { field: 'source.scope.repo', schema: 'keyword' },
+  { field: 'source.scope.keys', schema: 'keyword' },
+  { field: 'source.anchor.status.state', schema: 'keyword' },
 ];
 
 /** Payload without the history, for reads that return Memory. */
@@ -88,6 +92,13 @@ export function filterConditions(filter: MemoryFilter | undefined): Schemas['Con
         ...(filter.until !== undefined ? { lte: toMillis(filter.until, 'until') } : {}),
       },
     });
+  }
+  if (filter.repo !== undefined) must.push({ key: 'source.scope.repo', match: { value: filter.repo } });
+  if (filter.path !== undefined) must.push({ key: 'source.scope.keys', match: { any: pathKeys(filter.path) } });
+  if (filter.stale === true) must.push({ key: 'source.anchor.status.state', match: { value: 'stale' } });
+  if (filter.stale === false) {
+    // Anchored, and not stale (a never-checked anchor counts as fresh).
+    must.push({ must_not: [{ is_empty: { key: 'source.anchor.path' } }, { key: 'source.anchor.status.state', match: { value: 'stale' } }] });
   }
   return must;
 }

@@ -461,6 +461,24 @@ export class QdrantStore implements VectorStore {
     }
   }
 
+  async setSource(collection: string, id: string, version: number, source: Memory['source']): Promise<boolean> {
+    const at = await this.live(collection);
+    const current = await this.retrievePayload(collection, at, id, false);
+    if (!at || !current || current.version !== version) return false;
+    try {
+      // The version condition makes a concurrent update win: this write then matches nothing.
+      await this.client.setPayload(at.collection, {
+        wait: true,
+        payload: { source, source_kind: source.kind },
+        filter: { must: [...at.scope, { has_id: [at.id(id)] }, { key: 'version', match: { value: version } }] },
+      });
+    } catch (e) {
+      throw qdrantError(e, `update a memory's source in space ${collection}`);
+    }
+    const after = await this.retrievePayload(collection, at, id, false);
+    return after?.version === version && JSON.stringify(after.source) === JSON.stringify(source);
+  }
+
   async get(collection: string, id: string): Promise<Memory | null> {
     const p = await this.retrievePayload(collection, await this.live(collection), id, false);
     return p ? toMemory(collection, p) : null;
