@@ -3,14 +3,14 @@
  * (never secrets), revoke with confirmation, and the create form, after which the secret is shown
  * once. For anyone else the server answers 403 and the section (and its nav link) stays hidden.
  */
-import { clear, el, icon } from '../../dom.js';
+import { el } from '../../dom.js';
 import { ApiError } from '../api.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { formatDate, keyState, lastUsed } from '../format.js';
 import { createConnectorBody } from '../forms.js';
 import { itemList, itemRow, revokeButton } from '../items.js';
 import type { ConnectorInfo, CreatedConnector, FirstContactPolicy } from '../types.js';
-import { alertSlot, attempt, busy, button, copyField, field, selectField, setInvalid, uid } from '../ui.js';
+import { alertSlot, attempt, busy, button, field, selectField, setInvalid, showOnce, uid } from '../ui.js';
 import { pageSection } from './nav.js';
 
 const POLICIES: ReadonlyArray<{ value: FirstContactPolicy; label: string }> = [
@@ -64,20 +64,7 @@ export function connectorsSection(ctx: AccountContext): SectionHandle {
   };
   const list = itemList({ label: 'Connectors', empty: 'No connectors yet.', row, now: () => ctx.now() });
 
-  const showCreated = (c: CreatedConnector): void => {
-    clear(created);
-    const done = button({ label: 'Done', icon: 'check', onClick: () => clear(created) });
-    created.append(
-      el(
-        'div',
-        { class: 'once' },
-        el('p', { class: 'once-title' }, icon('warning'), el('strong', {}, 'Shown once'), el('span', {}, ` — give this secret to “${c.name}” now. Kairos keeps only a hash.`)),
-        copyField('Connector secret', c.secret),
-        el('div', { class: 'actions' }, done),
-      ),
-    );
-    created.querySelector('input')?.focus();
-  };
+  const showCreated = (c: CreatedConnector): void => showOnce(created, `give this secret to “${c.name}” now. Kairos keeps only a hash.`, 'Connector secret', c.secret);
 
   const form = el(
     'form',
