@@ -1,11 +1,14 @@
 /**
- * Bearer token → ServicePrincipal, per request: `kairos_sk_` API keys, access tokens of Kairos's
+ * Bearer token → ServicePrincipal, per request: `kairos_ck_` connector secrets (acting for the
+ * channel user a header names, see connector.ts), `kairos_sk_` API keys, access tokens of Kairos's
  * own authorization server (valid only for the resource they were issued for, and only while
  * their grant lives), JWTs of allow-listed OIDC issuers, and otherwise GitHub OAuth tokens. The first sign-in on a new channel creates a
  * user. Failures are audited (with no token material) and answered with one generic 401.
  */
 import { KairosError } from '../core/errors.js';
 import { verifyApiKey, looksLikeApiKey } from '../identity/apiKeys.js';
+import { looksLikeConnectorSecret, verifyConnector } from '../identity/connectors.js';
+import { claimsChannel, connectorPrincipal, NOT_A_CONNECTOR_MESSAGE, type ChannelClaim } from './connector.js';
 import { audit } from '../identity/audit.js';
 import type { SqlDb } from '../identity/sql.js';
 import { resolveChannelUser } from '../identity/users.js';
@@ -35,8 +38,16 @@ export const INVALID_TOKEN_MESSAGE =
 export class Authenticator {
   constructor(private readonly deps: AuthenticatorDeps) {}
 
-  async authenticate(token: string, target: AuthTarget = 'api'): Promise<ServicePrincipal> {
+  /** `claim`: the channel user a connector names (headers); any other credential must name none. */
+  async authenticate(token: string, target: AuthTarget = 'api', claim?: ChannelClaim): Promise<ServicePrincipal> {
     const now = this.deps.now?.() ?? new Date();
+    if (looksLikeConnectorSecret(token)) {
+      const connector = await verifyConnector(this.deps.db, token, now);
+      if (!connector) return this.fail('connector');
+      return connectorPrincipal(this.deps.db, connector, claim ?? {});
+    }
+    // A person's own credential speaks for that person only, never for a channel user it names.
+    if (claimsChannel(claim)) throw new KairosError('forbidden', NOT_A_CONNECTOR_MESSAGE);
     if (looksLikeApiKey(token)) {
       const key = await verifyApiKey(this.deps.db, token, now);
       if (!key) return this.fail('api_key');

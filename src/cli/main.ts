@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isKairosError } from '../core/errors.js';
 import { kairosVersion } from '../util/version.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerConnectorCommands } from './commands/connectors.js';
 import { registerLinkCommands } from './commands/link.js';
 import { registerMemoryCommands } from './commands/memories.js';
 import { registerPortableCommands } from './commands/portable.js';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerPortableCommands(program);
   registerKeyCommands(program);
   registerLinkCommands(program);
+  registerConnectorCommands(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -36,7 +36,7 @@ import {
   type SimilarMemory,
 } from './memory.js';
 import type { Clock, CollectionInfo, Embedder, EmbedderInfo, IdGenerator, StoredMemory, VectorStore } from './ports.js';
-import { authorizeSpace, embedderFor, type SpaceGrant, type TenantContext } from './tenancy.js';
+import { assertServed, authorizeSpace, embedderFor, type SpaceGrant, type TenantContext } from './tenancy.js';
 
 export interface MemoryServiceDeps {
   store: VectorStore;
@@ -369,6 +369,7 @@ export class MemoryService {
   /** Finds a memory in the named space, or in any space of the context when none is named. */
   private async locate(id: string, space: string | undefined, access: 'read' | 'write'): Promise<{ space: string; memory: Memory }> {
     if (typeof id !== 'string' || !id) throw new InvalidInputError('"id" must not be empty.');
+    assertServed(this.ctx);
     const candidates = space ? [authorizeSpace(this.ctx, space, access)] : this.ctx.spaces;
     for (const g of candidates) {
       const memory = await this.store.get(g.space, id);

@@ -37,6 +37,16 @@ export interface TenantContext {
    * `spaces`, which is shown to clients, so no embedder (or its key) is ever serialised.
    */
   readonly spaceEmbedders?: ReadonlyMap<string, Embedder>;
+  /**
+   * Set when the credential is genuine but maps to no account yet (a connector's unknown channel
+   * user under the "refuse" policy): every memory operation is refused with this message.
+   */
+  readonly refusal?: string;
+}
+
+/** Throws the context's refusal, when it has one. */
+export function assertServed(ctx: TenantContext): void {
+  if (ctx.refusal !== undefined) throw new ForbiddenError(ctx.refusal);
 }
 
 /** The embedder that writes and searches `space`: the space's own, else the context's. */
@@ -45,6 +55,7 @@ export function embedderFor(ctx: TenantContext, space: string): Embedder {
 }
 
 export function defaultSpace(ctx: TenantContext): SpaceGrant {
+  assertServed(ctx);
   const personal = ctx.spaces.find((s) => s.kind === 'personal') ?? ctx.spaces[0];
   if (!personal) throw new ForbiddenError('This credential has no memory space. Sign in again.');
   return personal;
@@ -56,6 +67,7 @@ export function authorizeSpace(
   requested: string | undefined,
   access: 'read' | 'write',
 ): SpaceGrant {
+  assertServed(ctx);
   const grant = requested ? ctx.spaces.find((s) => s.space === requested) : defaultSpace(ctx);
   // Same answer for "does not exist" and "not yours": no probing of other tenants' spaces.
   if (!grant) throw new ForbiddenError(`You have no access to space "${requested}".`);

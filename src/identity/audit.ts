@@ -26,8 +26,25 @@ export type AuditEvent =
   | 'oauth.revoked'
   | 'oauth.code_reused'
   | 'account.exported'
-  | 'account.deleted';
+  | 'account.deleted'
+  | 'connector.created'
+  | 'connector.revoked'
+  | 'connector.user_created'
+  | 'connector.refused';
 
-export async function audit(db: SqlQueryable, event: AuditEvent, actorUid: string | null, target: string | null = null): Promise<void> {
-  await db.query('INSERT INTO audit_log (event, actor_uid, target) VALUES ($1, $2, $3)', [event, actorUid, target]);
+/** The connector an action came through: its id and channel type, never the channel user's id. */
+export interface AuditVia {
+  /** The connector's id. */
+  id: string;
+  channelType: string;
+}
+
+export async function audit(db: SqlQueryable, event: AuditEvent, actorUid: string | null, target: string | null = null, via?: AuditVia): Promise<void> {
+  await db.query('INSERT INTO audit_log (event, actor_uid, target, connector_id, channel_type) VALUES ($1, $2, $3, $4, $5)', [
+    event,
+    actorUid,
+    target,
+    via?.id ?? null,
+    via?.channelType ?? null,
+  ]);
 }

@@ -159,6 +159,29 @@ CREATE TABLE oauth_codes (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'connectors',
+    sql: `
+CREATE TABLE connectors (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  channel_type text NOT NULL,
+  first_contact text NOT NULL CHECK (first_contact IN ('create', 'refuse')),
+  prefix text NOT NULL,
+  hash text NOT NULL UNIQUE,
+  created_by text REFERENCES users(uid) ON DELETE SET NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+ALTER TABLE audit_log ADD COLUMN connector_id text;
+ALTER TABLE audit_log ADD COLUMN channel_type text;
+ALTER TABLE web_sessions ADD COLUMN channel_type text;
+ALTER TABLE web_sessions ADD COLUMN channel_uid text;
+`,
+  },
 ];
 
 /** Every table the identity schema owns (GDPR scans and tests walk them all). */
@@ -178,6 +201,7 @@ export const IDENTITY_TABLES = [
   'oauth_grants',
   'oauth_refresh_used',
   'oauth_codes',
+  'connectors',
 ] as const;
 
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('kairos_schema_migrations'))";

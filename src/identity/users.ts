@@ -28,11 +28,8 @@ interface ChannelDbRow {
  * of one channel end with one user: the loser of the unique-pair race drops its new row.
  */
 export async function resolveChannelUser(db: SqlDb, channel: ChannelRef, displayName?: string): Promise<{ uid: string; created: boolean }> {
-  const found = await db.query<{ uid: string }>(
-    'UPDATE channel_identities SET last_seen_at = now(), display_name = coalesce($3, display_name) WHERE channel_type = $1 AND channel_uid = $2 RETURNING uid',
-    [channel.type, channel.uid, displayName ?? null],
-  );
-  if (found.rows[0]) return { uid: found.rows[0].uid, created: false };
+  const found = await findChannelUser(db, channel, displayName);
+  if (found) return { uid: found, created: false };
   return db.transaction(async (tx) => {
     const uid = newId();
     await tx.query('INSERT INTO users (uid) VALUES ($1)', [uid]);
@@ -45,6 +42,15 @@ export async function resolveChannelUser(db: SqlDb, channel: ChannelRef, display
     const winner = await tx.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
     return { uid: winner.rows[0]!.uid, created: false };
   });
+}
+
+/** The user a known channel maps to (recording that it was seen), without creating anything. */
+export async function findChannelUser(db: SqlQueryable, channel: ChannelRef, displayName?: string): Promise<string | undefined> {
+  const found = await db.query<{ uid: string }>(
+    'UPDATE channel_identities SET last_seen_at = now(), display_name = coalesce($3, display_name) WHERE channel_type = $1 AND channel_uid = $2 RETURNING uid',
+    [channel.type, channel.uid, displayName ?? null],
+  );
+  return found.rows[0]?.uid;
 }
 
 export async function userExists(db: SqlQueryable, uid: string): Promise<boolean> {

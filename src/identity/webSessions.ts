@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from './ids.js';
 import type { SqlQueryable } from './sql.js';
+import type { ChannelRef } from './users.js';
 
 export const WEB_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** last_seen_at is written at most this often per session (a write per request would be waste). */
@@ -15,24 +16,33 @@ export async function createWebSession(
   db: SqlQueryable,
   uid: string,
   now: Date,
-  opts: { ttlMs?: number; displayName?: string | undefined } = {},
+  opts: { ttlMs?: number; displayName?: string | undefined; channel?: ChannelRef | undefined } = {},
 ): Promise<{ id: string; expiresAt: Date }> {
   const id = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + (opts.ttlMs ?? WEB_SESSION_TTL_MS));
-  await db.query('INSERT INTO web_sessions (hash, uid, display_name, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)', [
+  await db.query('INSERT INTO web_sessions (hash, uid, display_name, expires_at, last_seen_at, channel_type, channel_uid) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
     sha256Hex(id),
     uid,
     opts.displayName ?? null,
     expiresAt,
     now,
+    opts.channel?.type ?? null,
+    opts.channel?.uid ?? null,
   ]);
   return { id, expiresAt };
 }
 
 /** The user of a live session, or undefined (unknown, expired, or signed out). */
-export async function verifyWebSession(db: SqlQueryable, id: string, now: Date): Promise<{ uid: string; displayName?: string } | undefined> {
-  const { rows } = await db.query<{ uid: string; display_name: string | null; last_seen_at: Date | null }>(
-    'SELECT uid, display_name, last_seen_at FROM web_sessions WHERE hash = $1 AND expires_at > $2',
+export interface WebSessionUser {
+  uid: string;
+  displayName?: string;
+  /** The sign-in the session was started with (absent for sessions from before it was recorded). */
+  channel?: ChannelRef;
+}
+
+export async function verifyWebSession(db: SqlQueryable, id: string, now: Date): Promise<WebSessionUser | undefined> {
+  const { rows } = await db.query<{ uid: string; display_name: string | null; last_seen_at: Date | null; channel_type: string | null; channel_uid: string | null }>(
+    'SELECT uid, display_name, last_seen_at, channel_type, channel_uid FROM web_sessions WHERE hash = $1 AND expires_at > $2',
     [sha256Hex(id), now],
   );
   const row = rows[0];
@@ -40,7 +50,16 @@ export async function verifyWebSession(db: SqlQueryable, id: string, now: Date):
   if (!row.last_seen_at || now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
     await db.query('UPDATE web_sessions SET last_seen_at = $2 WHERE hash = $1', [sha256Hex(id), now]);
   }
-  return { uid: row.uid, ...(row.display_name ? { displayName: row.display_name } : {}) };
+  return {
+    uid: row.uid,
+    ...(row.display_name ? { displayName: row.display_name } : {}),
+    ...(row.channel_type && row.channel_uid ? { channel: { type: row.channel_type, uid: row.channel_uid } } : {}),
+  };
+}
+
+/** Points the sessions `from` started through `channel` at `to` (the channel was linked there). */
+export async function moveChannelSessions(db: SqlQueryable, channel: ChannelRef, from: string, to: string): Promise<void> {
+  await db.query('UPDATE web_sessions SET uid = $1 WHERE uid = $2 AND channel_type = $3 AND channel_uid = $4', [to, from, channel.type, channel.uid]);
 }
 
 export async function deleteWebSession(db: SqlQueryable, id: string): Promise<void> {

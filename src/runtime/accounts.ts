@@ -8,6 +8,7 @@ import { orgSpace, userSpace } from '../core/memory.js';
 import type { ImportItem, ImportSummary, MemoryService } from '../core/memoryService.js';
 import type { Embedder, VectorStore } from '../core/ports.js';
 import type { SpaceRole } from '../core/tenancy.js';
+import { unlinkedMessage } from '../auth/connector.js';
 import { channelOf, type ServicePrincipal } from '../auth/principal.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo, type Scope } from '../identity/apiKeys.js';
 import { audit } from '../identity/audit.js';
@@ -18,6 +19,8 @@ import { consumeLinkCode, createLinkCode, peekLinkCode } from '../identity/linkC
 import { listGrants, revokeGrant, type GrantRow } from '../identity/oauthStore.js';
 import * as orgs from '../identity/orgs.js';
 import type { SqlDb } from '../identity/sql.js';
+import { sha256Hex } from '../identity/ids.js';
+import { moveChannelSessions } from '../identity/webSessions.js';
 import { listChannels, moveChannel, removeChannel, type ChannelRef, type ChannelRow } from '../identity/users.js';
 import { enforce, type RateLimiter } from '../ratelimit/index.js';
 import { verifyEmbeddingSettings } from './tenantEmbedder.js';
@@ -37,6 +40,7 @@ export interface AccountDeps {
 export interface RedeemResult {
   uid: string;
   channel: ChannelRef;
+  /** Empty when the channel had no account before (a connector's unlinked channel user). */
   previousUid: string;
   /** Set when memories of the previous account were moved into the linked one. */
   merged?: ImportSummary;
@@ -44,6 +48,20 @@ export interface RedeemResult {
 
 /** Link-code redeem and invite join attempts per user per 10 minutes. */
 export const CODE_ATTEMPTS = { limit: 10, windowMs: 10 * 60 * 1000 };
+/** Link codes a connector may create for one channel user, and for all of them, per 10 minutes. */
+export const CONNECTOR_CODES = { perChannelUser: { limit: 5, windowMs: 10 * 60 * 1000 }, perConnector: { limit: 500, windowMs: 10 * 60 * 1000 } };
+/** Redeem attempts through one connector, all its channel users together, per 10 minutes. */
+export const CONNECTOR_REDEEMS = { limit: 200, windowMs: 10 * 60 * 1000 };
+
+/** The connector a principal acts through, for the audit log (absent for a person's own credential). */
+function viaOf(p: ServicePrincipal): { id: string; channelType: string } | undefined {
+  return p.connector;
+}
+
+/** A channel user's rate-limit key: hashed, since a channel id is the person's handle elsewhere. */
+function channelKey(c: ChannelRef): string {
+  return sha256Hex(`${c.type}:${c.uid}`).slice(0, 32);
+}
 
 function requireScope(p: ServicePrincipal, scope: Scope): void {
   if (!p.scopes.includes(scope) && !p.scopes.includes('admin')) {
@@ -54,6 +72,20 @@ function requireScope(p: ServicePrincipal, scope: Scope): void {
 /** Account management needs an interactive sign-in or an admin key. */
 function requireAdmin(p: ServicePrincipal): void {
   if (!p.scopes.includes('admin')) throw new KairosError('forbidden', 'This needs a sign-in or an API key with the "admin" scope.');
+}
+
+/**
+ * Linking: a sign-in, an admin key, or a connector acting for its channel user. A channel user
+ * Kairos does not know yet may only redeem (`allowUnlinked`): that is how it gets an account.
+ */
+function requireLinking(p: ServicePrincipal, allowUnlinked = false): void {
+  if (p.unlinked && !allowUnlinked) throw new KairosError('forbidden', unlinkedMessage(p.connector!.channelType));
+  if (!p.connector) requireAdmin(p);
+}
+
+/** Keys, grants, BYOK settings and exports belong to the person, not to a bot acting for them. */
+function requireOwnCredential(p: ServicePrincipal): void {
+  if (p.connector) throw new KairosError('forbidden', 'A connector acts for its channel users on memories and account links only. Manage keys, clients and settings from the web console.');
 }
 
 /** Every memory of a space with its history, as import items (ids and timestamps kept). */
@@ -86,6 +118,7 @@ export class AccountService {
   }
 
   async listKeys(p: ServicePrincipal): Promise<ApiKeyInfo[]> {
+    requireOwnCredential(p);
     requireScope(p, 'read');
     return listApiKeys(this.deps.db, p.uid);
   }
@@ -99,9 +132,13 @@ export class AccountService {
   // Account linking
 
   async createLinkCode(p: ServicePrincipal): Promise<{ code: string; expiresAt: string }> {
-    requireAdmin(p);
+    requireLinking(p);
+    if (p.connector) {
+      await enforce(this.deps.limiter, `link-code:channel:${channelKey(p.channel!)}`, CONNECTOR_CODES.perChannelUser, 'link codes for this account');
+      await enforce(this.deps.limiter, `link-code:connector:${p.connector.id}`, CONNECTOR_CODES.perConnector, 'link codes through this connector');
+    }
     const out = await createLinkCode(this.deps.db, p.uid, this.now());
-    await audit(this.deps.db, 'link.code_created', p.uid);
+    await audit(this.deps.db, 'link.code_created', p.uid, null, viaOf(p));
     return out;
   }
 
@@ -113,16 +150,20 @@ export class AccountService {
    * loses nothing (the user asks for a new code).
    */
   async redeemLinkCode(p: ServicePrincipal, code: string, opts: { merge?: boolean } = {}): Promise<RedeemResult> {
-    requireAdmin(p);
+    requireLinking(p, true);
     const channel = channelOf(p);
     if (!channel) throw new KairosError('invalid_input', 'Redeem a link code while signed in with the account you want to link (GitHub or OIDC), not with an API key.');
-    await enforce(this.deps.limiter, `link:${p.uid}`, CODE_ATTEMPTS, 'link code attempts');
+    if (p.connector) {
+      await enforce(this.deps.limiter, `link:connector:${p.connector.id}`, CONNECTOR_REDEEMS, 'link code attempts through this connector');
+      await enforce(this.deps.limiter, `link:channel:${channelKey(channel)}`, CODE_ATTEMPTS, 'link code attempts');
+    }
+    if (p.uid) await enforce(this.deps.limiter, `link:${p.uid}`, CODE_ATTEMPTS, 'link code attempts');
     const expired = (): NotFoundError => new NotFoundError('This link code is unknown, already used or expired. Create a new one with POST /v1/link/code.');
     const peeked = await peekLinkCode(this.deps.db, code, this.now());
     if (!peeked) throw expired();
     if (peeked === p.uid) throw new KairosError('conflict', 'This channel is already linked to that account.');
     const oldSpace = userSpace(p.uid);
-    const held = (await this.deps.store.getCollection(oldSpace)) ? await this.deps.store.count(oldSpace) : 0;
+    const held = p.uid && (await this.deps.store.getCollection(oldSpace)) ? await this.deps.store.count(oldSpace) : 0;
     if (held > 0 && opts.merge === undefined) {
       throw new KairosError(
         'conflict',
@@ -141,9 +182,11 @@ export class AccountService {
     }
     await this.deps.db.transaction(async (tx) => {
       await moveChannel(tx, channel, target);
-      await audit(tx, 'link.redeemed', target, p.uid);
+      // Browser sessions signed in through this channel follow it to the linked account.
+      if (p.uid) await moveChannelSessions(tx, channel, p.uid, target);
+      await audit(tx, 'link.redeemed', target, p.uid || null, viaOf(p));
     });
-    if (held === 0 || merged) await this.dropIfAbandoned(p.uid);
+    if (p.uid && (held === 0 || merged)) await this.dropIfAbandoned(p.uid);
     return { uid: target, channel, previousUid: p.uid, ...(merged ? { merged } : {}) };
   }
 
@@ -159,25 +202,37 @@ export class AccountService {
     await deleteUserIdentity(this.deps.db, uid);
   }
 
-  async listChannels(p: ServicePrincipal): Promise<ChannelRow[]> {
+  /**
+   * The caller's linked channels. Through a connector, channels of other types show only their
+   * type and dates: the bot learns that the person also uses GitHub, never their GitHub id.
+   */
+  async listChannels(p: ServicePrincipal): Promise<Array<ChannelRow | Omit<ChannelRow, 'uid'>>> {
+    if (p.unlinked) throw new KairosError('forbidden', unlinkedMessage(p.connector!.channelType));
     requireScope(p, 'read');
-    return listChannels(this.deps.db, p.uid);
+    const rows = await listChannels(this.deps.db, p.uid);
+    const served = p.connector?.channelType;
+    if (!served) return rows;
+    return rows.map((r) => (r.type === served ? r : { type: r.type, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, displayName: null }));
   }
 
   async unlink(p: ServicePrincipal, channel: ChannelRef): Promise<void> {
-    requireAdmin(p);
+    requireLinking(p);
+    if (p.connector && channel.type !== p.connector.channelType) {
+      throw new KairosError('forbidden', `This connector serves ${p.connector.channelType} users only; unlink a ${channel.type} sign-in from the web console.`);
+    }
     await this.deps.db.transaction(async (tx) => {
       const mine = await listChannels(tx, p.uid);
       if (!mine.some((c) => c.type === channel.type && c.uid === channel.uid)) throw new NotFoundError('You have no such linked channel.');
       if (mine.length === 1) throw new KairosError('conflict', 'This is your only sign-in channel; link another one first, or delete the account with DELETE /v1/me.');
       await removeChannel(tx, p.uid, channel);
-      await audit(tx, 'link.unlinked', p.uid);
+      await audit(tx, 'link.unlinked', p.uid, null, viaOf(p));
     });
   }
 
   // BYOK settings
 
   async getEmbedderKey(p: ServicePrincipal): Promise<EmbeddingSettingsView | null> {
+    requireOwnCredential(p);
     requireScope(p, 'read');
     return (await getEmbeddingSettings(this.deps.db, { kind: 'user', id: p.uid })) ?? null;
   }
@@ -208,6 +263,7 @@ export class AccountService {
   // Connected MCP clients (grants of the built-in authorization server)
 
   async listGrants(p: ServicePrincipal): Promise<GrantRow[]> {
+    requireOwnCredential(p);
     requireScope(p, 'read');
     return listGrants(this.deps.db, p.uid);
   }
@@ -326,6 +382,7 @@ export class AccountService {
   // GDPR
 
   async exportIdentity(p: ServicePrincipal): Promise<Record<string, unknown>> {
+    requireOwnCredential(p);
     requireScope(p, 'read');
     const out = await exportUserIdentity(this.deps.db, p.uid);
     await audit(this.deps.db, 'account.exported', p.uid);

@@ -13,6 +13,7 @@ import { MemoryService } from '../core/memoryService.js';
 import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
 import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
 import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
+import { unlinkedMessage, type ChannelClaim } from '../auth/connector.js';
 import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
 import { GitHubVerifier } from '../auth/github.js';
 import { OidcVerifier } from '../auth/jwt.js';
@@ -23,12 +24,14 @@ import { loadOrCreateMasterKeyFile, masterKeyRingFromEnv, type MasterKeyRing } f
 import { identityDbConfig, openIdentityDb, type IdentityDbConfig } from '../identity/open.js';
 import { membershipsOf } from '../identity/orgs.js';
 import type { SqlDb } from '../identity/sql.js';
+import { sha256Hex } from '../identity/ids.js';
 import { enforce, openRateLimiter, type RateLimiter } from '../ratelimit/index.js';
 import { createLogger } from '../util/logger.js';
 import { AccountService, type AccountDeps } from './accounts.js';
+import { ConnectorAdmin } from './connectors.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import type { ServiceConfig } from './serviceConfig.js';
-import { TenantEmbedders } from './tenantEmbedder.js';
+import { missingKeyEmbedder, TenantEmbedders } from './tenantEmbedder.js';
 import { ensureHome } from './token.js';
 
 const log = createLogger('service');
@@ -38,12 +41,14 @@ export interface ServiceRuntime {
   readonly store: VectorStore;
   readonly limiter: RateLimiter;
   readonly accounts: AccountService;
+  readonly connectors: ConnectorAdmin;
   readonly config: ServiceConfig;
   /**
    * Verifies a bearer token; throws `unauthorized`. With the client's address, an address over
-   * its failed sign-ins per minute gets `rate_limited` before the token is looked at.
+   * its failed sign-ins per minute gets `rate_limited` before the token is looked at. `claim`: the
+   * channel user a connector names (X-Kairos-Channel-User); any other credential must name none.
    */
-  authenticate(token: string, client?: string, target?: AuthTarget): Promise<ServicePrincipal>;
+  authenticate(token: string, client?: string, target?: AuthTarget, claim?: ChannelClaim): Promise<ServicePrincipal>;
   /** The master keys (BYOK sealing; derived keys for access tokens and form tokens). */
   readonly ring: MasterKeyRing;
   /** Access tokens of the built-in authorization server. */
@@ -52,7 +57,10 @@ export interface ServiceRuntime {
   /** The tenant context of a verified principal (spaces from its memberships, its embedder). */
   context(principal: ServicePrincipal): Promise<TenantContext>;
   service(ctx: TenantContext): MemoryService;
-  /** Counts one request against the principal's rate limit; throws `rate_limited`. */
+  /**
+   * Counts one request against the principal's rate limit (a connector's: against the connector's
+   * and its channel user's); throws `rate_limited`.
+   */
   rateLimit(principal: ServicePrincipal): Promise<void>;
   close(): Promise<void>;
 }
@@ -106,6 +114,8 @@ export async function openServiceRuntime(
   });
   const memoryService = (ctx: TenantContext): MemoryService => new MemoryService(ctx, { store, clock, ids, similarThreshold: config.similarThreshold });
   const context = async (principal: ServicePrincipal): Promise<TenantContext> => {
+    // A channel user Kairos does not know (policy "refuse"): no account, so no space and no key.
+    if (principal.unlinked) return { principal, spaces: [], embedder: missingKeyEmbedder(), refusal: unlinkedMessage(principal.channel!.type) };
     const memberships = await membershipsOf(db, principal.uid);
     const own = await embedders.forTenant(principal.uid, memberships.map((m) => m.oid));
     const spaces: SpaceGrant[] = [
@@ -125,6 +135,13 @@ export async function openServiceRuntime(
     ...(opts.verifyEmbedder ? { verifyEmbedder: opts.verifyEmbedder } : {}),
   });
   const rule = { limit: service.rateLimitPerMinute, windowMs: 60_000 };
+  const connectorRule = { limit: service.connectorRateLimitPerMinute, windowMs: 60_000 };
+  const rateLimit = async (p: ServicePrincipal): Promise<void> => {
+    if (p.connector) await enforce(limiter, `req:connector:${p.connector.id}`, connectorRule, 'requests through this connector');
+    // An unlinked channel user has no uid yet: count it by its channel identity (hashed, never stored).
+    const key = p.uid ? `req:${p.uid}` : `req:channel:${sha256Hex(`${p.channel?.type}:${p.channel?.uid}`).slice(0, 32)}`;
+    await enforce(limiter, key, rule, 'requests');
+  };
   const failedAuth = new FailedAuthGuard(limiter, { limit: service.authFailuresPerMinute, windowMs: 60_000 });
   log.info('service runtime open', { identity: db.kind, store: store.kind, limiter: limiter.kind, masterKey: ring.current.id });
 
@@ -138,10 +155,11 @@ export async function openServiceRuntime(
     ring,
     tokens,
     now: () => clock.now(),
-    authenticate: (token, client, target) => failedAuth.guard(client, () => authenticator.authenticate(token, target)),
+    connectors: new ConnectorAdmin({ db, admins: service.admins, now: () => clock.now() }),
+    authenticate: (token, client, target, claim) => failedAuth.guard(client, () => authenticator.authenticate(token, target, claim)),
     context,
     service: memoryService,
-    rateLimit: (principal) => enforce(limiter, `req:${principal.uid}`, rule, 'requests'),
+    rateLimit,
     close: () =>
       (closed ??= (async () => {
         await limiter.close();

@@ -27,6 +27,26 @@ export interface ServiceConfig {
   loginProviders: LoginProviderConfig[];
   /** Lifetime of the built-in authorization server's access tokens, in seconds. */
   oauthAccessTtlS: number;
+  /** Deployment admins (KAIROS_ADMINS): sign-in identities allowed to manage connectors. */
+  admins: Array<{ type: string; uid: string }>;
+  /** Requests per connector per minute, all its channel users together. */
+  connectorRateLimitPerMinute: number;
+}
+
+/** `github:12345,oidc:https://login.example.com:alice` → channel refs (split at the first colon). */
+function parseAdmins(raw: string | undefined): Array<{ type: string; uid: string }> {
+  if (!raw?.trim()) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':');
+      if (at < 1 || at === entry.length - 1) {
+        throw new KairosError('invalid_input', `KAIROS_ADMINS entries are "<channel type>:<id>", e.g. "github:12345" (got "${entry.slice(0, 80)}").`);
+      }
+      return { type: entry.slice(0, at), uid: entry.slice(at + 1) };
+    });
 }
 
 export function isServiceMode(env: NodeJS.ProcessEnv): boolean {
@@ -79,5 +99,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     rateLimitPerMinute: rate,
     authFailuresPerMinute: authFailures,
     trustProxy: env.KAIROS_TRUST_PROXY === '1',
+    admins: parseAdmins(env.KAIROS_ADMINS),
+    connectorRateLimitPerMinute: positiveInt(env, 'KAIROS_CONNECTOR_RATE_LIMIT_PER_MINUTE', 6000),
   };
 }

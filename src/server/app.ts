@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { getCookie, setCookie } from 'hono/cookie';
+import type { ChannelClaim } from '../auth/connector.js';
 import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
@@ -53,7 +54,8 @@ export interface AppDeps {
 /** What service mode adds to the app (see runtime/service.ts and server/serviceMain.ts). */
 export interface ServiceModeDeps {
   /** `client`: the request's address key (for failed sign-in limits), when known. */
-  resolveBearer(token: string, client: string | undefined, target: 'mcp' | 'api'): Promise<MemoryService>;
+  /** `claim`: the channel user a connector names in X-Kairos-Channel-User (see auth/connector.ts). */
+  resolveBearer(token: string, client: string | undefined, target: 'mcp' | 'api', claim: ChannelClaim): Promise<MemoryService>;
   /** The web sign-in's session (cookie) → the user's MemoryService; undefined when signed out. */
   resolveSession(c: Context<KairosEnv>): Promise<MemoryService | undefined>;
   /** Whether the request carries a live web session (pages need no tenant context for that). */

@@ -5,6 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { CHANNEL_TYPE_HEADER, CHANNEL_USER_HEADER, claimsChannel, NOT_A_CONNECTOR_MESSAGE, type ChannelClaim } from '../auth/connector.js';
 import { requireCsrf } from '../auth/csrf.js';
 import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
@@ -22,7 +23,7 @@ export interface AuthDeps {
    * Service mode: resolves a bearer token to a MemoryService bound to that tenant (throws
    * `unauthorized`, `rate_limited`). When set, it replaces verifyToken/service and cookies.
    */
-  resolveBearer?: (token: string, client: string | undefined, target: 'mcp' | 'api') => Promise<MemoryService>;
+  resolveBearer?: (token: string, client: string | undefined, target: 'mcp' | 'api', claim: ChannelClaim) => Promise<MemoryService>;
   /**
    * Service mode: the web sign-in's session cookie → the signed-in user's MemoryService, or
    * undefined when the cookie names no live session. `sameOrigin` guards state changes.
@@ -45,13 +46,30 @@ function bearerToken(header: string | undefined): string | undefined {
   return m[1];
 }
 
+/**
+ * A channel user Kairos does not know (connector policy "refuse") may only redeem a link code on
+ * /v1; on /mcp it gets the tools, which answer with the same refusal except link_account.
+ */
+function refuseUnlinked(c: Context<KairosEnv>, service: MemoryService, target: 'mcp' | 'api'): void {
+  const refusal = service.ctx.refusal;
+  if (refusal === undefined || target === 'mcp') return;
+  if (c.req.method === 'POST' && c.req.path === '/v1/link/redeem') return;
+  throw new KairosError('forbidden', refusal);
+}
+
 export function authMiddleware(deps: AuthDeps, opts: { allowCookie: boolean; target?: 'mcp' | 'api' }): MiddlewareHandler<KairosEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
+    const claim: ChannelClaim = { user: c.req.header(CHANNEL_USER_HEADER), type: c.req.header(CHANNEL_TYPE_HEADER) };
+    // Only a connector secret may name a channel user; every other credential speaks for itself.
+    if (claimsChannel(claim) && (token === undefined || !deps.resolveBearer)) throw new KairosError('forbidden', NOT_A_CONNECTOR_MESSAGE);
     if (deps.resolveBearer) {
       if (token !== undefined) {
+        const target = opts.target ?? 'api';
         c.set('via', 'bearer');
-        c.set('service', await deps.resolveBearer(token, clientAddress(c, deps.trustProxy ?? false), opts.target ?? 'api'));
+        const service = await deps.resolveBearer(token, clientAddress(c, deps.trustProxy ?? false), target, claim);
+        refuseUnlinked(c, service, target);
+        c.set('service', service);
         return next();
       }
       const service = opts.allowCookie && deps.resolveSession ? await deps.resolveSession(c) : undefined;

@@ -83,20 +83,34 @@ export async function startServiceServer(
         accountLinking: {
           createCode: () => runtime.accounts.createLinkCode(p),
           redeem: (code, o) => runtime.accounts.redeemLinkCode(p, code, o),
+          listChannels: () => runtime.accounts.listChannels(p),
+          unlink: async (channel) => {
+            const target = channel ?? p.channel;
+            if (!target) throw new KairosError('invalid_input', 'Name the channel to unlink: "channel": { "type", "uid" } (see action "list_channels").');
+            await runtime.accounts.unlink(p, target);
+            return target;
+          },
         },
       });
     },
     limits: { json: config.maxBodyBytes, import: config.maxImportBytes },
     serviceMode: {
-      async resolveBearer(token, client, target) {
-        const principal = await runtime.authenticate(token, client, target);
+      async resolveBearer(token, client, target, claim) {
+        const principal = await runtime.authenticate(token, client, target, claim);
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },
       async resolveSession(c) {
         const user = await sessions.user(c);
         if (!user) return undefined;
-        const principal: ServicePrincipal = { uid: user.uid, via: 'session', scopes: ['read', 'write', 'admin'], ...(user.displayName ? { displayName: user.displayName } : {}) };
+        const principal: ServicePrincipal = {
+          uid: user.uid,
+          via: 'session',
+          scopes: ['read', 'write', 'admin'],
+          ...(user.displayName ? { displayName: user.displayName } : {}),
+          // The sign-in the session came from: what a link code redeemed in the console moves.
+          ...(user.channel ? { channel: user.channel } : {}),
+        };
         await runtime.rateLimit(principal);
         return runtime.service(await runtime.context(principal));
       },
@@ -108,7 +122,7 @@ export async function startServiceServer(
         ['/auth', webAuth],
       ],
       trustProxy: service.trustProxy,
-      routes: serviceRoutes(runtime.accounts),
+      routes: serviceRoutes(runtime.accounts, runtime.connectors),
       protectedResource: () => ({
         resource: mcpResource({ publicUrl }),
         authorization_servers: [publicUrl(), ...service.authServers],

@@ -42,3 +42,12 @@ describe('tenancy', () => {
     expect(() => defaultSpace({ ...ctx(['read']), spaces: [] })).toThrow(ForbiddenError);
   });
 });
+
+describe('tenancy with a refusal', () => {
+  it('refuses every space, the default one included, with the refusal message', () => {
+    const refused: TenantContext = { ...ctx(['read', 'write']), spaces: [], refusal: 'Link this chat account first.' };
+    expect(() => defaultSpace(refused)).toThrow('Link this chat account first.');
+    expect(() => authorizeSpace(refused, undefined, 'read')).toThrow(ForbiddenError);
+    expect(() => authorizeSpace({ ...refused, spaces: ctx(['read']).spaces }, 'kairos_user_u1', 'read')).toThrow('Link this chat account first.');
+  });
+});

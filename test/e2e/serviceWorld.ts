@@ -33,7 +33,10 @@ export function buildWebBundles(): void {
   if (web.status !== 0) throw new Error(`webview build failed: ${web.stderr}`);
 }
 
-export async function startWebWorld(extraEnv: Record<string, string> = {}): Promise<WebWorld> {
+/** `extraEnv` as a function gets the providers (their issuer URLs are known only once they listen). */
+export async function startWebWorld(
+  extraEnv: Record<string, string> | ((idps: { idpA: FakeOidcProvider; idpB: FakeOidcProvider }) => Record<string, string>) = {},
+): Promise<WebWorld> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const [idpA, idpB, openai] = await Promise.all([
@@ -60,7 +63,7 @@ export async function startWebWorld(extraEnv: Record<string, string> = {}): Prom
     ),
     KAIROS_RATE_LIMIT_PER_MINUTE: '100000',
     KAIROS_AUTH_FAILURES_PER_MINUTE: '100000',
-    ...extraEnv,
+    ...(typeof extraEnv === 'function' ? extraEnv({ idpA, idpB }) : extraEnv),
   };
   let server: RunningServiceServer;
   try {

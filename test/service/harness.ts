@@ -69,7 +69,7 @@ export interface ServiceWorld {
 export async function startServiceWorld(
   backend: IdentityBackend,
   /** Extra environment; a function gets the fakes (their URLs are known only once they listen). */
-  extraEnv: Record<string, string> | ((fakes: { github: FakeGitHub }) => Record<string, string>) = {},
+  extraEnv: Record<string, string> | ((fakes: { github: FakeGitHub; openai: FakeOpenAI }) => Record<string, string>) = {},
   opts: { limiter?: RateLimiter; clock?: Clock } = {},
 ): Promise<ServiceWorld> {
   const home = await tempHome('kairos-service-');
@@ -84,7 +84,7 @@ export async function startServiceWorld(
     KAIROS_RATE_LIMIT_PER_MINUTE: '100000',
     // The suites send many dead credentials from one address; failedAuth.test.ts lowers this.
     KAIROS_AUTH_FAILURES_PER_MINUTE: '100000',
-    ...(typeof extraEnv === 'function' ? extraEnv({ github }) : extraEnv),
+    ...(typeof extraEnv === 'function' ? extraEnv({ github, openai }) : extraEnv),
   };
   const server = await startServiceServer(testConfig(home, env), loadServiceConfig(env), env, {
     identity: identity.config,
@@ -112,4 +112,9 @@ export async function startServiceWorld(
       await removeHome(home);
     },
   };
+}
+
+/** The operator's own embedder for users without a key (bot-created users), on the fake OpenAI server. */
+export function operatorEmbedderEnv(openai: FakeOpenAI): Record<string, string> {
+  return { KAIROS_ALLOW_LOCAL_EMBEDDER: '1', KAIROS_EMBEDDER: 'openai', OPENAI_API_KEY: 'sk-operator-000000000000', OPENAI_BASE_URL: openai.baseURL, KAIROS_EMBEDDING_MODEL: 'text-embedding-3-small' };
 }

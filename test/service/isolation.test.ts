@@ -2,20 +2,32 @@
  * Tenant isolation: two users and an org with a non-member try every REST route and MCP tool
  * against each other's ids and spaces, with forged ids, revoked and expired keys, JWTs for the
  * wrong audience or issuer, and expired or reused link codes. Every attempt must be refused
- * (401/403/404, or an MCP tool error) and leave every tenant's data unchanged.
+ * (401/403/404, or an MCP tool error) and leave every tenant's data unchanged. The second suite
+ * does the same for connectors (bots) acting for channel users.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSpace } from '../../src/core/memory.js';
 import { IDENTITY_TABLES } from '../../src/identity/migrations.js';
 import { createCode, createGrant, registerClient } from '../../src/identity/oauthStore.js';
 import type { ApiOptions } from '../server/helpers.js';
-import { BACKENDS, startServiceWorld, type ServiceWorld } from './harness.js';
+import { BACKENDS, operatorEmbedderEnv, startServiceWorld, type ServiceWorld } from './harness.js';
 import { connectMcp, toolText } from './mcpClient.js';
 import { startFakeIssuer, type FakeIssuer } from '../fakes/jwksServer.js';
 
 const REFUSED = [401, 403, 404];
 /** Columns that change on a refused request by design (usage stamps, attempt counters, the audit trail). */
 const VOLATILE = /"(last_used_at|last_seen_at|attempts)":("[^"]*"|\d+|null)/g;
+
+/** Every identity table but the audit trail, without the columns a refused request may touch. */
+async function identitySnapshot(w: ServiceWorld): Promise<string[]> {
+  const parts: string[] = [];
+  for (const table of IDENTITY_TABLES) {
+    if (table === 'audit_log') continue;
+    const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
+    parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
+  }
+  return parts;
+}
 
 describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
   let w: ServiceWorld;
@@ -29,12 +41,7 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
   const keys = { revoked: '', expired: '', bobRead: '' };
 
   async function snapshot(): Promise<string> {
-    const parts: string[] = [];
-    for (const table of IDENTITY_TABLES) {
-      if (table === 'audit_log') continue;
-      const { rows } = await w.server.runtime.db.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
-      parts.push(`${table}:${JSON.stringify(rows).replace(VOLATILE, '')}`);
-    }
+    const parts = await identitySnapshot(w);
     for (const [token, space] of [
       [t.alice, userSpace(ids.alice)],
       [t.bob, userSpace(ids.bob)],
@@ -240,5 +247,152 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     // eslint-disable-next-line no-console
     console.log(`[isolation ${backend.name}] ${attempts} cross-tenant attempts, all refused`);
     expect(attempts).toBeGreaterThan(100);
+  });
+});
+
+const MCP_HEADERS = { accept: 'application/json, text/event-stream' };
+
+describe.each(BACKENDS)('connector isolation on $name', (backend) => {
+  let w: ServiceWorld;
+  const bots = { tgHome: '', tgWork: '', discord: '', revoked: '' };
+  const ids = { tg1: '', tg2: '', disc: '', tg1Mem: '', tg2Mem: '', discMem: '' };
+  let userKey = '';
+  let carol = '';
+  /** Each case and the answer it got, printed for the record. */
+  const answers: string[] = [];
+
+  const headersFor = (user?: string, extra: Record<string, string> = {}): Record<string, string> => ({ ...(user !== undefined ? { 'x-kairos-channel-user': user } : {}), ...extra });
+
+  async function snapshot(): Promise<string> {
+    const parts = await identitySnapshot(w);
+    for (const [secret, user, uid] of [
+      [bots.tgHome, '1001', ids.tg1],
+      [bots.tgHome, '1002', ids.tg2],
+      [bots.discord, '2001', ids.disc],
+    ] as const) {
+      parts.push(`${uid}:${(await w.api('GET', `/v1/export?space=${userSpace(uid)}`, secret, { headers: headersFor(user) })).text}`);
+    }
+    return parts.join('\n');
+  }
+
+  async function refusedAs(label: string, expected: number[], secret: string, user: string | undefined, method: string, path: string, opts: ApiOptions = {}): Promise<void> {
+    const r = await w.api(method, path, secret, { ...opts, headers: { ...headersFor(user), ...(opts.headers ?? {}) } });
+    answers.push(`${label}: ${method} ${path} → ${r.status} ${r.json?.error?.code ?? r.json?.error?.message ?? ''}`.trim());
+    expect(expected, `${label}: ${method} ${path} → ${r.status} ${r.text.slice(0, 200)}`).toContain(r.status);
+  }
+
+  beforeAll(async () => {
+    w = await startServiceWorld(backend, ({ openai }) => ({ KAIROS_ADMINS: 'github:5000', ...operatorEmbedderEnv(openai) }));
+    const admin = w.githubUser(5000, 'operator');
+    const make = async (name: string, channelType: string, firstContact: string): Promise<{ id: string; secret: string }> =>
+      (await w.api('POST', '/v1/connectors', admin, { body: { name, channelType, firstContact } })).json;
+    bots.tgHome = (await make('home telegram bot', 'telegram', 'create')).secret;
+    bots.tgWork = (await make('work telegram bot', 'telegram', 'refuse')).secret;
+    bots.discord = (await make('discord bot', 'discord', 'refuse')).secret;
+    const revoked = await make('retired bot', 'telegram', 'create');
+    bots.revoked = revoked.secret;
+    expect((await w.api('DELETE', `/v1/connectors/${revoked.id}`, admin)).status).toBe(200);
+
+    const remember = async (secret: string, user: string, text: string): Promise<string> => {
+      const r = await w.api('POST', '/v1/memories', secret, { headers: headersFor(user), body: { text } });
+      expect(r.status, r.text).toBe(201);
+      return r.json.memory.id;
+    };
+    ids.tg1Mem = await remember(bots.tgHome, '1001', 'Telegram 1001 private: the door code is in the blue notebook.');
+    ids.tg2Mem = await remember(bots.tgHome, '1002', 'Telegram 1002 private: allergic to peanuts.');
+    ids.tg1 = (await w.api('GET', '/v1/me', bots.tgHome, { headers: headersFor('1001') })).json.principal.uid;
+    ids.tg2 = (await w.api('GET', '/v1/me', bots.tgHome, { headers: headersFor('1002') })).json.principal.uid;
+    // Carol signs in with GitHub and links her Discord account through the Discord bot.
+    carol = w.githubUser(5003, 'carol');
+    const code = (await w.api('POST', '/v1/link/code', carol)).json.code;
+    expect((await w.api('POST', '/v1/link/redeem', bots.discord, { headers: headersFor('2001'), body: { code } })).status).toBe(200);
+    ids.disc = (await w.api('GET', '/v1/me', carol)).json.principal.uid;
+    ids.discMem = await remember(bots.discord, '2001', 'Carol private: the release checklist lives in the wiki.');
+    userKey = (await w.api('POST', '/v1/keys', carol, { body: { name: 'carol laptop', scopes: ['read', 'write', 'admin'] } })).json.key;
+  });
+  afterAll(async () => {
+    // eslint-disable-next-line no-console
+    console.log(`[connector isolation ${backend.name}]\n  ${answers.join('\n  ')}`);
+    await w?.close();
+  });
+
+  it('refuses every connector attempt outside its own channel users and leaves all data unchanged', async () => {
+    const before = await snapshot();
+    const tg1Space = userSpace(ids.tg1);
+    const discSpace = userSpace(ids.disc);
+
+    // 1. A telegram connector naming a discord user: by channel type, by the discord user's id, by unlinking it.
+    await refusedAs('telegram connector claims channel type discord', [403], bots.tgHome, '2001', 'GET', '/v1/memories', { headers: { 'x-kairos-channel-type': 'discord' } });
+    await refusedAs('telegram connector (refuse) names the discord user id', [403], bots.tgWork, '2001', 'GET', '/v1/memories');
+    await refusedAs('telegram connector reads the discord user space', [403], bots.tgWork, '2001', 'GET', `/v1/memories?space=${discSpace}`);
+    await refusedAs('telegram connector unlinks a discord channel', [403], bots.tgHome, '1001', 'DELETE', '/v1/link/channels/discord/2001');
+
+    // 2. A channel user the connector never saw, policy refuse.
+    await refusedAs('unknown channel user, policy refuse', [403], bots.discord, '2999', 'GET', '/v1/memories');
+    await refusedAs('unknown channel user, policy refuse', [403], bots.discord, '2999', 'POST', '/v1/memories', { body: { text: 'sneaky' } });
+    await refusedAs('unknown channel user, policy refuse', [403], bots.discord, '2999', 'POST', '/v1/search', { body: { query: 'release checklist' } });
+    await refusedAs('unknown channel user, policy refuse', [403], bots.discord, '2999', 'POST', '/v1/link/code');
+    await refusedAs('unknown channel user, policy refuse', [404], bots.discord, '2999', 'POST', '/v1/link/redeem', { body: { code: 'AAAAA-BBBBB' } });
+
+    // 3. Two channel users of one connector reading each other's memories.
+    const tg2 = '1002';
+    await refusedAs('channel user 1002 lists 1001 space', [403], bots.tgHome, tg2, 'GET', `/v1/memories?space=${tg1Space}`);
+    await refusedAs('channel user 1002 reads 1001 memory', [404], bots.tgHome, tg2, 'GET', `/v1/memories/${ids.tg1Mem}`);
+    await refusedAs('channel user 1002 reads 1001 memory', [403], bots.tgHome, tg2, 'GET', `/v1/memories/${ids.tg1Mem}?space=${tg1Space}`);
+    await refusedAs('channel user 1002 searches 1001 space', [403], bots.tgHome, tg2, 'POST', '/v1/search', { body: { query: 'door code', spaces: [tg1Space] } });
+    await refusedAs('channel user 1002 edits 1001 memory', [403, 404], bots.tgHome, tg2, 'PATCH', `/v1/memories/${ids.tg1Mem}`, { body: { text: 'tampered' } });
+    await refusedAs('channel user 1002 deletes 1001 memory', [403, 404], bots.tgHome, tg2, 'DELETE', `/v1/memories/${ids.tg1Mem}?space=${tg1Space}`);
+    await refusedAs('channel user 1002 exports 1001 space', [403], bots.tgHome, tg2, 'GET', `/v1/export?space=${tg1Space}`);
+    const ownSearch = await w.api('POST', '/v1/search', bots.tgHome, { headers: headersFor(tg2), body: { query: 'door code blue notebook' } });
+    expect(JSON.stringify(ownSearch.json)).not.toContain('blue notebook');
+
+    // 4. A channel user of connector A reaching a space of connector B's user.
+    await refusedAs('telegram user reads discord user space', [403], bots.tgHome, '1001', 'GET', `/v1/memories?space=${discSpace}`);
+    await refusedAs('telegram user reads discord user memory', [404], bots.tgHome, '1001', 'GET', `/v1/memories/${ids.discMem}`);
+    await refusedAs('telegram user writes discord user space', [403], bots.tgHome, '1001', 'POST', '/v1/memories', { body: { text: 'forged', space: discSpace } });
+    await refusedAs('discord user searches telegram user space', [403], bots.discord, '2001', 'POST', '/v1/search', { body: { query: 'door code', spaces: [tg1Space] } });
+
+    // 5. A revoked connector.
+    await refusedAs('revoked connector', [401], bots.revoked, '1001', 'GET', '/v1/memories');
+    await refusedAs('revoked connector', [401], bots.revoked, '1001', 'POST', '/v1/memories', { body: { text: 'late write' } });
+    await refusedAs('revoked connector on MCP', [401], bots.revoked, '1001', 'POST', '/mcp', { headers: MCP_HEADERS, body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+    await refusedAs('forged connector secret', [401], `kairos_ck_${'A'.repeat(43)}`, '1001', 'GET', '/v1/memories');
+
+    // 6. A user API key (and a sign-in token) trying to act as a connector.
+    await refusedAs('user API key with channel header', [403], userKey, '1001', 'GET', '/v1/memories');
+    await refusedAs('user API key with channel header', [403], userKey, '1001', 'POST', '/v1/memories', { body: { text: 'as telegram 1001' } });
+    await refusedAs('user API key with channel type header', [403], userKey, undefined, 'GET', '/v1/memories', { headers: { 'x-kairos-channel-type': 'telegram' } });
+    await refusedAs('user API key with channel header on MCP', [403], userKey, '1001', 'POST', '/mcp', { headers: MCP_HEADERS, body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+    await refusedAs('GitHub sign-in token with channel header', [403], carol, '1001', 'GET', '/v1/memories');
+    await refusedAs('connector without channel user', [400], bots.tgHome, undefined, 'GET', '/v1/memories');
+
+    // The same over MCP, as a bot would call it.
+    const asTg2 = await connectMcp(w.url, bots.tgHome, headersFor(tg2));
+    const unknown = await connectMcp(w.url, bots.discord, headersFor('2999'));
+    try {
+      for (const [mcp, label, name, args] of [
+        [asTg2, 'MCP channel user 1002 → 1001', 'get_memory', { id: ids.tg1Mem }],
+        [asTg2, 'MCP channel user 1002 → 1001', 'search', { query: 'door code', spaces: [tg1Space] }],
+        [asTg2, 'MCP channel user 1002 → 1001', 'update_memory', { id: ids.tg1Mem, text: 'tampered' }],
+        [asTg2, 'MCP channel user 1002 → 1001', 'forget', { id: ids.tg1Mem, space: tg1Space }],
+        [asTg2, 'MCP telegram user → discord user', 'list_memories', { space: discSpace }],
+        [asTg2, 'MCP telegram connector unlinks discord', 'link_account', { action: 'unlink', channel: { type: 'discord', uid: '2001' } }],
+        [unknown, 'MCP unknown channel user, policy refuse', 'remember', { text: 'sneaky' }],
+        [unknown, 'MCP unknown channel user, policy refuse', 'search', { query: 'release checklist' }],
+        [unknown, 'MCP unknown channel user, policy refuse', 'get_memory', { id: ids.discMem }],
+        [unknown, 'MCP unknown channel user, policy refuse', 'link_account', { action: 'create_code' }],
+      ] as Array<[typeof asTg2, string, string, Record<string, unknown>]>) {
+        const r = await mcp.call(name, args);
+        answers.push(`${label}: ${name} → isError ${String(r.isError)}: ${toolText(r).slice(0, 90)}`);
+        expect(r.isError, `${label} ${name} → ${toolText(r)}`).toBe(true);
+      }
+      expect(toolText(await unknown.call('search', { query: 'x' }))).toMatch(/not linked to a Kairos account yet/);
+    } finally {
+      await asTg2.close();
+      await unknown.close();
+    }
+
+    expect(await snapshot()).toBe(before);
+    expect((await w.api('GET', `/v1/memories/${ids.tg1Mem}`, bots.tgHome, { headers: headersFor('1001') })).json.text).toContain('blue notebook');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canUnlink,
   codeValue,
+  createConnectorBody,
   createKeyBody,
   DELETE_PHRASE,
   embedderBody,
@@ -98,5 +99,26 @@ describe('confirmations and small fields', () => {
     expect(needsMergeChoice({ code: 'conflict', message: 'This sign-in already holds 3 memories. Redeem again with "merge": true to move them…' })).toBe(true);
     expect(needsMergeChoice({ code: 'conflict', message: 'This channel is already linked to that account.' })).toBe(false);
     expect(needsMergeChoice({ code: 'not_found', message: 'merge' })).toBe(false);
+  });
+});
+
+describe('createConnectorBody', () => {
+  const now = new Date('2026-03-01T12:00:00Z');
+  const base = { name: ' Home bot ', channelType: 'telegram', firstContact: 'create' as const, expiry: '' };
+
+  it('trims the name and sends the channel and policy, with an expiry only when one is given', () => {
+    expect(createConnectorBody(base, now)).toEqual({ ok: true, value: { name: 'Home bot', channelType: 'telegram', firstContact: 'create' } });
+    expect(createConnectorBody({ ...base, expiry: '2026-06-30' }, now)).toEqual({
+      ok: true,
+      value: { name: 'Home bot', channelType: 'telegram', firstContact: 'create', expiresAt: '2026-06-30T23:59:59.999Z' },
+    });
+  });
+
+  it('names the field to fix: empty name, a channel that is not a lowercase id or is reserved, a past expiry', () => {
+    expect(createConnectorBody({ ...base, name: '  ' }, now)).toMatchObject({ ok: false, field: 'name' });
+    for (const channelType of ['Telegram', 'tele gram', '', '9lives']) expect(createConnectorBody({ ...base, channelType }, now)).toMatchObject({ ok: false, field: 'channelType' });
+    expect(createConnectorBody({ ...base, channelType: 'github' }, now)).toMatchObject({ ok: false, field: 'channelType', message: expect.stringContaining('reserved') });
+    expect(createConnectorBody({ ...base, expiry: '2026-02-01' }, now)).toMatchObject({ ok: false, field: 'expiry' });
+    expect(createConnectorBody({ ...base, expiry: '2026-02-31' }, now)).toMatchObject({ ok: false, field: 'expiry' });
   });
 });

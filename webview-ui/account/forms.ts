@@ -2,7 +2,8 @@
  * Pure form logic: what a form's fields become as a request body, or which field is wrong and
  * why. The DOM code only reads values in and shows the outcome.
  */
-import { PROVIDERS, type CreateKeyBody, type EmbedderKeyBody, type EmbedderProvider, type Scope } from './types.js';
+import { CHANNEL_TYPE_PATTERN, RESERVED_CHANNEL_TYPES } from '../../src/protocol/channels.js';
+import { PROVIDERS, type CreateConnectorBody, type CreateKeyBody, type EmbedderKeyBody, type EmbedderProvider, type FirstContactPolicy, type Scope } from './types.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 
@@ -91,6 +92,30 @@ export function createKeyBody(f: KeyFields, now: Date): Checked<CreateKeyBody> {
   if (!expiresAt) return fail('expiry', 'The expiry date is not a valid date.');
   if (Date.parse(expiresAt) <= now.getTime()) return fail('expiry', 'The expiry date must be in the future.');
   return { ok: true, value: { name, scopes, expiresAt } };
+}
+
+export interface ConnectorFields {
+  name: string;
+  channelType: string;
+  firstContact: FirstContactPolicy;
+  /** "YYYY-MM-DD" or ''. */
+  expiry: string;
+}
+
+
+export function createConnectorBody(f: ConnectorFields, now: Date): Checked<CreateConnectorBody> {
+  const name = f.name.trim();
+  if (!name) return fail('name', 'Give the connector a name, e.g. the bot it is for.');
+  if (name.length > 100) return fail('name', 'Connector names are at most 100 characters.');
+  const channelType = f.channelType.trim();
+  if (!CHANNEL_TYPE_PATTERN.test(channelType)) return fail('channelType', 'The channel is a lowercase id such as telegram, discord, slack or web.');
+  if (RESERVED_CHANNEL_TYPES.includes(channelType)) return fail('channelType', `"${channelType}" is reserved for Kairos's own sign-ins; name the channel the bot serves.`);
+  const base = { name, channelType, firstContact: f.firstContact };
+  if (!f.expiry.trim()) return { ok: true, value: base };
+  const expiresAt = expiryToIso(f.expiry);
+  if (!expiresAt) return fail('expiry', 'The expiry date is not a valid date.');
+  if (Date.parse(expiresAt) <= now.getTime()) return fail('expiry', 'The expiry date must be in the future.');
+  return { ok: true, value: { ...base, expiresAt } };
 }
 
 /** A link or invite code as typed: trimmed; the server accepts 4 to 64 characters. */

@@ -7,6 +7,7 @@ import { createApiClient, SIGN_IN_URL } from './api.js';
 import type { AccountContext, SectionHandle } from './context.js';
 import { accountApi } from './routes.js';
 import { apiKeysSection } from './sections/apiKeys.js';
+import { connectorsSection } from './sections/connectors.js';
 import { deleteAccountSection } from './sections/deleteAccount.js';
 import { embeddingSection } from './sections/embedding.js';
 import { headerSection } from './sections/header.js';
@@ -41,6 +42,7 @@ function start(root: HTMLElement): void {
     mcpClientsSection(ctx),
     linkedAccountsSection(ctx),
     teamsSection(ctx),
+    connectorsSection(ctx),
     deleteAccountSection(ctx),
   ];
   const all: SectionHandle[] = [header, ...sections];

@@ -3,6 +3,9 @@ import { pathOf, type ApiClient } from './api.js';
 import type {
   ApiKeyInfo,
   Channel,
+  ConnectorInfo,
+  CreateConnectorBody,
+  CreatedConnector,
   CreateKeyBody,
   CreatedKey,
   EmbedderKeyBody,
@@ -43,6 +46,10 @@ export interface AccountApi {
   leave(oid: string): Promise<{ deletedOrg: boolean }>;
   exportAccount(): Promise<string>;
   deleteAccount(): Promise<{ deleted: true; deletedSpaces: string[] }>;
+  /** Deployment admins only: anyone else gets 403. */
+  connectors(): Promise<Items<ConnectorInfo>>;
+  createConnector(body: CreateConnectorBody): Promise<CreatedConnector>;
+  revokeConnector(id: string): Promise<unknown>;
 }
 
 const KEY_ROUTE = '/v1/settings/embedder-key';
@@ -73,5 +80,8 @@ export function accountApi(c: ApiClient): AccountApi {
     leave: (oid) => c.json({ method: 'POST', path: `${pathOf('/v1/orgs', oid)}/leave` }),
     exportAccount: () => c.text({ method: 'GET', path: '/v1/me/export' }),
     deleteAccount: () => c.json({ method: 'DELETE', path: '/v1/me' }),
+    connectors: () => c.json({ method: 'GET', path: '/v1/connectors' }),
+    createConnector: (body) => c.json({ method: 'POST', path: '/v1/connectors', json: body }),
+    revokeConnector: (id) => c.json({ method: 'DELETE', path: pathOf('/v1/connectors', id) }),
   };
 }

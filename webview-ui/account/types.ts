@@ -4,6 +4,7 @@
  */
 import type { SpaceRole } from '../../src/core/tenancy.js';
 import type { ApiKeyInfo, Scope } from '../../src/identity/apiKeys.js';
+import type { ConnectorInfo, FirstContactPolicy } from '../../src/identity/connectors.js';
 import type { EmbeddingSettingsView } from '../../src/identity/embeddingSettings.js';
 import type { Membership } from '../../src/identity/orgs.js';
 import type { SpaceInfo } from '../../src/protocol/messages.js';
@@ -49,6 +50,15 @@ export interface CreateKeyBody {
 }
 
 export type CreatedKey = ApiKeyInfo & { key: string; note?: string };
+
+export type { ConnectorInfo, FirstContactPolicy };
+export type CreatedConnector = ConnectorInfo & { secret: string; note?: string };
+export interface CreateConnectorBody {
+  name: string;
+  channelType: string;
+  firstContact: FirstContactPolicy;
+  expiresAt?: string;
+}
 
 export interface OAuthGrant {
   id: string;

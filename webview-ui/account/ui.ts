@@ -233,6 +233,22 @@ export function confirmed(question: string): boolean {
   return window.confirm(question);
 }
 
+/** Fills `slot` with a secret shown once (a new API key or connector secret), a Copy and a Done button. */
+export function showOnce(slot: HTMLElement, message: string, label: string, value: string): void {
+  clear(slot);
+  const done = button({ label: 'Done', icon: 'check', onClick: () => clear(slot) });
+  slot.append(
+    el(
+      'div',
+      { class: 'once' },
+      el('p', { class: 'once-title' }, icon('warning'), el('strong', {}, 'Shown once'), el('span', {}, ` — ${message}`)),
+      copyField(label, value),
+      el('div', { class: 'actions' }, done),
+    ),
+  );
+  slot.querySelector('input')?.focus();
+}
+
 /** A read-only value with a Copy button (new API keys, link and invite codes). */
 export function copyField(label: string, value: string, note?: string): HTMLElement {
   const id = uid('v');

@@ -111,7 +111,7 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
       return c.redirect(pending.returnTo, 302);
     }
     const { uid } = await resolveChannelUser(deps.db, verified.channel, verified.displayName);
-    await deps.sessions.start(c, uid, verified.displayName);
+    await deps.sessions.start(c, uid, verified.displayName, verified.channel);
     await audit(deps.db, 'signin', uid, verified.channel.type);
     return c.redirect(pending.returnTo, 302);
   });

@@ -8,7 +8,8 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { MasterKeyRing } from '../../identity/byok.js';
 import type { SqlDb } from '../../identity/sql.js';
-import { createWebSession, deleteWebSession, verifyWebSession, WEB_SESSION_TTL_MS } from '../../identity/webSessions.js';
+import type { ChannelRef } from '../../identity/users.js';
+import { createWebSession, deleteWebSession, verifyWebSession, WEB_SESSION_TTL_MS, type WebSessionUser } from '../../identity/webSessions.js';
 
 export interface WebSessionDeps {
   db: SqlDb;
@@ -60,7 +61,7 @@ export class WebSessions {
   }
 
   /** The signed-in user of this request (and the name they signed in as), or undefined. */
-  async user(c: Context): Promise<{ uid: string; displayName?: string } | undefined> {
+  async user(c: Context): Promise<WebSessionUser | undefined> {
     const id = this.sessionId(c);
     return id ? verifyWebSession(this.deps.db, id, this.deps.now()) : undefined;
   }
@@ -69,11 +70,11 @@ export class WebSessions {
     return (await this.user(c))?.uid;
   }
 
-  async start(c: Context, uid: string, displayName?: string): Promise<void> {
+  async start(c: Context, uid: string, displayName?: string, channel?: ChannelRef): Promise<void> {
     const old = this.sessionId(c);
     // A new id at every sign-in: a session id planted before sign-in never becomes valid.
     if (old) await deleteWebSession(this.deps.db, old);
-    const { id } = await createWebSession(this.deps.db, uid, this.deps.now(), { displayName });
+    const { id } = await createWebSession(this.deps.db, uid, this.deps.now(), { displayName, channel });
     setCookie(c, this.cookieName, id, this.cookieOptions(WEB_SESSION_TTL_MS));
   }
 

@@ -35,7 +35,8 @@ export function serviceClient(o: ServiceOptions, env: NodeJS.ProcessEnv = proces
   return new HttpClient(url, token);
 }
 
-function withServiceOptions(cmd: Command): Command {
+/** --server, --token and --json, for every command that talks to a shared service. */
+export function withServiceOptions(cmd: Command): Command {
   return cmd
     .option('--server <url>', 'the Kairos service (default: $KAIROS_SERVER_URL)', serverUrl)
     .option('--token <token>', 'your sign-in token or admin API key (default: $KAIROS_TOKEN)')

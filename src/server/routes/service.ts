@@ -4,11 +4,12 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { ServicePrincipal } from '../../auth/principal.js';
 import { SCOPES } from '../../identity/apiKeys.js';
 import { ROLES } from '../../identity/orgs.js';
 import type { AccountService } from '../../runtime/accounts.js';
-import type { KairosEnv } from '../context.js';
+import type { ConnectorAdmin } from '../../runtime/connectors.js';
+import { connectorRoutes } from './connectors.js';
+import { principal, type KairosEnv } from '../context.js';
 import { jsonBody, queryParams, validate } from '../request.js';
 
 const IdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Not a valid id.' });
@@ -31,12 +32,10 @@ const CreateOrgSchema = z.strictObject({ name: z.string().trim().min(1).max(100)
 const InviteSchema = z.strictObject({ role: z.enum(ROLES).default('writer') });
 const JoinSchema = z.strictObject({ code: CodeSchema });
 
-function principal(c: { var: KairosEnv['Variables'] }): ServicePrincipal {
-  return c.var.service.ctx.principal as ServicePrincipal;
-}
 
-export function serviceRoutes(accounts: AccountService): Hono<KairosEnv> {
+export function serviceRoutes(accounts: AccountService, connectors: ConnectorAdmin): Hono<KairosEnv> {
   const r = new Hono<KairosEnv>();
+  r.route('/', connectorRoutes(connectors));
 
   r.post('/keys', async (c) => {
     queryParams(c, []);

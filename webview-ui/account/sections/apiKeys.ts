@@ -2,13 +2,13 @@
  * API keys: the list (never the keys themselves), revoke with confirmation, and the create form,
  * after which the new key is shown once.
  */
-import { clear, el, icon } from '../../dom.js';
+import { el } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { keyDetails, keyState } from '../format.js';
 import { createKeyBody } from '../forms.js';
 import { itemList, itemRow, revokeButton, scopeChips } from '../items.js';
 import { KEY_SCOPES, type ApiKeyInfo, type CreatedKey, type Scope } from '../types.js';
-import { alertSlot, attempt, busy, button, checkbox, copyField, field, setInvalid, uid } from '../ui.js';
+import { alertSlot, attempt, busy, button, checkbox, field, setInvalid, showOnce, uid } from '../ui.js';
 import { pageSection } from './nav.js';
 
 const SCOPE_HINTS: Record<Scope, string> = {
@@ -58,20 +58,8 @@ export function apiKeysSection(ctx: AccountContext): SectionHandle {
   };
   const keys = itemList({ label: 'Your API keys', empty: 'No API keys yet.', row: keyRow, now: () => ctx.now() });
 
-  const showCreated = (k: CreatedKey): void => {
-    clear(created);
-    const done = button({ label: 'Done', icon: 'check', onClick: () => clear(created) });
-    created.append(
-      el(
-        'div',
-        { class: 'once' },
-        el('p', { class: 'once-title' }, icon('warning'), el('strong', {}, 'Shown once'), el('span', {}, ` — copy the key for “${k.name}” now. Kairos keeps only a hash; after a reload it is gone.`)),
-        copyField('Your new key', k.key),
-        el('div', { class: 'actions' }, done),
-      ),
-    );
-    created.querySelector('input')?.focus();
-  };
+  const showCreated = (k: CreatedKey): void =>
+    showOnce(created, `copy the key for “${k.name}” now. Kairos keeps only a hash; after a reload it is gone.`, 'Your new key', k.key);
 
   const form = el(
     'form',

@@ -8,6 +8,7 @@ export const SECTIONS: ReadonlyArray<{ id: string; title: string }> = [
   { id: 'mcp-clients', title: 'MCP clients' },
   { id: 'linked-accounts', title: 'Linked accounts' },
   { id: 'teams', title: 'Team spaces' },
+  { id: 'connectors', title: 'Connectors' },
   { id: 'delete-account', title: 'Delete account' },
 ];
 
