@@ -20,6 +20,7 @@ import { consoleCsp, newNonce, renderConsoleShell, resolveAsset } from './consol
 import { SESSION_COOKIE, SESSION_TTL_MS, type ConsoleAuth } from './consoleAuth.js';
 import type { KairosEnv } from './context.js';
 import { errorResponse } from './errors.js';
+import { inputGuard } from './inputGuard.js';
 import { accountRoutes, type SettingsController } from './routes/account.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { localRoutes, type LocalRouteDeps } from './routes/local.js';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): KairosApp {
     await next();
     setSecurityHeaders(c);
   });
+  app.use('*', inputGuard());
 
   const jsonLimit = bodyLimit({ maxSize: deps.limits.json, onError: () => { throw tooLarge(deps.limits.json); } });
 
@@ -125,7 +127,11 @@ export function createApp(deps: AppDeps): KairosApp {
   if (svc) {
     app.get(PROTECTED_RESOURCE_PATH, (c) => c.json(svc.protectedResource()));
     app.get(`${PROTECTED_RESOURCE_PATH}/mcp`, (c) => c.json(svc.protectedResource()));
-    for (const [path, routes] of svc.publicRoutes) app.route(path, routes);
+    for (const [path, routes] of svc.publicRoutes) {
+      // Sign-in and OAuth forms are small: the same cap as JSON bodies, before they are parsed.
+      app.use(`${path}/*`, jsonLimit);
+      app.route(path, routes);
+    }
   }
 
   const v1 = new Hono<KairosEnv>();

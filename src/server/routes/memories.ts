@@ -8,11 +8,12 @@ import {
   SearchParamsSchema,
   SpaceNameSchema,
   UpdatePatchSchema,
+  VersionSchema,
 } from '../../protocol/schemas.js';
 import type { KairosEnv } from '../context.js';
 import { intParam, jsonBody, queryParams, single, validate } from '../request.js';
 
-const RestoreBodySchema = z.strictObject({ version: z.number().int().min(1) });
+const RestoreBodySchema = z.strictObject({ version: VersionSchema });
 const SpaceQuerySchema = SpaceNameSchema.optional();
 
 function spaceQuery(q: Record<string, string[]>): string | undefined {

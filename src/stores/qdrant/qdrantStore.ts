@@ -422,8 +422,9 @@ export class QdrantStore implements VectorStore {
     const at = this.placement(collection, meta);
     const points = memories.map((m) => {
       if (typeof m.id !== 'string' || !m.id) throw new InvalidInputError('Every memory needs an id.');
-      const { vector, ...memory } = m;
-      return this.point(at, memory, denseArray(vector, meta.dimension), []);
+      const { vector, history, ...memory } = m;
+      // History rides in the point's payload, so one upsert writes the record whole.
+      return this.point(at, memory, denseArray(vector, meta.dimension), [...(history ?? [])]);
     });
     try {
       const existing = await this.client.retrieve(at.collection, { ids: points.map((p) => p.id), with_payload: false, with_vector: false });
