@@ -28,7 +28,8 @@ import { createLogger } from '../util/logger.js';
 import { AccountService, type AccountDeps } from './accounts.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import type { ServiceConfig } from './serviceConfig.js';
-import { TenantEmbedders } from './tenantEmbedder.js';
+import { SERVICE_KEY_SOURCE, TenantEmbedders, verifyEmbeddingSettings } from './tenantEmbedder.js';
+import { serviceEgress } from '../embeddings/index.js';
 import { ensureHome } from './token.js';
 
 const log = createLogger('service');
@@ -90,9 +91,11 @@ export async function openServiceRuntime(
   const ids: IdGenerator = opts.ids ?? { newId: () => randomUUID() };
 
   let local: Promise<Embedder> | undefined;
+  const egress = serviceEgress(service.egressAllow, SERVICE_KEY_SOURCE);
   const embedders = new TenantEmbedders({
     db,
     ring,
+    egress,
     ...(service.allowLocalEmbedder ? { localEmbedder: () => (local ??= openConfiguredEmbedder(config.embedder, env)) } : {}),
   });
   const publicUrl = opts.publicUrl ?? (() => service.publicUrl ?? `http://${config.host}:${config.port}`);
@@ -122,7 +125,7 @@ export async function openServiceRuntime(
     limiter,
     now: () => clock.now(),
     serviceFor: async (p) => memoryService(await context(p)),
-    ...(opts.verifyEmbedder ? { verifyEmbedder: opts.verifyEmbedder } : {}),
+    verifyEmbedder: opts.verifyEmbedder ?? ((s) => verifyEmbeddingSettings(s, egress)),
   });
   const rule = { limit: service.rateLimitPerMinute, windowMs: 60_000 };
   const failedAuth = new FailedAuthGuard(limiter, { limit: service.authFailuresPerMinute, windowMs: 60_000 });

@@ -23,6 +23,8 @@ export interface ServiceConfig {
   authFailuresPerMinute: number;
   /** Take the client address from X-Forwarded-For (last entry): only behind a reverse proxy you run. */
   trustProxy: boolean;
+  /** KAIROS_EGRESS_ALLOW: internal addresses/CIDRs embedding endpoints may reach (see embeddings/egress.ts). */
+  egressAllow?: string | undefined;
   /** Upstream identity providers of the web sign-in (KAIROS_LOGIN_PROVIDERS plus the shorthands). */
   loginProviders: LoginProviderConfig[];
   /** Lifetime of the built-in authorization server's access tokens, in seconds. */
@@ -79,5 +81,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     rateLimitPerMinute: rate,
     authFailuresPerMinute: authFailures,
     trustProxy: env.KAIROS_TRUST_PROXY === '1',
+    egressAllow: env.KAIROS_EGRESS_ALLOW,
   };
 }

@@ -9,11 +9,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LineError, parsePortable, splitLines } from '../../src/core/portable.js';
 import { setLogSink, type LogSink } from '../../src/util/logger.js';
 import { call, hashEmbedder, removeHome, startTestServer, type ApiResponse, type TestServer } from '../server/helpers.js';
-import { DEEP_JSON_TEXT, fuzzParams, memoryBody, nastyJson, nastyNumber, nastyString, percentEncode } from './arbitraries.js';
+import { DEEP_JSON_TEXT, FUZZ, fuzzParams, memoryBody, nastyJson, nastyNumber, nastyString, percentEncode } from './arbitraries.js';
+
+// A long run (KAIROS_FUZZ_RUNS) needs time in proportion; the default run keeps the suite's 60 s.
+if (FUZZ.runs) vi.setConfig({ testTimeout: 60_000 + FUZZ.runs * 1_000 });
 
 /** Longest any single request may take before it counts as a hang. */
 const HANG_MS = 10_000;
