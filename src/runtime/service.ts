@@ -13,7 +13,7 @@ import { MemoryService } from '../core/memoryService.js';
 import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
 import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
 import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
-import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
+import { credentialPath, FailedAuthGuard } from '../auth/failedAuthGuard.js';
 import { GitHubVerifier } from '../auth/github.js';
 import { OidcVerifier } from '../auth/jwt.js';
 import { mcpResource } from '../auth/oauth/shared.js';
@@ -141,7 +141,7 @@ export async function openServiceRuntime(
     ring,
     tokens,
     now: () => clock.now(),
-    authenticate: (token, client, target) => failedAuth.guard(client, () => authenticator.authenticate(token, target)),
+    authenticate: (token, client, target) => failedAuth.guard(client, credentialPath(token), () => authenticator.authenticate(token, target)),
     context,
     service: memoryService,
     rateLimit: (principal) => enforce(limiter, `req:${principal.uid}`, rule, 'requests'),
