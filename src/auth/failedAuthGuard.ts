@@ -1,11 +1,30 @@
 /**
- * Failed sign-ins per client address. Once an address has failed `limit` times in a window, its
- * next requests get 429 + Retry-After before any token is checked, so bogus tokens cannot make
- * the server hammer GitHub or an OIDC issuer on someone's behalf. Shares the request limiter
- * (Redis when REDIS_URL is set, so every instance counts the same failures).
+ * Failed sign-ins per client address, counted per credential path (API key, GitHub token, JWT,
+ * anything else): junk on one path never locks out another. Once an address is over the limit
+ * on a path, tokens of that path checked by an upstream (GitHub) get 429 before the upstream is
+ * asked; locally verified ones (API keys, JWTs) are still checked within a budget ten times
+ * larger, so a valid key keeps working while a flood of junk does not.
  */
 import { KairosError, isKairosError } from '../core/errors.js';
-import type { RateLimiter, RateLimitRule } from '../ratelimit/index.js';
+import type { RateLimitRule, RateLimiter } from '../ratelimit/index.js';
+
+export type CredentialPath = 'api-key' | 'jwt' | 'github' | 'other';
+
+/** The verification path a bearer token takes, from its shape alone. */
+export function credentialPath(token: string): CredentialPath {
+  if (token.startsWith('kairos_sk_')) return 'api-key';
+  if (token.startsWith('eyJ')) return 'jwt';
+  if (/^gh[opsu]_|^github_pat_/.test(token)) return 'github';
+  return 'other';
+}
+
+/** Paths verified without asking anyone else: cheap enough to keep checking for an over-limit address. */
+const LOCAL_PATHS: ReadonlySet<CredentialPath> = new Set(['api-key', 'jwt']);
+const BLOCKED_BUDGET_FACTOR = 10;
+
+function tooMany(retryAfterS: number): KairosError {
+  return new KairosError('rate_limited', `Too many failed sign-ins from your address. Wait ${retryAfterS} s and try again.`, { retryAfter: retryAfterS });
+}
 
 export class FailedAuthGuard {
   constructor(
@@ -13,23 +32,23 @@ export class FailedAuthGuard {
     private readonly rule: RateLimitRule,
   ) {}
 
-  private key(client: string): string {
-    return `authfail:${client}`;
-  }
-
-  /** Runs `authenticate` for `client` unless the address is blocked; counts its `unauthorized` failures. */
-  async guard<T>(client: string | undefined, authenticate: () => Promise<T>): Promise<T> {
+  /** Runs `authenticate` for `client` unless its path is blocked for the address; counts `unauthorized` failures. */
+  async guard<T>(client: string | undefined, path: CredentialPath, authenticate: () => Promise<T>): Promise<T> {
     if (client === undefined) return authenticate();
-    const state = await this.limiter.peek(this.key(client), this.rule);
+    const failKey = `authfail:${path}:${client}`;
+    const state = await this.limiter.peek(failKey, this.rule);
     if (!state.allowed) {
-      throw new KairosError('rate_limited', `Too many failed sign-ins from your address. Wait ${state.retryAfterS} s and try again.`, {
-        retryAfter: state.retryAfterS,
-      });
+      if (!LOCAL_PATHS.has(path)) throw tooMany(state.retryAfterS);
+      const budget = await this.limiter.hit(`authblocked:${path}:${client}`, { ...this.rule, limit: this.rule.limit * BLOCKED_BUDGET_FACTOR });
+      if (!budget.allowed) throw tooMany(budget.retryAfterS);
     }
     try {
       return await authenticate();
     } catch (e) {
-      if (isKairosError(e) && e.code === 'unauthorized') await this.limiter.hit(this.key(client), this.rule);
+      if (isKairosError(e) && e.code === 'unauthorized') {
+        await this.limiter.hit(failKey, this.rule);
+        if (!state.allowed) throw tooMany(state.retryAfterS);
+      }
       throw e;
     }
   }

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KairosConfig } from '../config.js';
 import type { AnchorCheck } from '../core/code.js';
+import { KairosError } from '../core/errors.js';
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
 import type {
   ImportSummary,
@@ -49,11 +50,14 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
+async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxBytes = Infinity): AsyncGenerator<Uint8Array> {
   let total = 0;
   for await (const c of chunks) {
     const b = typeof c === 'string' ? Buffer.from(c) : c;
     total += b.byteLength;
+    if (total > maxBytes) {
+      throw new KairosError('payload_too_large', `The import is larger than ${maxBytes} bytes (KAIROS_MAX_IMPORT_BYTES). Split the file, or raise the limit.`);
+    }
     onBytes?.(total);
     yield b;
   }
@@ -61,7 +65,11 @@ async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n:
 
 class LocalBackend implements Backend {
   readonly mode = 'local';
-  constructor(private readonly runtime: LocalRuntime) {}
+  constructor(
+    private readonly runtime: LocalRuntime,
+    /** The same cap as a server's /v1/import body (KAIROS_MAX_IMPORT_BYTES), so local mode is bounded too. */
+    private readonly maxImportBytes: number,
+  ) {}
 
   private svc(): MemoryService {
     return this.runtime.service();
@@ -93,7 +101,7 @@ class LocalBackend implements Backend {
   }
   async import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
     const lineErrors: LineError[] = [];
-    const items = parsePortable(splitLines(countBytes(createReadStream(file), opts.onBytes)), {
+    const items = parsePortable(splitLines(countBytes(createReadStream(file), opts.onBytes, this.maxImportBytes)), {
       ...(opts.format ? { format: opts.format } : {}),
       onLineError: (e) => lineErrors.push(e),
     });
@@ -190,5 +198,5 @@ function spaceQuery(space: string | undefined): URLSearchParams {
 export async function connect(config: KairosConfig): Promise<Backend> {
   const running = await findRunningServer(config.home);
   if (running) return new HttpBackend(new HttpClient(running.url, loadOrCreateToken(config.home)));
-  return new LocalBackend(await openLocalRuntime(config));
+  return new LocalBackend(await openLocalRuntime(config), config.maxImportBytes);
 }

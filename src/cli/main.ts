@@ -11,7 +11,7 @@ import { registerLinkCommands } from './commands/link.js';
 import { registerMemoryCommands } from './commands/memories.js';
 import { registerPortableCommands } from './commands/portable.js';
 import { registerServerCommands } from './commands/server.js';
-import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
+import { CliError, describeSystemError, EXIT, exitCodeFor } from './exitCodes.js';
 
 function buildProgram(): Command {
   const program = new Command()
@@ -27,7 +27,7 @@ function buildProgram(): Command {
     })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 unexpected, 2 invalid input, 3 not found, 4 auth, 5 embedder, 6 data dir in use / server unreachable.\n' +
+      '\nExit codes: 0 ok, 1 unexpected, 2 invalid input, 3 not found, 4 auth, 5 embedder, 6 data dir in use / server unreachable, 7 a file could not be read or written.\n' +
         'A running `kairos serve` is used automatically; otherwise commands open $KAIROS_HOME directly.\n',
     );
   registerServerCommands(program);
@@ -53,6 +53,10 @@ function report(e: unknown): number {
   } else if (isKairosError(e)) {
     code = exitCodeFor(e.code);
     message = e.message;
+  } else if (describeSystemError(e)) {
+    const sys = describeSystemError(e)!;
+    code = sys.exitCode;
+    message = sys.message;
   } else {
     message = `unexpected error: ${(e as Error)?.message ?? String(e)}. Run with KAIROS_DEBUG=1 for details.`;
   }

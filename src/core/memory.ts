@@ -125,6 +125,15 @@ export const LIMITS = {
   maxQueryChars: 2_000,
   maxPageSize: 100,
   defaultPageSize: 20,
+  /**
+   * Highest version number a memory may reach (imported history included). Versions are int4
+   * in SQL: a cap far below 2^31 means no update can ever overflow the column.
+   */
+  maxVersion: 1_000_000,
+  /** Largest line/character number in a source range (a file with more lines is not code). */
+  maxSourceLine: 10_000_000,
+  /** Largest result offset a cursor may carry: deeper paging is refused, not computed. */
+  maxOffset: 10_000,
 } as const;
 
 export function userSpace(uid: string): string {

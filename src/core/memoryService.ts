@@ -17,6 +17,7 @@ import {
   type SearchContext,
 } from './code.js';
 import { normaliseRepoId } from './repoId.js';
+import { refuseUnsafe } from './text.js';
 import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } from './errors.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { MIN_KEYWORD_COVERAGE, MIN_KNOWN_WORD_SHARE, type RelevanceFloor } from './hybrid.js';
@@ -204,6 +205,60 @@ function checkTags(tags: string[] | undefined): string[] {
   return out;
 }
 
+/** Numbers in a source range must be whole, non-negative and of a plausible size. */
+function checkSource(source: MemorySource | undefined, field = 'source'): void {
+  const r = source?.range;
+  if (!r) return;
+  for (const k of ['startLine', 'startCharacter', 'endLine', 'endCharacter'] as const) {
+    const v = r[k];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 0 || v > LIMITS.maxSourceLine) {
+      throw new InvalidInputError(`"${field}.range.${k}" must be a whole number from 0 to ${LIMITS.maxSourceLine}.`);
+    }
+  }
+}
+
+function checkVersion(version: unknown, field: string, max: number = LIMITS.maxVersion): number {
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > max) {
+    throw new InvalidInputError(`"${field}" must be a whole number from 1 to ${max}.`);
+  }
+  return version;
+}
+
+function checkTimestamp(value: string | undefined, field: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || !Number.isFinite(Date.parse(value))) {
+    throw new InvalidInputError(`"${field}" must be an ISO 8601 timestamp such as 2026-01-31T12:00:00Z.`);
+  }
+}
+
+/** A memory at the version cap cannot change again (the counter must never overflow). */
+function nextVersion(current: Memory): number {
+  if (current.version >= LIMITS.maxVersion) {
+    throw new KairosError('conflict', `Memory "${current.id}" is at version ${current.version}, the most Kairos keeps. Remember a new memory instead.`);
+  }
+  return current.version + 1;
+}
+
+/**
+ * Everything an import item must satisfy before it is written: the same text rules as
+ * remember, plus timestamps, history versions and sources (an import carries them verbatim).
+ */
+function checkImportItem(item: ImportItem): void {
+  const { line: _line, ...rest } = item;
+  refuseUnsafe(rest);
+  checkSource(item.source);
+  checkTimestamp(item.createdAt, 'createdAt');
+  checkTimestamp(item.updatedAt, 'updatedAt');
+  for (const [i, h] of (item.history ?? []).entries()) {
+    // The memory itself lands one above its newest history entry, so that must stay below the cap.
+    checkVersion(h.version, `history[${i}].version`, LIMITS.maxVersion - 1);
+    checkTimestamp(h.replacedAt, `history[${i}].replacedAt`);
+    checkSource(h.source, `history[${i}].source`);
+    if (typeof h.text === 'string') refuseSecret(h.text, `history[version ${h.version}].text`);
+  }
+}
+
 function pageSize(limit: number | undefined): number {
   if (limit === undefined) return LIMITS.defaultPageSize;
   if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.maxPageSize) {
@@ -250,6 +305,8 @@ export class MemoryService {
 
 
   async remember(input: RememberInput): Promise<RememberResult> {
+    refuseUnsafe(input);
+    checkSource(input.source);
     const text = checkText(input.text);
     const tags = checkTags(input.tags);
     const source = prepareSource(input.source ?? { kind: 'api' }, this.clock.now().toISOString());
@@ -274,7 +331,7 @@ export class MemoryService {
         tags: normaliseTags([...target.tags, ...tags]),
         source,
         contentHash: hash,
-        version: target.version + 1,
+        version: nextVersion(target),
         updatedAt: now,
       };
       await this.store.update(space, { memory, vector, previous: versionOf(target, now, 'supersede') });
@@ -305,6 +362,7 @@ export class MemoryService {
   }
 
   async search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
+    refuseUnsafe(input);
     const query = typeof input.query === 'string' ? input.query.trim() : '';
     if (!query) throw new InvalidInputError('"query" must not be empty.');
     if (query.length > LIMITS.maxQueryChars) {
@@ -312,6 +370,7 @@ export class MemoryService {
     }
     const limit = pageSize(input.limit);
     const offset = input.cursor ? Number(decodeCursor(input.cursor, { o: 'number' }).o) : 0;
+    if (offset > LIMITS.maxOffset) throw new InvalidInputError(`Search pages end after ${LIMITS.maxOffset} results; narrow the query instead.`);
     const grants = (input.spaces?.length ? input.spaces : [undefined]).map((s) => authorizeSpace(this.ctx, s, 'read'));
 
     const live: SpaceGrant[] = [];
@@ -370,6 +429,8 @@ export class MemoryService {
   private async locate(id: string, space: string | undefined, access: 'read' | 'write'): Promise<{ space: string; memory: Memory }> {
     if (typeof id !== 'string' || !id) throw new InvalidInputError('"id" must not be empty.');
     assertServed(this.ctx);
+    refuseUnsafe(id, 'id');
+    refuseUnsafe(space, 'space');
     const candidates = space ? [authorizeSpace(this.ctx, space, access)] : this.ctx.spaces;
     for (const g of candidates) {
       const memory = await this.store.get(g.space, id);
@@ -391,6 +452,8 @@ export class MemoryService {
     if (patch.text === undefined && patch.tags === undefined && patch.source === undefined) {
       throw new InvalidInputError('Nothing to update: pass "text", "tags" or "source".');
     }
+    refuseUnsafe(patch);
+    checkSource(patch.source);
     const text = patch.text === undefined ? undefined : checkText(patch.text);
     const tags = patch.tags === undefined ? undefined : checkTags(patch.tags);
     const source = patch.source === undefined ? undefined : prepareSource(patch.source, this.clock.now().toISOString());
@@ -401,6 +464,7 @@ export class MemoryService {
 
   /** Makes an older version current again; the replaced text joins the history too. */
   async restore(id: string, version: number, space?: string): Promise<Memory> {
+    checkVersion(version, 'version');
     const found = await this.locate(id, space, 'write');
     await this.collectionFor(found.space, false);
     const history = await this.store.history(found.space, id);
@@ -432,7 +496,7 @@ export class MemoryService {
       tags: change.tags ?? current.tags,
       source: change.source ?? current.source,
       contentHash: hash,
-      version: current.version + 1,
+      version: nextVersion(current),
       updatedAt: now,
     };
     const vector = await this.embedOne(space, text, 'document');
@@ -505,6 +569,7 @@ export class MemoryService {
   }
 
   async list(input: ListInput = {}): Promise<Page<Memory>> {
+    refuseUnsafe(input);
     const { space } = authorizeSpace(this.ctx, input.space, 'read');
     const limit = pageSize(input.limit);
     if (!(await this.store.getCollection(space))) return { items: [] };
@@ -542,13 +607,18 @@ export class MemoryService {
     const summary: ImportSummary = { created: 0, duplicate: 0, failed: 0, errors: [] };
     let batch: Array<{ index: number; item: ImportItem }> = [];
     let index = 0;
+    const fail = (item: ImportItem, i: number, e: unknown): void => {
+      summary.failed++;
+      const where = item.line === undefined ? '' : `Line ${item.line}: `;
+      if (summary.errors.length < 100) summary.errors.push({ index: item.line === undefined ? i : item.line - 1, message: where + (e as Error).message });
+    };
     const flush = async (): Promise<void> => {
       const fresh: Array<{ index: number; item: ImportItem; text: string; tags: string[]; hash: string; source: MemorySource }> = [];
       const seen = new Set<string>();
       for (const { index: i, item } of batch) {
         try {
+          checkImportItem(item);
           const text = checkText(item.text);
-          for (const h of item.history ?? []) if (typeof h.text === 'string') refuseSecret(h.text, `history[version ${h.version}].text`);
           const hash = contentHash(text);
           if (seen.has(hash) || (await this.store.findByHash(space, hash))) {
             summary.duplicate++;
@@ -557,16 +627,13 @@ export class MemoryService {
           seen.add(hash);
           fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash, source: prepareSource(item.source ?? { kind: 'import' }, this.clock.now().toISOString()) });
         } catch (e) {
-          summary.failed++;
-          const where = item.line === undefined ? '' : `Line ${item.line}: `;
-          if (summary.errors.length < 100) summary.errors.push({ index: item.line === undefined ? i : item.line - 1, message: where + (e as Error).message });
+          fail(item, i, e);
         }
       }
       if (fresh.length > 0) {
         const vectors = await embedderFor(this.ctx, space).embed(fresh.map((f) => f.text), 'document');
         const now = this.clock.now().toISOString();
         const rows: StoredMemory[] = [];
-        const withHistory: Array<{ row: StoredMemory; history: MemoryVersion[] }> = [];
         const claimed = new Set<string>();
         for (const [k, f] of fresh.entries()) {
           const wanted = f.item.id;
@@ -574,7 +641,7 @@ export class MemoryService {
           const id = keepId ? wanted : this.ids.newId();
           claimed.add(id);
           const history = f.item.history ?? [];
-          const row: StoredMemory = {
+          rows.push({
             id,
             space,
             text: f.text,
@@ -585,17 +652,32 @@ export class MemoryService {
             createdAt: f.item.createdAt ?? now,
             updatedAt: f.item.updatedAt ?? f.item.createdAt ?? now,
             vector: vectors[k]!,
-          };
-          rows.push(row);
-          if (history.length > 0) withHistory.push({ row, history });
+            ...(history.length > 0 ? { history } : {}),
+          });
         }
-        // One write per batch: the store loads rows (and index entries) far faster in bulk.
-        await this.store.insertMany(space, rows);
-        for (const { row, history } of withHistory) {
-          const { vector, ...memory } = row;
-          for (const h of history) await this.store.update(space, { memory, vector, previous: h });
+        // One write per batch (the store loads rows far faster in bulk); each row carries its
+        // history, so a record is never left half-written. If the batch is refused, each record
+        // is retried alone so one bad record fails by itself and the import goes on.
+        try {
+          await this.store.insertMany(space, rows);
+          summary.created += rows.length;
+        } catch (batchError) {
+          if (rows.length === 1) {
+            if (!(batchError instanceof KairosError) || (batchError.code !== 'invalid_input' && batchError.code !== 'conflict')) throw batchError;
+            fail(fresh[0]!.item, fresh[0]!.index, batchError);
+          } else {
+            for (const [k, row] of rows.entries()) {
+              try {
+                await this.store.insertMany(space, [row]);
+                summary.created++;
+              } catch (e) {
+                // A store that is down fails the import; a record it refuses fails alone.
+                if (!(e instanceof KairosError) || (e.code !== 'invalid_input' && e.code !== 'conflict')) throw e;
+                fail(fresh[k]!.item, fresh[k]!.index, e);
+              }
+            }
+          }
         }
-        summary.created += rows.length;
       }
       opts.onProgress?.({ done: summary.created + summary.duplicate + summary.failed });
       batch = [];

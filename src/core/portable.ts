@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { CodeAnchorSchema, CodeScopeSchema } from './code.js';
 import { LIMITS, SOURCE_KINDS, type MemorySource } from './memory.js';
 import type { ExportRecord, ImportItem } from './memoryService.js';
+import { KairosError } from './errors.js';
+import { describeUnsafe, findUnsafe } from './text.js';
 
 export type PortableFormat = 'jsonl' | 'mcp-memory';
 
@@ -21,12 +23,13 @@ export class LineError extends Error {
   }
 }
 
+const position = z.number().int().min(0).max(LIMITS.maxSourceLine);
+const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp such as 2026-01-31T12:00:00Z.' });
+
 const SourceSchema = z.looseObject({
   kind: z.enum(SOURCE_KINDS),
   uri: z.string().optional(),
-  range: z
-    .object({ startLine: z.number(), startCharacter: z.number().optional(), endLine: z.number(), endCharacter: z.number().optional() })
-    .optional(),
+  range: z.object({ startLine: position, startCharacter: position.optional(), endLine: position, endCharacter: position.optional() }).optional(),
   language: z.string().optional(),
   repo: z.string().optional(),
   client: z.string().optional(),
@@ -39,11 +42,11 @@ const SourceSchema = z.looseObject({
 });
 
 const VersionSchema = z.object({
-  version: z.number().int().min(1),
+  version: z.number().int().min(1).max(LIMITS.maxVersion - 1, { error: `is at most ${LIMITS.maxVersion - 1}.` }),
   text: z.string(),
   tags: z.array(z.string()).default([]),
   source: SourceSchema,
-  replacedAt: z.string(),
+  replacedAt: timestamp,
   reason: z.enum(['update', 'supersede', 'restore']),
 });
 
@@ -52,8 +55,8 @@ const RecordSchema = z.object({
   tags: z.array(z.string()).optional(),
   source: SourceSchema.optional(),
   id: z.string().min(1).max(128).optional(),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
+  createdAt: timestamp.optional(),
+  updatedAt: timestamp.optional(),
   history: z.array(VersionSchema).optional(),
 });
 
@@ -73,12 +76,17 @@ const RelationSchema = z.object({
 
 const MCP_SOURCE: MemorySource = { kind: 'import', client: 'mcp-memory' };
 
+/** Parses one line; NUL, lone surrogates and deep nesting fail the line like bad JSON does. */
 function parseJson(line: string, lineNo: number): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(line);
+    value = JSON.parse(line);
   } catch {
     throw new LineError(lineNo, 'not valid JSON.');
   }
+  const unsafe = findUnsafe(value);
+  if (unsafe) throw new LineError(lineNo, describeUnsafe(unsafe));
+  return value;
 }
 
 function firstIssue(e: z.ZodError): string {
@@ -157,16 +165,31 @@ export function parseLine(format: PortableFormat, line: string, lineNo: number):
   return format === 'mcp-memory' ? parseMcpMemoryLine(line, lineNo) : [parseJsonlLine(line, lineNo)];
 }
 
+/**
+ * Longest input line accepted, in characters. A record is at most a 16,000-character text plus
+ * its history; a line beyond this is not an export (e.g. /dev/zero), and reading on would only
+ * grow memory, so the import stops with a clear message.
+ */
+export const MAX_LINE_CHARS = 8 * 1024 * 1024;
+
 /** Splits a stream of chunks into lines (\n or \r\n), decoding UTF-8 across chunk boundaries. */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   let rest = '';
+  let lineNo = 0;
   for await (const chunk of chunks) {
     rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     let nl: number;
     while ((nl = rest.indexOf('\n')) >= 0) {
+      lineNo++;
       yield rest.slice(0, nl).replace(/\r$/, '');
       rest = rest.slice(nl + 1);
+    }
+    if (rest.length > maxLineChars) {
+      throw new KairosError(
+        'payload_too_large',
+        `Line ${lineNo + 1} is longer than ${maxLineChars} characters, so this is not a Kairos export or memory.json. The import stopped there; lines before it were imported.`,
+      );
     }
   }
   rest += decoder.decode();

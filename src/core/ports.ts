@@ -38,6 +38,8 @@ export interface CollectionInfo {
 /** A memory row as the store keeps it. */
 export interface StoredMemory extends Memory {
   vector: Float32Array;
+  /** Earlier versions written in the same write as the row (import): the record lands whole or not at all. */
+  history?: readonly MemoryVersion[];
 }
 
 export interface StoreSearchQuery {

@@ -1,8 +1,8 @@
 /** Azure OpenAI embeddings through the `openai` package's AzureOpenAI client. */
 import { AzureOpenAI } from 'openai';
 import { openAIClientEmbedder } from './openai.js';
-import { displayUrl } from './remote.js';
-import type { ProbingEmbedder } from './remote.js';
+import { displayUrl, forRuntime } from './remote.js';
+import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, RetryPolicy } from './retry.js';
 
@@ -26,6 +26,8 @@ export interface AzureEmbedderOptions {
   batchSize?: number;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Service mode: the egress-guarded fetch and opaque errors. */
+  runtime?: EgressRuntime;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createAzureEmbedder(opts: AzureEmbedderOptions): ProbingEmbedder
     timeout: policy.timeoutMs * 2,
     organization: null,
     project: null,
+    ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
   });
   const where = displayUrl(endpoint);
   const provider: ProviderDescription = {
@@ -60,5 +63,5 @@ export function createAzureEmbedder(opts: AzureEmbedderOptions): ProbingEmbedder
       `the Azure portal (the resource's Deployments, or Azure AI Foundry) and set AZURE_OPENAI_DEPLOYMENT to it; ` +
       `also check the endpoint and API version ${apiVersion}. A deployment created minutes ago may not be ready yet.`,
   };
-  return openAIClientEmbedder('azure', client, model, { ...opts, policy }, provider);
+  return openAIClientEmbedder('azure', client, model, { ...opts, policy }, forRuntime(provider, opts.runtime));
 }

@@ -1,7 +1,7 @@
 /** Cohere embeddings through the official `cohere-ai` client (v2 embed API). */
 import { CohereClientV2, CohereError, CohereTimeoutError } from 'cohere-ai';
-import { displayUrl, RemoteEmbedder, rootCauseMessage } from './remote.js';
-import type { ProbingEmbedder } from './remote.js';
+import { displayUrl, forRuntime, RemoteEmbedder, rootCauseMessage } from './remote.js';
+import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
 
@@ -30,6 +30,8 @@ export interface CohereEmbedderOptions {
   batchSize?: number;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Service mode: the egress-guarded fetch and opaque errors. */
+  runtime?: EgressRuntime;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
   const model = opts.model ?? COHERE_DEFAULT_MODEL;
   const baseUrl = (opts.baseURL ?? COHERE_DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/v[12]$/, '');
   const policy = resolveRetryPolicy(opts.retry);
-  const client = new CohereClientV2({ token: opts.apiKey, baseUrl, maxRetries: 0 });
+  const client = new CohereClientV2({ token: opts.apiKey, baseUrl, maxRetries: 0, ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}) });
   const provider: ProviderDescription = {
     name: 'Cohere',
     keySource: 'the COHERE_API_KEY environment variable',
@@ -55,7 +57,7 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
     batchSize: Math.min(opts.batchSize ?? COHERE_MAX_BATCH, COHERE_MAX_BATCH),
     concurrency: opts.concurrency ?? 1,
     policy,
-    provider,
+    provider: forRuntime(provider, opts.runtime),
     classify: classifyCohereError,
     embedBatch: async (texts, purpose, signal) => {
       const res = await client.embed(

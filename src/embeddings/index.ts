@@ -8,8 +8,9 @@ import { AZURE_DEFAULT_API_VERSION, createAzureEmbedder } from './azure.js';
 import { COHERE_DEFAULT_MODEL, COHERE_MAX_BATCH, createCohereEmbedder } from './cohere.js';
 import { createLocalEmbedder, LOCAL_EMBEDDER_INFO } from './local.js';
 import { createOpenAIEmbedder, OPENAI_DEFAULT_MODEL } from './openai.js';
+import { endpointProblem, guardedFetch, parseEgressAllow, type EgressPolicy } from './egress.js';
 import { PROBE_TEXT } from './remote.js';
-import type { ProbingEmbedder } from './remote.js';
+import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 
 export type { ProbingEmbedder } from './remote.js';
 export type { RetryPolicy } from './retry.js';
@@ -99,26 +100,42 @@ export function parseEmbedderConfig(input: unknown, names: Record<string, string
  * embedders of a model whose size is not known in advance report `info.dimension` 0 until
  * `probe()` (see `openEmbedder`) or the first `embed()`.
  */
-export function createEmbedder(config: EmbedderConfigInput): ProbingEmbedder {
+export function createEmbedder(config: EmbedderConfigInput, egress?: ServiceEgress): ProbingEmbedder {
   const c = parseEmbedderConfig(config);
+  if (c.provider === 'local') return withDimensionCheck(createLocalEmbedder(c.batchSize === undefined ? {} : { batchSize: c.batchSize }));
+  // The endpoint is checked before any client exists: scheme, credentials, literal address.
+  const endpoint = c.provider === 'azure' ? c.endpoint : c.baseURL;
+  const problem = endpoint === undefined ? undefined : endpointProblem(endpoint, egress?.policy ?? { mode: 'local' });
+  if (problem) throw new InvalidInputError(`Kairos will not call this embedding endpoint: ${problem}.`, { field: 'endpoint' });
+  const runtime = egress?.runtime;
   switch (c.provider) {
-    case 'local':
-      return withDimensionCheck(createLocalEmbedder(c.batchSize === undefined ? {} : { batchSize: c.batchSize }));
     case 'openai':
-      return withDimensionCheck(createOpenAIEmbedder(c));
+      return withDimensionCheck(createOpenAIEmbedder({ ...c, ...(runtime ? { runtime } : {}) }));
     case 'azure':
-      return withDimensionCheck(createAzureEmbedder(c));
+      return withDimensionCheck(createAzureEmbedder({ ...c, ...(runtime ? { runtime } : {}) }));
     case 'cohere':
-      return withDimensionCheck(createCohereEmbedder(c));
+      return withDimensionCheck(createCohereEmbedder({ ...c, ...(runtime ? { runtime } : {}) }));
   }
+}
+
+/** Service mode's outbound rules for user-chosen endpoints (see egress.ts). */
+export interface ServiceEgress {
+  policy: EgressPolicy;
+  runtime: EgressRuntime;
+}
+
+/** The egress rules of a service deployment: guarded fetch, opaque errors, the allow-list. */
+export function serviceEgress(allow: string | undefined, keySource: string): ServiceEgress {
+  const policy: EgressPolicy = { mode: 'service', allow: parseEgressAllow(allow) };
+  return { policy, runtime: { fetch: guardedFetch(policy), keySource } };
 }
 
 /**
  * Creates the embedder and, when its dimension is not known yet, probes it once so that
  * `info` is complete before anything is written with it.
  */
-export async function openEmbedder(config: EmbedderConfigInput): Promise<ProbingEmbedder> {
-  const embedder = createEmbedder(config);
+export async function openEmbedder(config: EmbedderConfigInput, egress?: ServiceEgress): Promise<ProbingEmbedder> {
+  const embedder = createEmbedder(config, egress);
   if (embedder.info.dimension === 0) await embedder.probe();
   return embedder;
 }

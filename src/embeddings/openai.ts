@@ -3,8 +3,8 @@
  * `openai` client.
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { displayUrl, RemoteEmbedder, rootCauseMessage } from './remote.js';
-import type { ProbingEmbedder } from './remote.js';
+import { displayUrl, forRuntime, RemoteEmbedder, rootCauseMessage } from './remote.js';
+import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
 
@@ -31,6 +31,8 @@ export interface OpenAIEmbedderOptions {
   /** Requests in flight at once; default 1. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Service mode: the egress-guarded fetch and opaque errors. */
+  runtime?: EgressRuntime;
 }
 
 /**
@@ -54,6 +56,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
     // user's own key they would be wrong.
     organization: null,
     project: null,
+    ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
   });
   const provider: ProviderDescription = {
     name: 'OpenAI',
@@ -64,7 +67,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
       `OpenAI has no embedding model "${model}" for this key (${said}). Check KAIROS_EMBEDDING_MODEL; ` +
       `OpenAI's embedding models are ${Object.keys(OPENAI_MODEL_DIMENSIONS).join(', ')}.`,
   };
-  return openAIClientEmbedder('openai', client, model, { ...opts, policy }, provider);
+  return openAIClientEmbedder('openai', client, model, { ...opts, policy }, forRuntime(provider, opts.runtime));
 }
 
 /**

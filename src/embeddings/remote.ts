@@ -37,6 +37,21 @@ export interface RemoteEmbedderOptions {
 
 export const PROBE_TEXT = 'Kairos connection check';
 
+/**
+ * How a service-mode embedder reaches its provider: through the egress guard's fetch, with
+ * opaque errors (the endpoint is the user's choice) and the service's own key hint.
+ */
+export interface EgressRuntime {
+  fetch: typeof fetch;
+  /** Where a user sets their key in this deployment (never the server's environment). */
+  keySource: string;
+}
+
+/** Applies the runtime to a provider description (opaque errors, the service's key hint). */
+export function forRuntime(provider: ProviderDescription, runtime: EgressRuntime | undefined): ProviderDescription {
+  return runtime ? { ...provider, opaque: true, keySource: runtime.keySource } : provider;
+}
+
 export class RemoteEmbedder implements ProbingEmbedder {
   private current: EmbedderInfo;
 

@@ -4,6 +4,7 @@
  * wait and which KairosError the user sees is decided here, once.
  */
 import { KairosError } from '../core/errors.js';
+import { findEgressRefusal } from './egress.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first one included. */
@@ -51,6 +52,11 @@ export interface ProviderDescription {
   target: string;
   /** Values that must never appear in a message (the API key). */
   secrets: readonly string[];
+  /**
+   * Service mode: the endpoint is the user's choice, so nothing it says (body, socket errors)
+   * is passed on; messages carry only the status class.
+   */
+  opaque?: boolean;
   /** Message for a 404 / model-not-found, given the provider's (redacted) explanation. */
   notFound(providerMessage: string, failure: ProviderFailure): string;
 }
@@ -91,6 +97,10 @@ export async function withRetry<T>(op: (signal: AbortSignal) => Promise<T>, opts
       return await op(controller.signal);
     } catch (error) {
       cause = error;
+      const refused = findEgressRefusal(error);
+      if (refused) {
+        throw new KairosError('invalid_input', `Kairos will not call this embedding endpoint: ${refused.reason}. Use the provider's public https endpoint.`);
+      }
       // Clients report our abort in their own words; the flag says what really happened.
       failure = timedOut
         ? { kind: 'timeout', message: `no response within ${formatMs(policy.timeoutMs)}` }
@@ -169,7 +179,8 @@ export function toKairosError(
   ctx: { attempts: number; policy: RetryPolicy; cause?: unknown },
 ): KairosError {
   const name = provider.name;
-  const said = redactSecrets(f.message, provider.secrets).trim() || 'no details given';
+  const statusClass = f.status === undefined ? 'no answer' : `HTTP ${Math.floor(f.status / 100)}xx`;
+  const said = provider.opaque ? statusClass : redactSecrets(f.message, provider.secrets).trim() || 'no details given';
   const details: Record<string, unknown> = { provider: name, attempts: ctx.attempts };
   if (f.status !== undefined) details.status = f.status;
   if (f.code !== undefined) details.providerCode = f.code;
@@ -189,7 +200,9 @@ export function toKairosError(
   if (f.kind === 'network') {
     return new KairosError(
       'embedder_unavailable',
-      `Could not reach ${name} at ${provider.target} (${said}; ${tries}). Check the endpoint URL and your network.`,
+      provider.opaque
+        ? `Could not reach ${name} at ${provider.target} (${tries}). Check the endpoint URL.`
+        : `Could not reach ${name} at ${provider.target} (${said}; ${tries}). Check the endpoint URL and your network.`,
       opts,
     );
   }
@@ -197,7 +210,9 @@ export function toKairosError(
   if (status === 401 || status === 403) {
     return new KairosError(
       'embedder_auth',
-      `${name} rejected the API key (${said}). Set a valid key with \`kairos config\` or ${provider.keySource}.`,
+      provider.opaque
+        ? `${name} rejected the API key (${said}). Set a valid key with ${provider.keySource}.`
+        : `${name} rejected the API key (${said}). Set a valid key with \`kairos config\` or ${provider.keySource}.`,
       opts,
     );
   }
@@ -220,14 +235,14 @@ export function toKairosError(
     );
   }
   if (status === 404 || f.code === 'model_not_found' || f.code === 'DeploymentNotFound') {
-    return new KairosError('embedder_not_found', provider.notFound(said, f), opts);
+    return new KairosError('embedder_not_found', provider.opaque ? `${name} has no such model or deployment at this endpoint (${said}). Check the model name.` : provider.notFound(said, f), opts);
   }
   if (status >= 400 && status < 500 && status !== 408) {
-    return new KairosError('invalid_input', `${name} refused the request (HTTP ${status}: ${said}).`, opts);
+    return new KairosError('invalid_input', provider.opaque ? `${name} refused the request (${said}).` : `${name} refused the request (HTTP ${status}: ${said}).`, opts);
   }
   return new KairosError(
     'embedder_unavailable',
-    `${name} is unavailable (HTTP ${status}: ${said}; ${tries}). Try again later.`,
+    provider.opaque ? `${name} is unavailable (${said}; ${tries}). Try again later.` : `${name} is unavailable (HTTP ${status}: ${said}; ${tries}). Try again later.`,
     opts,
   );
 }

@@ -20,14 +20,18 @@ export const SpaceNameSchema = z
 
 export const MemoryIdSchema = z.string().min(1, { error: '"id" must not be empty.' }).max(128);
 
+const position = z.number().int().min(0).max(LIMITS.maxSourceLine);
+
 export const SourceRangeSchema = z.strictObject({
-  startLine: z.number().int().min(0),
-  startCharacter: z.number().int().min(0).optional(),
-  endLine: z.number().int().min(0),
-  endCharacter: z.number().int().min(0).optional(),
+  startLine: position,
+  startCharacter: position.optional(),
+  endLine: position,
+  endCharacter: position.optional(),
 });
 
 const shortText = (max: number) => z.string().min(1).max(max);
+/** A memory version from input: capped so no arithmetic on it can overflow an int4 column. */
+export const VersionSchema = z.number().int().min(1).max(LIMITS.maxVersion, { error: `"version" is at most ${LIMITS.maxVersion}.` });
 
 export const MemorySourceSchema = z.strictObject({
   kind: z.enum(SOURCE_KINDS),
@@ -130,7 +134,7 @@ export const UpdateParamsSchema = z.strictObject({
 
 export const RestoreParamsSchema = z.strictObject({
   id: MemoryIdSchema,
-  version: z.number().int().min(1),
+  version: VersionSchema,
   space: SpaceNameSchema.optional(),
 });
 

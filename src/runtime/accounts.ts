@@ -100,6 +100,9 @@ async function* readSpace(store: VectorStore, space: string): AsyncGenerator<Imp
   } while (cursor);
 }
 
+/** Embedding key probes (tests and saves) per user per minute. */
+const KEY_PROBES = { limit: 10, windowMs: 60_000 };
+
 export class AccountService {
   constructor(private readonly deps: AccountDeps) {}
 
@@ -237,9 +240,18 @@ export class AccountService {
     return (await getEmbeddingSettings(this.deps.db, { kind: 'user', id: p.uid })) ?? null;
   }
 
+  /**
+   * Probes a key against its endpoint. Every probe is an outbound request to a URL the user
+   * chose, so tests and saves (own and org) share one per-user budget.
+   */
+  private async verifyKey(p: ServicePrincipal, input: EmbeddingSettingsInput): Promise<unknown> {
+    await enforce(this.deps.limiter, `key-test:${p.uid}`, KEY_PROBES, 'embedding key tests and saves');
+    return (this.deps.verifyEmbedder ?? verifyEmbeddingSettings)(input);
+  }
+
   async putEmbedderKey(p: ServicePrincipal, input: EmbeddingSettingsInput): Promise<EmbeddingSettingsView> {
     requireAdmin(p);
-    await (this.deps.verifyEmbedder ?? verifyEmbeddingSettings)(input);
+    await this.verifyKey(p, input);
     const view = await putEmbeddingSettings(this.deps.db, this.deps.ring, { kind: 'user', id: p.uid }, input, this.now());
     await audit(this.deps.db, 'settings.embedder_key_set', p.uid);
     return view;
@@ -248,8 +260,7 @@ export class AccountService {
   /** Checks a key against its provider without storing it (the console's "Test key"). */
   async testEmbedderKey(p: ServicePrincipal, input: EmbeddingSettingsInput): Promise<{ ok: true; provider: string; model?: string; dimension?: number }> {
     requireAdmin(p);
-    await enforce(this.deps.limiter, `key-test:${p.uid}`, { limit: 20, windowMs: 60_000 }, 'key tests');
-    const probed = await (this.deps.verifyEmbedder ?? verifyEmbeddingSettings)(input);
+    const probed = await this.verifyKey(p, input);
     const info = (probed as Partial<Embedder> | undefined)?.info;
     return { ok: true, provider: input.provider, ...(info ? { model: info.model, dimension: info.dimension } : {}) };
   }
@@ -311,7 +322,7 @@ export class AccountService {
   async putOrgEmbedderKey(p: ServicePrincipal, oid: string, input: EmbeddingSettingsInput): Promise<EmbeddingSettingsView> {
     requireAdmin(p);
     await this.requireOwner(p, oid);
-    await (this.deps.verifyEmbedder ?? verifyEmbeddingSettings)(input);
+    await this.verifyKey(p, input);
     const view = await putEmbeddingSettings(this.deps.db, this.deps.ring, { kind: 'org', id: oid }, input, this.now());
     await audit(this.deps.db, 'settings.embedder_key_set', p.uid, oid);
     return view;

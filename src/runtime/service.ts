@@ -14,7 +14,7 @@ import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js
 import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
 import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
 import { unlinkedMessage, type ChannelClaim } from '../auth/connector.js';
-import { FailedAuthGuard } from '../auth/failedAuthGuard.js';
+import { credentialPath, FailedAuthGuard } from '../auth/failedAuthGuard.js';
 import { GitHubVerifier } from '../auth/github.js';
 import { OidcVerifier } from '../auth/jwt.js';
 import { mcpResource } from '../auth/oauth/shared.js';
@@ -31,7 +31,8 @@ import { AccountService, type AccountDeps } from './accounts.js';
 import { ConnectorAdmin } from './connectors.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import type { ServiceConfig } from './serviceConfig.js';
-import { missingKeyEmbedder, TenantEmbedders } from './tenantEmbedder.js';
+import { missingKeyEmbedder, SERVICE_KEY_SOURCE, TenantEmbedders, verifyEmbeddingSettings } from './tenantEmbedder.js';
+import { serviceEgress } from '../embeddings/index.js';
 import { ensureHome } from './token.js';
 
 const log = createLogger('service');
@@ -98,9 +99,11 @@ export async function openServiceRuntime(
   const ids: IdGenerator = opts.ids ?? { newId: () => randomUUID() };
 
   let local: Promise<Embedder> | undefined;
+  const egress = serviceEgress(service.egressAllow, SERVICE_KEY_SOURCE);
   const embedders = new TenantEmbedders({
     db,
     ring,
+    egress,
     ...(service.allowLocalEmbedder ? { localEmbedder: () => (local ??= openConfiguredEmbedder(config.embedder, env)) } : {}),
   });
   const publicUrl = opts.publicUrl ?? (() => service.publicUrl ?? `http://${config.host}:${config.port}`);
@@ -132,7 +135,7 @@ export async function openServiceRuntime(
     limiter,
     now: () => clock.now(),
     serviceFor: async (p) => memoryService(await context(p)),
-    ...(opts.verifyEmbedder ? { verifyEmbedder: opts.verifyEmbedder } : {}),
+    verifyEmbedder: opts.verifyEmbedder ?? ((s) => verifyEmbeddingSettings(s, egress)),
   });
   const rule = { limit: service.rateLimitPerMinute, windowMs: 60_000 };
   const connectorRule = { limit: service.connectorRateLimitPerMinute, windowMs: 60_000 };
@@ -156,7 +159,7 @@ export async function openServiceRuntime(
     tokens,
     now: () => clock.now(),
     connectors: new ConnectorAdmin({ db, admins: service.admins, now: () => clock.now() }),
-    authenticate: (token, client, target, claim) => failedAuth.guard(client, () => authenticator.authenticate(token, target, claim)),
+    authenticate: (token, client, target, claim) => failedAuth.guard(client, credentialPath(token), () => authenticator.authenticate(token, target, claim)),
     context,
     service: memoryService,
     rateLimit,

@@ -23,6 +23,8 @@ export interface ServiceConfig {
   authFailuresPerMinute: number;
   /** Take the client address from X-Forwarded-For (last entry): only behind a reverse proxy you run. */
   trustProxy: boolean;
+  /** KAIROS_EGRESS_ALLOW: internal addresses/CIDRs embedding endpoints may reach (see embeddings/egress.ts). */
+  egressAllow?: string | undefined;
   /** Upstream identity providers of the web sign-in (KAIROS_LOGIN_PROVIDERS plus the shorthands). */
   loginProviders: LoginProviderConfig[];
   /** Lifetime of the built-in authorization server's access tokens, in seconds. */
@@ -101,5 +103,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     trustProxy: env.KAIROS_TRUST_PROXY === '1',
     admins: parseAdmins(env.KAIROS_ADMINS),
     connectorRateLimitPerMinute: positiveInt(env, 'KAIROS_CONNECTOR_RATE_LIMIT_PER_MINUTE', 6000),
+    egressAllow: env.KAIROS_EGRESS_ALLOW,
   };
 }

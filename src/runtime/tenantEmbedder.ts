@@ -5,7 +5,7 @@
  */
 import { KairosError } from '../core/errors.js';
 import type { Embedder, EmbedderInfo } from '../core/ports.js';
-import { createEmbedder, openEmbedder, type EmbedderConfigInput } from '../embeddings/index.js';
+import { createEmbedder, openEmbedder, type EmbedderConfigInput, type ServiceEgress } from '../embeddings/index.js';
 import type { MasterKeyRing } from '../identity/byok.js';
 import { loadSealedSettings, type EmbeddingSettingsInput, type SealedEmbeddingSettings } from '../identity/embeddingSettings.js';
 import type { SqlDb } from '../identity/sql.js';
@@ -39,9 +39,16 @@ export function embedderConfigFor(s: EmbeddingSettingsInput): EmbedderConfigInpu
   }
 }
 
-/** Builds and probes an embedder for settings a user submits: a wrong key fails here, before it is stored. */
-export async function verifyEmbeddingSettings(s: EmbeddingSettingsInput): Promise<Embedder> {
-  const embedder = createEmbedder(embedderConfigFor(s));
+/** Where a service user sets their key: the message for a rejected key points here, not at the server's environment. */
+export const SERVICE_KEY_SOURCE = 'PUT /v1/settings/embedder-key (or the Account page)';
+
+/**
+ * Builds and probes an embedder for settings a user submits: a wrong key fails here, before it
+ * is stored. Through the egress guard with one attempt: a probe is never a retried port scan.
+ */
+export async function verifyEmbeddingSettings(s: EmbeddingSettingsInput, egress?: ServiceEgress): Promise<Embedder> {
+  const config = embedderConfigFor(s);
+  const embedder = createEmbedder(egress && config.provider !== 'local' ? { ...config, retry: { maxAttempts: 1 } } : config, egress);
   await embedder.probe();
   return embedder;
 }
@@ -53,6 +60,8 @@ export interface TenantEmbedderOptions {
   localEmbedder?: () => Promise<Embedder>;
   cacheMs?: number;
   now?: () => number;
+  /** Service mode's outbound rules for user-chosen endpoints. */
+  egress?: ServiceEgress;
 }
 
 /** The embedders of one request: the principal's own, and those of the orgs that set a key. */
@@ -90,7 +99,7 @@ export class TenantEmbedders {
     const hit = this.cache.get(row.fingerprint);
     if (hit && hit.until > now) return hit.embedder;
     if (this.cache.size > 10_000) for (const [k, v] of this.cache) if (v.until <= now) this.cache.delete(k);
-    const embedder = openEmbedder(embedderConfigFor(row.open()));
+    const embedder = openEmbedder(embedderConfigFor(row.open()), this.opts.egress);
     embedder.catch(() => this.cache.delete(row.fingerprint));
     this.cache.set(row.fingerprint, { embedder, until: now + (this.opts.cacheMs ?? 60_000) });
     return embedder;

@@ -13,6 +13,7 @@ import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
 import type { EventBus } from '../runtime/events.js';
+import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
 import { accountPageCsp, renderAccountPage } from './accountPage.js';
 import { authMiddleware } from './auth.js';
@@ -21,12 +22,15 @@ import { consoleCsp, newNonce, renderConsoleShell, resolveAsset } from './consol
 import { SESSION_COOKIE, SESSION_TTL_MS, type ConsoleAuth } from './consoleAuth.js';
 import type { KairosEnv } from './context.js';
 import { errorResponse } from './errors.js';
+import { inputGuard } from './inputGuard.js';
 import { accountRoutes, type SettingsController } from './routes/account.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { localRoutes, type LocalRouteDeps } from './routes/local.js';
 import { memoryRoutes } from './routes/memories.js';
 import { portableRoutes } from './routes/portable.js';
 import { tooLarge } from './streams.js';
+
+const log = createLogger('http');
 
 export type McpHandler = (request: Request, service: MemoryService) => Promise<Response>;
 
@@ -114,6 +118,7 @@ export function createApp(deps: AppDeps): KairosApp {
     await next();
     setSecurityHeaders(c);
   });
+  app.use('*', inputGuard());
 
   const jsonLimit = bodyLimit({ maxSize: deps.limits.json, onError: () => { throw tooLarge(deps.limits.json); } });
 
@@ -124,10 +129,26 @@ export function createApp(deps: AppDeps): KairosApp {
   const authDeps = svc
     ? { ...deps, resolveBearer: svc.resolveBearer, resolveSession: svc.resolveSession, sameOrigin: svc.sameOrigin, trustProxy: svc.trustProxy ?? false }
     : { ...deps, ...(local ? { clients: local.clients } : {}) };
+  if (svc && !svc.trustProxy) {
+    // Behind a proxy that is not trusted every client shares the proxy's address, so one
+    // client's failed sign-ins would lock out everyone: say so once, loudly.
+    let warned = false;
+    app.use('*', async (c, next) => {
+      if (!warned && c.req.header('x-forwarded-for') !== undefined) {
+        warned = true;
+        log.warn('requests arrive with X-Forwarded-For but KAIROS_TRUST_PROXY is not set: every client behind the proxy shares one address for rate limits and sign-in lockouts. Set KAIROS_TRUST_PROXY=1 when Kairos runs behind your reverse proxy (see docs/security.md).');
+      }
+      await next();
+    });
+  }
   if (svc) {
     app.get(PROTECTED_RESOURCE_PATH, (c) => c.json(svc.protectedResource()));
     app.get(`${PROTECTED_RESOURCE_PATH}/mcp`, (c) => c.json(svc.protectedResource()));
-    for (const [path, routes] of svc.publicRoutes) app.route(path, routes);
+    for (const [path, routes] of svc.publicRoutes) {
+      // Sign-in and OAuth forms are small: the same cap as JSON bodies, before they are parsed.
+      app.use(`${path}/*`, jsonLimit);
+      app.route(path, routes);
+    }
   }
 
   const v1 = new Hono<KairosEnv>();

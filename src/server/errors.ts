@@ -2,6 +2,7 @@
  * The HTTP edge's single error mapping: KairosError codes → status via httpStatusFor, zod
  * errors → 400, anything else → 500 with a generic message (details go to the log only).
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -14,7 +15,8 @@ import { discardBody } from './streams.js';
 const log = createLogger('http');
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  /** requestId: only on 500s, so a report can be matched with the one log line about it. */
+  error: { code: string; message: string; requestId?: string };
 }
 
 /** Converts any thrown value into a KairosError fit to show a client. */
@@ -33,8 +35,13 @@ export async function errorResponse(c: Context, err: unknown): Promise<Response>
   const k = toKairosError(err);
   if (k.code === 'payload_too_large' && !(await discardBody(c.req.raw))) c.header('Connection', 'close');
   const status = httpStatusFor[k.code] as ContentfulStatusCode;
+  const body: ErrorBody = { error: { code: k.code, message: k.message } };
   if (k.code === 'internal') {
-    log.error('unexpected error', { method: c.req.method, path: c.req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+    // The stack stays in the (single-line) log; the client gets only an id to quote.
+    const requestId = randomUUID();
+    body.error = { code: k.code, message: `Something went wrong inside Kairos (request ${requestId}). The details are in the server log.`, requestId };
+    c.header('X-Request-Id', requestId);
+    log.error('unexpected error', { requestId, method: c.req.method, path: c.req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
   } else if (status >= 500) {
     log.warn(k.message, { code: k.code, path: c.req.path });
   }
@@ -45,7 +52,6 @@ export async function errorResponse(c: Context, err: unknown): Promise<Response>
   else if (k.code === 'forbidden' && challenge && k.details?.insufficientScope) {
     c.header('WWW-Authenticate', `${challenge}, error="insufficient_scope", scope="${String(k.details.insufficientScope)}"`);
   }
-  const body: ErrorBody = { error: { code: k.code, message: k.message } };
   return c.json(body, status);
 }
 

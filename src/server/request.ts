@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
+import { refuseUnsafe } from '../core/text.js';
 import { describeZodError } from '../protocol/schemas.js';
 
 /** Parses the JSON body and validates it; invalid JSON and schema errors become 400s. */
@@ -12,6 +13,8 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch {
     throw new InvalidInputError('Body is not valid JSON.');
   }
+  // Before the schema: every field of every body obeys the one text rule (core/text.ts).
+  refuseUnsafe(raw);
   return validate(schema, raw);
 }
 

@@ -15,6 +15,8 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bsk-[A-Za-z0-9_-]{8,}/g, '[redacted]'],
   [/([?&]token=)[^&\s"]+/gi, '$1[redacted]'],
   [/(kairos_session=)[^;\s"]+/gi, '$1[redacted]'],
+  // Credentials inside a URL (https://user:pass@host): the host stays, the userinfo goes.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"]+@/gi, '$1[redacted]@'],
 ];
 
 function redactString(s: string): string {

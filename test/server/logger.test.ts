@@ -32,6 +32,13 @@ describe('logger', () => {
     expect(line).toContain('x=1');
   });
 
+  it('redacts the user and password of a URL but keeps its host', () => {
+    expect(redact({ endpoint: 'https://user:pa55@gateway.internal:8443/v1', note: 'failed at http://k:s@10.0.0.1/x' })).toEqual({
+      endpoint: 'https://[redacted]@gateway.internal:8443/v1',
+      note: 'failed at http://[redacted]@10.0.0.1/x',
+    });
+  });
+
   it('drops records below KAIROS_LOG_LEVEL', () => {
     const lines = capture();
     process.env.KAIROS_LOG_LEVEL = 'warn';

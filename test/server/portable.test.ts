@@ -41,3 +41,23 @@ describe('portable formats', () => {
     expect(errors[0]!.message).toBe('Line 2: not valid JSON.');
   });
 });
+
+describe('portable formats refuse what cannot be stored exactly', () => {
+  it('fails a line carrying NUL, a lone surrogate, a bad timestamp or an oversized version, naming its line', async () => {
+    const errors: LineError[] = [];
+    const h = (version: number) => [{ version, text: 'old', tags: [], source: { kind: 'cli' }, replacedAt: '2026-01-01T00:00:00Z', reason: 'update' }];
+    const lines = [
+      JSON.stringify({ text: 'ok' }),
+      JSON.stringify({ text: 'nul\u0000' }),
+      JSON.stringify({ text: 'x', tags: ['\udc00'] }),
+      JSON.stringify({ text: 'x', updatedAt: 'not a date' }),
+      JSON.stringify({ text: 'x', history: h(2147483647) }),
+      '['.repeat(5000) + ']'.repeat(5000),
+    ];
+    const items = await collect(parsePortable(lines, { format: 'jsonl', onLineError: (e) => errors.push(e) }));
+    expect(items.map((i) => i.line)).toEqual([1]);
+    expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5, 6]);
+    expect(errors[0]!.message).toContain('"text"');
+    expect(errors[1]!.message).toContain('"tags[0]"');
+  });
+});

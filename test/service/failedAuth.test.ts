@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRateLimiter, type RateLimiter } from '../../src/ratelimit/index.js';
 import { addressKey } from '../../src/server/clientAddress.js';
+import { setLogSink } from '../../src/util/logger.js';
 import { BACKENDS, REDIS_URL, startServiceWorld, type ServiceWorld } from './harness.js';
 
 describe('the client address key', () => {
@@ -55,6 +56,23 @@ describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ 
     expect(w.github.userRequests()).toBe(upstream);
   });
 
+  it('counts failures per credential path: a valid API key from a locked-out address still works', async () => {
+    const owner = w.githubUser(5010, 'keyowner');
+    const created = await w.api('POST', '/v1/keys', owner, { ...from('198.51.100.9'), body: { name: 'ci', scopes: ['read'] } });
+    expect(created.status).toBe(201);
+    const apiKey = created.json.key as string;
+    for (let i = 0; i < 3; i++) await w.api('GET', '/v1/me', bogus(), from('198.51.100.20'));
+    expect((await w.api('GET', '/v1/me', bogus(), from('198.51.100.20'))).status).toBe(429);
+    // GitHub junk locked the GitHub path only.
+    expect((await w.api('GET', '/v1/me', apiKey, from('198.51.100.20'))).status).toBe(200);
+    // Junk API keys lock the API-key path, yet a valid key is still checked (within a larger budget) and works.
+    const junkKey = () => `kairos_sk_${randomBytes(16).toString('hex')}`;
+    const junk: number[] = [];
+    for (let i = 0; i < 5; i++) junk.push((await w.api('GET', '/v1/me', junkKey(), from('198.51.100.20'))).status);
+    expect(junk).toEqual([401, 401, 401, 429, 429]);
+    expect((await w.api('GET', '/v1/me', apiKey, from('198.51.100.20'))).status).toBe(200);
+  });
+
   it('counts each address on its own, by the entry the trusted proxy appended', async () => {
     expect((await w.api('GET', '/v1/me', w.githubUser(5002, 'elsewhere'), from('198.51.100.2'))).status).toBe(200);
     // A client cannot dodge its count by prepending addresses of its own.
@@ -71,7 +89,9 @@ describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ 
 });
 
 describe('failed sign-in limits without a trusted proxy', () => {
-  it('uses the socket address and ignores X-Forwarded-For', async () => {
+  it('uses the socket address, ignores X-Forwarded-For, and warns once that the proxy is not trusted', async () => {
+    const logs: string[] = [];
+    const prev = setLogSink((l) => logs.push(l));
     const w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_AUTH_FAILURES_PER_MINUTE: '2' });
     try {
       const statuses: number[] = [];
@@ -79,8 +99,11 @@ describe('failed sign-in limits without a trusted proxy', () => {
         statuses.push((await w.api('GET', '/v1/me', `gho_bogus_${i}`, { headers: { 'x-forwarded-for': `203.0.113.${i}` } })).status);
       }
       expect(statuses).toEqual([401, 401, 429]);
+      const warnings = logs.filter((l) => l.includes('X-Forwarded-For') && l.includes('KAIROS_TRUST_PROXY'));
+      expect(warnings).toHaveLength(1);
     } finally {
       await w.close();
+      setLogSink(prev);
     }
   });
 });

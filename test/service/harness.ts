@@ -84,6 +84,8 @@ export async function startServiceWorld(
     KAIROS_RATE_LIMIT_PER_MINUTE: '100000',
     // The suites send many dead credentials from one address; failedAuth.test.ts lowers this.
     KAIROS_AUTH_FAILURES_PER_MINUTE: '100000',
+    // The fake providers listen on loopback, which the egress guard refuses unless allow-listed.
+    KAIROS_EGRESS_ALLOW: '127.0.0.1',
     ...(typeof extraEnv === 'function' ? extraEnv({ github, openai }) : extraEnv),
   };
   const server = await startServiceServer(testConfig(home, env), loadServiceConfig(env), env, {

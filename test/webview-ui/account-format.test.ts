@@ -141,6 +141,6 @@ describe('teams and clients', () => {
 
 describe('sections', () => {
   it('has the anchors other pages and tests link to, in page order', () => {
-    expect(SECTIONS.map((x) => x.id)).toEqual(['embedding', 'api-keys', 'mcp-clients', 'linked-accounts', 'teams', 'delete-account']);
+    expect(SECTIONS.map((x) => x.id)).toEqual(['embedding', 'api-keys', 'mcp-clients', 'linked-accounts', 'teams', 'connectors', 'delete-account']);
   });
 });

@@ -9,7 +9,7 @@ import { escapeHtml } from '../../ui/page.js';
 import { page, safeReturn } from '../web/routes.js';
 import { consentBody } from './pages.js';
 import { ALL_OAUTH_SCOPES, parseScopes, type OAuthScope } from './scopes.js';
-import { mcpResource, type OAuthServerDeps } from './shared.js';
+import { formFields, mcpResource, OAuthError, type OAuthServerDeps } from './shared.js';
 
 /** The CSP source that lets the consent form's redirect reach the client: its origin, or its app scheme. */
 function formTarget(redirectUri: string): string {
@@ -98,8 +98,14 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
   });
 
   r.post('/authorize', async (c) => {
-    const form = await c.req.parseBody();
-    const str = (k: string): string | undefined => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    let form: Record<string, string | undefined>;
+    try {
+      form = await formFields(c);
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e;
+      return page(c, 400, 'Cannot authorize this application', `<p class="error">${escapeHtml(e.description)}</p>`, deps.newNonce());
+    }
+    const str = (k: string): string | undefined => form[k];
     const sessionId = deps.sessions.sessionId(c);
     const uid = await deps.sessions.uid(c);
     const nonce = deps.newNonce();

@@ -2,6 +2,7 @@
 import { OAuthClientMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { describeUnsafe, findUnsafe } from '../../core/text.js';
 import { audit } from '../../identity/audit.js';
 import { newSecret, registerClient } from '../../identity/oauthStore.js';
 import { enforce } from '../../ratelimit/index.js';
@@ -42,6 +43,8 @@ export function registrationRoutes(r: Hono, deps: OAuthServerDeps): void {
     } catch {
       throw new OAuthError('invalid_client_metadata', 'The body must be a JSON object of client metadata (RFC 7591).');
     }
+    const unsafe = findUnsafe(body);
+    if (unsafe) throw new OAuthError('invalid_client_metadata', describeUnsafe(unsafe));
     const meta = OAuthClientMetadataSchema.safeParse(body);
     if (!meta.success) throw new OAuthError('invalid_client_metadata', meta.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const policy = RegistrationPolicy.safeParse(meta.data);

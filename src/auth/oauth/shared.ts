@@ -1,5 +1,6 @@
 /** What the authorization server's routes share: their dependencies and RFC 6749 error answers. */
 import type { Context } from 'hono';
+import { describeUnsafe, unsafeIn } from '../../core/text.js';
 import type { SqlDb } from '../../identity/sql.js';
 import type { RateLimiter } from '../../ratelimit/index.js';
 import type { WebSessions } from '../web/session.js';
@@ -49,4 +50,35 @@ export function oauthErrors(handler: (c: Context) => Promise<Response>): (c: Con
       throw e;
     }
   };
+}
+
+/**
+ * An application/x-www-form-urlencoded body as strings. Anything else, an unreadable body, or a
+ * NUL / lone surrogate in a name or value is invalid_request, before any lookup.
+ */
+export async function formFields(c: Context): Promise<Record<string, string | undefined>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    throw new OAuthError('invalid_request', 'The form body could not be read.');
+  }
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v !== 'string') continue;
+    const kind = unsafeIn(k) ?? unsafeIn(v);
+    if (kind) throw new OAuthError('invalid_request', describeUnsafe({ path: unsafeIn(k) ? 'a parameter name' : k, kind }));
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Checks a value that arrived outside the form (Basic credentials); same rule as formFields. */
+export function refuseUnsafeParam(name: string, value: string): void {
+  const kind = unsafeIn(value);
+  if (kind) throw new OAuthError('invalid_request', describeUnsafe({ path: name, kind }));
 }

@@ -9,7 +9,7 @@ import { audit } from '../../identity/audit.js';
 import { sha256Hex } from '../../identity/ids.js';
 import { createGrant, findClient, redeemCode, revokeByRefreshToken, revokeGrantOfClient, rotateRefreshToken } from '../../identity/oauthStore.js';
 import { ALL_OAUTH_SCOPES, parseScopes } from './scopes.js';
-import { mcpResource, OAuthError, oauthErrors, type OAuthServerDeps } from './shared.js';
+import { formFields, mcpResource, OAuthError, oauthErrors, refuseUnsafeParam, type OAuthServerDeps } from './shared.js';
 
 function pkceS256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
@@ -33,8 +33,14 @@ export function tokenRoutes(r: Hono, deps: OAuthServerDeps): void {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const i = decoded.indexOf(':');
       if (i < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401);
-      clientId = decodeURIComponent(decoded.slice(0, i));
-      secret = decodeURIComponent(decoded.slice(i + 1));
+      try {
+        clientId = decodeURIComponent(decoded.slice(0, i));
+        secret = decodeURIComponent(decoded.slice(i + 1));
+      } catch {
+        throw new OAuthError('invalid_client', 'Malformed Basic credentials.', 401);
+      }
+      refuseUnsafeParam('client_id', clientId);
+      refuseUnsafeParam('client_secret', secret);
     }
     if (!clientId) throw new OAuthError('invalid_client', 'client_id is required.', 401);
     const client = await findClient(deps.db, clientId);
@@ -45,13 +51,6 @@ export function tokenRoutes(r: Hono, deps: OAuthServerDeps): void {
     return client.clientId;
   }
 
-  async function formOf(c: Context): Promise<Record<string, string | undefined>> {
-    const type = c.req.header('content-type') ?? '';
-    if (!type.startsWith('application/x-www-form-urlencoded')) throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-    const body = await c.req.parseBody();
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
-  }
-
   async function tokenResponse(c: Context, grant: { id: string; uid: string; clientId: string; scopes: string[]; resource: string }, refreshToken: string): Promise<Response> {
     const access = await deps.tokens.issue({ uid: grant.uid, grantId: grant.id, clientId: grant.clientId, scopes: grant.scopes, resource: grant.resource }, deps.now());
     c.header('Pragma', 'no-cache');
@@ -59,7 +58,7 @@ export function tokenRoutes(r: Hono, deps: OAuthServerDeps): void {
   }
 
   r.post('/token', oauthErrors(async (c) => {
-    const form = await formOf(c);
+    const form = await formFields(c);
     const clientId = await authenticateClient(c, form);
     const now = deps.now();
     if (form.resource !== undefined && form.resource !== resource()) throw new OAuthError('invalid_target', `This server issues tokens only for ${resource()}.`);
@@ -93,7 +92,7 @@ export function tokenRoutes(r: Hono, deps: OAuthServerDeps): void {
   }));
 
   r.post('/revoke', oauthErrors(async (c) => {
-    const form = await formOf(c);
+    const form = await formFields(c);
     const clientId = await authenticateClient(c, form);
     const token = form.token;
     if (!token) throw new OAuthError('invalid_request', 'token is required.');

@@ -1,6 +1,9 @@
 /** `kairos keys rotate-master`: re-encrypts every stored BYOK key under the current master key. */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { CliError, EXIT } from '../exitCodes.js';
 import { loadConfig } from '../../config.js';
 import { loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile } from '../../identity/byok.js';
 import { rotateMasterKey } from '../../identity/embeddingSettings.js';
@@ -23,6 +26,13 @@ export function registerKeyCommands(program: Command): void {
       let ring = masterKeyRingFromEnv(process.env);
       const embedded = !ring;
       if (!ring) {
+        // On a home where service mode never ran there is nothing to re-encrypt: say so rather than create a key.
+        if (!existsSync(join(config.home, 'master.key'))) {
+          throw new CliError(
+            EXIT.notFound,
+            `No master key in ${config.home}: service mode has not run with this KAIROS_HOME, so there are no keys to re-encrypt. Set KAIROS_HOME to the service's home, or KAIROS_MASTER_KEY and KAIROS_MASTER_KEY_PREVIOUS.`,
+          );
+        }
         const old = loadOrCreateMasterKeyFile(config.home);
         ring = { current: masterKeyFrom(randomBytes(32).toString('base64'), 'new master key'), previous: [old.current, ...old.previous] };
         // The new key is saved (with the old ones) before anything is re-encrypted with it.

@@ -1,12 +1,19 @@
 /** export, import, reembed. */
 import type { Command } from 'commander';
-import { createWriteStream, statSync } from 'node:fs';
+import { createWriteStream, statSync, type Stats, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { ImportFormatSchema } from '../../protocol/schemas.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { formatImport, printJson, writeOut } from '../output.js';
 import { createProgress } from '../progress.js';
 import { examples, spaceName, withBackend } from './shared.js';
+
+/** Opens a file for writing, so a missing folder or a denied write fails before anything is exported. */
+async function openOut(file: string): Promise<WriteStream> {
+  const out = createWriteStream(file, { mode: 0o600 });
+  await Promise.race([once(out, 'open'), once(out, 'error').then(([e]) => Promise.reject(e as Error))]);
+  return out;
+}
 
 async function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
   if (!stream.write(chunk)) await once(stream, 'drain');
@@ -21,7 +28,7 @@ export function registerPortableCommands(program: Command): void {
     .option('--json', 'with a file: print a JSON summary')
     .addHelpText('after', examples('kairos export > memories.jsonl', 'kairos export backup.jsonl --json'))
     .action(async (file: string | undefined, o: { space?: string; json?: boolean }) => {
-      const out = file ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
+      const out = file ? await openOut(file) : process.stdout;
       let count = 0;
       await withBackend(async (b) => {
         for await (const line of b.export(o.space)) {
@@ -48,12 +55,14 @@ export function registerPortableCommands(program: Command): void {
     .action(async (file: string, o: { format?: string; space?: string; json?: boolean }) => {
       const format = o.format === undefined ? undefined : ImportFormatSchema.safeParse(o.format).data;
       if (o.format !== undefined && !format) throw new CliError(EXIT.usage, `--format must be jsonl or mcp-memory (got "${o.format}").`);
-      let size: number;
+      let stat: Stats;
       try {
-        size = statSync(file).size;
+        stat = statSync(file);
       } catch {
         throw new CliError(EXIT.usage, `Cannot read ${file}: no such file.`);
       }
+      if (stat.isDirectory()) throw new CliError(EXIT.usage, `${file} is a directory; give the export file inside it.`);
+      const size = stat.size;
       const progress = createProgress('Importing', 'bytes');
       const summary = await withBackend((b) =>
         b.import(file, {

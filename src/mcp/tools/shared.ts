@@ -7,6 +7,7 @@ import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/
 import { z } from 'zod';
 import { isKairosError } from '../../core/errors.js';
 import { isStale, type CodeAnchor } from '../../core/code.js';
+import { refuseUnsafe } from '../../core/text.js';
 import type { Memory, MemorySource, MemoryVersion } from '../../core/memory.js';
 import type { MemoryService } from '../../core/memoryService.js';
 import { SpaceNameSchema } from '../../protocol/schemas.js';
@@ -246,6 +247,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
 ): void {
   const handler = async (args: z.infer<I>): Promise<CallToolResult> => {
     try {
+      refuseUnsafe(args);
       const out = await run(args);
       return { structuredContent: out.structured as Record<string, unknown>, content: [{ type: 'text', text: out.text }] };
     } catch (err) {

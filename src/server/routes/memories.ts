@@ -11,11 +11,12 @@ import {
   SearchParamsSchema,
   SpaceNameSchema,
   UpdatePatchSchema,
+  VersionSchema,
 } from '../../protocol/schemas.js';
 import type { KairosEnv } from '../context.js';
 import { intParam, jsonBody, queryParams, single, validate } from '../request.js';
 
-const RestoreBodySchema = z.strictObject({ version: z.number().int().min(1) });
+const RestoreBodySchema = z.strictObject({ version: VersionSchema });
 const CommitSchema = z.string().min(1).max(64).optional();
 const AnchorCheckBodySchema = z.strictObject({ check: AnchorCheckSchema, commit: CommitSchema });
 const VerifyBodySchema = z.strictObject({ commit: CommitSchema });

@@ -453,8 +453,21 @@ export class EmbeddedStore implements VectorStore {
       });
       return { sql: `INSERT INTO ${c.t.rows} ${cols} VALUES ${values.join(', ')}`, params: p.values };
     };
+    const history = memories.flatMap((m) =>
+      (m.history ?? []).map((h) => ({ id: m.id, version: h.version, text: h.text, tags: h.tags, source: h.source, replaced_at: h.replacedAt, reason: h.reason })),
+    );
+    // Imported history goes in the same transaction as its rows: a record lands whole or not at all.
+    const insertHistory = async (tx: Transaction): Promise<void> => {
+      if (history.length === 0) return;
+      await tx.query(
+        `INSERT INTO ${c.t.history} (id, version, text, tags, source, replaced_at, reason)
+         SELECT r.id, r.version, r.text, r.tags, r.source, r.replaced_at, r.reason
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, version int4, text text, tags text[], source jsonb, replaced_at text, reason text)`,
+        [JSON.stringify(history)],
+      );
+    };
     try {
-      if (memories.length === 1) {
+      if (memories.length === 1 && history.length === 0) {
         const { sql, params } = chunk(memories.map(toRow));
         await this.db.query(sql, params);
       } else {
@@ -474,6 +487,7 @@ export class EmbeddedStore implements VectorStore {
             await tx.query(sql, params);
           }
         }
+        await insertHistory(tx);
         if (rebuild && hnsw) await tx.exec(hnsw);
         });
       }

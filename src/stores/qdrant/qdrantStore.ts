@@ -501,8 +501,9 @@ export class QdrantStore implements VectorStore {
     const writeId = randomUUID();
     const points = memories.map((m) => {
       if (typeof m.id !== 'string' || !m.id) throw new InvalidInputError('Every memory needs an id.');
-      const { vector, ...memory } = m;
-      return this.point(at, memory, denseArray(vector, meta.dimension), [], writeId);
+      const { vector, history, ...memory } = m;
+      // History rides in the point's payload, so one upsert writes the record whole.
+      return this.point(at, memory, denseArray(vector, meta.dimension), [...(history ?? [])], writeId);
     });
     const taken = (): KairosError => new KairosError('conflict', `A memory with one of these ids already exists in space ${collection}.`);
     try {
