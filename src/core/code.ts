@@ -103,6 +103,16 @@ export const CodeAnchorSchema = z.strictObject({
 /** A new selection for "Re-anchor to current code". */
 export const ReanchorSchema = z.strictObject(anchorFields);
 
+/** Provenance, scope and anchor fields of a memory source, shared by the REST schema and the import parser. */
+export const SOURCE_CODE_FIELDS = {
+  clientVersion: z.string().max(64).optional(),
+  actor: z.enum(['user', 'agent']).optional(),
+  branch: z.string().max(256).optional(),
+  commit: z.string().max(64).optional(),
+  scope: CodeScopeSchema.optional(),
+  anchor: CodeAnchorSchema.optional(),
+};
+
 /** Normalises one scope path, or says what is wrong with it. */
 export function normaliseScopePath(raw: string): string {
   const p = raw.trim().replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/');

@@ -4,7 +4,7 @@
  * memory.json (JSONL of entities and relations).
  */
 import { z } from 'zod';
-import { CodeAnchorSchema, CodeScopeSchema } from './code.js';
+import { SOURCE_CODE_FIELDS } from './code.js';
 import { LIMITS, SOURCE_KINDS, type MemorySource } from './memory.js';
 import type { ExportRecord, ImportItem } from './memoryService.js';
 import { KairosError } from './errors.js';
@@ -33,12 +33,7 @@ const SourceSchema = z.looseObject({
   language: z.string().optional(),
   repo: z.string().optional(),
   client: z.string().optional(),
-  clientVersion: z.string().max(64).optional(),
-  actor: z.enum(['user', 'agent']).optional(),
-  branch: z.string().max(256).optional(),
-  commit: z.string().max(64).optional(),
-  scope: CodeScopeSchema.optional(),
-  anchor: CodeAnchorSchema.optional(),
+  ...SOURCE_CODE_FIELDS,
 });
 
 const VersionSchema = z.object({

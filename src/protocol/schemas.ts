@@ -3,7 +3,7 @@
  * Hosts validate with these; the UI only imports the inferred types.
  */
 import { z } from 'zod';
-import { CODE_LIMITS, CodeAnchorSchema, CodeScopeSchema } from '../core/code.js';
+import { CODE_LIMITS, SOURCE_CODE_FIELDS } from '../core/code.js';
 
 export { AnchorStatusSchema, CodeAnchorSchema, CodeScopeSchema, ReanchorSchema } from '../core/code.js';
 import { LIMITS, SOURCE_KINDS } from '../core/memory.js';
@@ -40,12 +40,7 @@ export const MemorySourceSchema = z.strictObject({
   language: z.string().max(64).optional(),
   repo: z.string().max(512).optional(),
   client: z.string().max(128).optional(),
-  clientVersion: z.string().max(64).optional(),
-  actor: z.enum(['user', 'agent']).optional(),
-  branch: z.string().max(256).optional(),
-  commit: z.string().max(64).optional(),
-  scope: CodeScopeSchema.optional(),
-  anchor: CodeAnchorSchema.optional(),
+  ...SOURCE_CODE_FIELDS,
 });
 
 /** The caller's repo and open files; search ranks that repo's memories and path matches higher. */
