@@ -63,6 +63,8 @@ export async function startWebWorld(
     ),
     KAIROS_RATE_LIMIT_PER_MINUTE: '100000',
     KAIROS_AUTH_FAILURES_PER_MINUTE: '100000',
+    // The fake embedding provider listens on loopback, which the egress guard refuses unless allow-listed.
+    KAIROS_EGRESS_ALLOW: '127.0.0.1',
     ...(typeof extraEnv === 'function' ? extraEnv({ idpA, idpB }) : extraEnv),
   };
   let server: RunningServiceServer;
