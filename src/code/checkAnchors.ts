@@ -85,40 +85,38 @@ export async function checkRepoAnchors(opts: {
         { repo: opts.repo, stale: true },
       ];
   const seen = new Set<string>();
-  for (const filter of filters) await checkPages(filter);
-  return summary;
-
-  async function checkPages(filter: MemoryFilter): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const page = await opts.store.list({ filter, limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const m of page.items) {
-      const anchor = m.source.anchor;
-      if (!anchor || seen.has(m.id) || (opts.paths && !opts.paths.includes(anchor.path))) continue;
-      seen.add(m.id);
-      let current = await readInRepo(opts.root, anchor.path);
-      let renamedTo: string | undefined;
-      if (current === null && anchor.commit) {
-        let map = renames.get(anchor.commit);
-        if (!map) renames.set(anchor.commit, (map = await renamesSince(opts.root, anchor.commit)));
-        renamedTo = map.get(anchor.path);
-        if (renamedTo) current = await readInRepo(opts.root, renamedTo);
+  for (const filter of filters) {
+    let cursor: string | undefined;
+    do {
+      const page = await opts.store.list({ filter, limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const m of page.items) {
+        const anchor = m.source.anchor;
+        if (!anchor || seen.has(m.id) || (opts.paths && !opts.paths.includes(anchor.path))) continue;
+        seen.add(m.id);
+        let current = await readInRepo(opts.root, anchor.path);
+        let renamedTo: string | undefined;
+        if (current === null && anchor.commit) {
+          let map = renames.get(anchor.commit);
+          if (!map) renames.set(anchor.commit, (map = await renamesSince(opts.root, anchor.commit)));
+          renamedTo = map.get(anchor.path);
+          if (renamedTo) current = await readInRepo(opts.root, renamedTo);
+        }
+        const check = checkAnchor(anchor, current, renamedTo);
+        summary.checked++;
+        if (check.state === 'fresh') summary.fresh++;
+        else if (check.state === 'moved') summary.moved++;
+        else {
+          summary.stale++;
+          summary.staleIds.push({ id: m.id, path: anchor.path, reason: check.reason });
+        }
+        if (changes(anchor, check)) {
+          await opts.store.recordAnchorCheck(m.id, check, opts.commit);
+          summary.recorded++;
+        }
+        opts.onProgress?.(summary.checked);
       }
-      const check = checkAnchor(anchor, current, renamedTo);
-      summary.checked++;
-      if (check.state === 'fresh') summary.fresh++;
-      else if (check.state === 'moved') summary.moved++;
-      else {
-        summary.stale++;
-        summary.staleIds.push({ id: m.id, path: anchor.path, reason: check.reason });
-      }
-      if (changes(anchor, check)) {
-        await opts.store.recordAnchorCheck(m.id, check, opts.commit);
-        summary.recorded++;
-      }
-      opts.onProgress?.(summary.checked);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+      cursor = page.nextCursor;
+    } while (cursor);
   }
+  return summary;
 }

@@ -119,13 +119,14 @@ export function registerSearchTools(server: McpServer, deps: ToolDeps): void {
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
+      const context = contextFor(args.context, deps.defaultRepo);
       const page = await service.search({
         query: args.query,
         limit: args.limit ?? MCP_LIMITS.defaultPageSize,
         ...(args.cursor ? { cursor: args.cursor } : {}),
         ...(args.filter ? { filter: args.filter } : {}),
         ...(args.spaces ? { spaces: args.spaces } : {}),
-        ...(contextFor(args.context, deps.defaultRepo) ? { context: contextFor(args.context, deps.defaultRepo)! } : {}),
+        ...(context ? { context } : {}),
         ...(args.repoOnly ? { repoOnly: true } : {}),
       });
       const results = page.items.map((h) => ({
