@@ -27,6 +27,7 @@ import { createExtensionLogger } from './log.js';
 import { routeMessage } from './router.js';
 import { KeyStore, needsKey, type KeyedProvider } from './secrets.js';
 import { SidebarProvider, VIEW_ID } from './sidebar.js';
+import { pidAlive } from '../util/pid.js';
 
 const t = vscode.l10n.t;
 
@@ -42,15 +43,6 @@ export interface KairosTestApi {
   /** The hint (provider + last four characters) of a stored key, never the key. */
   keyHint(provider: string): Promise<string | undefined>;
   measureSearch(query: string, runs: number): Promise<{ runs: number; wallMsPerSearch: number; mainThreadMsPerSearch: number; hits: number }>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The self-contained engine bundle shipped in the VSIX, else the checkout's CLI build. */
@@ -94,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     },
     spawn: ((cmd, args, opts) => spawn(cmd, args, opts)) as SpawnFn,
     fetch: (i, init) => fetch(i, init),
-    isAlive,
+    isAlive: pidAlive,
     kill: (pid, signal) => {
       try {
         process.kill(pid, signal);

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { KairosError } from '../core/errors.js';
+import { pidAlive } from '../util/pid.js';
 
 /** Enough for many windows; bounds what a misbehaving local caller can make us hold. */
 export const MAX_CLIENTS = 64;
@@ -17,15 +18,6 @@ interface Entry {
 
 function sha256(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class ClientRegistry {

@@ -1,14 +1,6 @@
 /** Finds a running `kairos serve` for a home: engine.json plus a live /v1/healthz answer. */
 import { readEngineFile, type EngineInfo } from './engineFile.js';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive } from '../util/pid.js';
 
 /** The running server's engine info, or undefined when none answers. */
 export async function findRunningServer(home: string, timeoutMs = 1500): Promise<EngineInfo | undefined> {

@@ -12,14 +12,8 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'kairos-ext-'));
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive as isAlive } from '../../src/util/pid.js';
+export { isAlive };
 
 export function memoryChannel(): { lines: string[]; channel: Parameters<typeof createExtensionLogger>[0] } {
   const lines: string[] = [];

@@ -185,5 +185,5 @@ describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', 
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true });
+  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });

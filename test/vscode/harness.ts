@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { pidAlive } from '../../src/util/pid.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -172,13 +173,23 @@ export async function openWorkbench(bin: string, name: string, seed: (workspace:
     },
     async close(engineHome) {
       await browser.close();
+      let pid: number | undefined;
       try {
-        const info = JSON.parse(readFileSync(join(engineHome ?? '', 'engine.json'), 'utf8')) as { pid: number };
-        process.kill(info.pid, 'SIGTERM');
+        pid = (JSON.parse(readFileSync(join(engineHome ?? '', 'engine.json'), 'utf8')) as { pid: number }).pid;
+        process.kill(pid, 'SIGTERM');
       } catch {
-        // not running
+        pid = undefined; // not running
       }
       await cs.stop();
+      // The engine flushes its data dir on shutdown: wait for it to exit so the caller can delete that dir.
+      if (pid !== undefined) await waitForExit(pid, 15_000);
     },
   };
+}
+
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 }

@@ -253,5 +253,5 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true });
+  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KairosError } from '../../core/errors.js';
+import { pidAlive } from '../../util/pid.js';
 
 export const LOCK_FILE = 'store.lock';
 
@@ -42,17 +43,6 @@ function readLock(file: string): LockContent | null {
     // Missing, half-written or foreign: treated as no valid owner below.
   }
   return null;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Creates the lock with its content in one step (link of a finished file), so no reader sees it half-written. */
@@ -124,7 +114,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     if (writeNew(file, content)) return hold(dir, file, content);
     const owner = readLock(file);
     // Our own pid without our registry entry is a previous run that reused the pid (containers).
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) throw lockedError(dir, owner.pid);
+    if (owner && owner.pid !== process.pid && pidAlive(owner.pid)) throw lockedError(dir, owner.pid);
     if (takeOver(file, owner, content) === 'taken') return hold(dir, file, content);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
