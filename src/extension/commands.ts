@@ -5,14 +5,14 @@
 import * as vscode from 'vscode';
 import type { Memory, RememberResult } from '../core/memory.js';
 import type { HostEvent } from '../protocol/messages.js';
-import { AuthController, PROVIDER_LABELS } from './auth.js';
+import { type AuthController, PROVIDER_LABELS } from './auth.js';
 import { cleanRepoUrl, rememberSelectionParams, replaceSimilar } from './capture.js';
 import type { KairosClient } from './client.js';
 import type { ExtensionSettings } from './config.js';
 import type { EngineManager } from './engine.js';
 import { testKey, type ProbeFactory } from './keyTest.js';
 import type { ExtensionLogger } from './log.js';
-import { checkKeyShape, KEYED_PROVIDERS, KeyStore, needsKey, type KeyedProvider } from './secrets.js';
+import { checkKeyShape, KEYED_PROVIDERS, type KeyStore, needsKey, type KeyedProvider } from './secrets.js';
 import type { SidebarProvider } from './sidebar.js';
 
 export interface CommandDeps {

@@ -107,14 +107,13 @@ export class EventStream {
   /** Waits for `ms` or until restart() is called. */
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref?.();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        if (self.wake === done) self.wake = undefined;
-        resolve();
-      }
       this.wake = done;
     });
   }

@@ -35,6 +35,12 @@ export interface SettingsUpdate {
   embedder?: { provider: string; model?: string; endpoint?: string; deployment?: string };
 }
 
+/** Reads and changes the host's settings (local mode: the embedder choice). */
+export interface SettingsController {
+  get(): SettingsView;
+  update(update: SettingsUpdate): Promise<SettingsView>;
+}
+
 export type PendingDeletesParamsRefs = PendingDeletesParams['refs'];
 
 export interface OpenSourceParams {

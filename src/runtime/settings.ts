@@ -2,8 +2,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmbedderChoice } from '../config.js';
-import type { SettingsUpdate, SettingsView } from '../protocol/messages.js';
-import type { SettingsController } from '../server/routes/account.js';
+import type { SettingsController, SettingsUpdate, SettingsView } from '../protocol/messages.js';
 import { createLogger } from '../util/logger.js';
 import { openConfiguredEmbedder } from './adapters.js';
 import type { LocalRuntime } from './local.js';

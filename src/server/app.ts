@@ -23,7 +23,8 @@ import { SESSION_COOKIE, SESSION_TTL_MS, type ConsoleAuth } from './consoleAuth.
 import type { KairosEnv } from './context.js';
 import { errorResponse } from './errors.js';
 import { inputGuard } from './inputGuard.js';
-import { accountRoutes, type SettingsController } from './routes/account.js';
+import type { SettingsController } from '../protocol/messages.js';
+import { accountRoutes } from './routes/account.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { localRoutes, type LocalRouteDeps } from './routes/local.js';
 import { memoryRoutes } from './routes/memories.js';

@@ -15,7 +15,7 @@ import { openServiceRuntime, type ServiceRuntime, type ServiceRuntimeOptions } f
 import type { ServiceConfig } from '../runtime/serviceConfig.js';
 import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
-import { createApp, PROTECTED_RESOURCE_PATH } from './app.js';
+import { createApp } from './app.js';
 import { ALL_OAUTH_SCOPES } from '../auth/oauth/scopes.js';
 import { oauthServerRoutes } from '../auth/oauth/routes.js';
 import { mcpResource } from '../auth/oauth/shared.js';

@@ -36,7 +36,9 @@ export function manager(home: string, over: Partial<EngineDeps> = {}): EngineMan
     kill: (pid, sig) => {
       try {
         process.kill(pid, sig);
-      } catch {}
+      } catch {
+        // already gone
+      }
     },
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log: createExtensionLogger(memoryChannel().channel),

@@ -48,6 +48,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Fake
   // Imported here, after the console filter, so its import-time runtime notice is dropped too.
   const { default: Provider } = await import('oidc-provider');
 
+  // eslint-disable-next-line prefer-const -- assigned below, once the provider exists; requests before that get 503
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
     // Browsers ask every origin for one; a 404 would show up as a console error in UI tests.

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LineError, parsePortable, splitLines } from '../../src/core/portable.js';
+import { type LineError, parsePortable, splitLines } from '../../src/core/portable.js';
 import { setLogSink, type LogSink } from '../../src/util/logger.js';
 import { call, hashEmbedder, removeHome, startTestServer, type ApiResponse, type TestServer } from '../server/helpers.js';
 import { DEEP_JSON_TEXT, FUZZ, fuzzParams, memoryBody, nastyJson, nastyNumber, nastyString, percentEncode } from './arbitraries.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, LineError, parsePortable, splitLines } from '../../src/core/portable.js';
+import { detectFormat, type LineError, parsePortable, splitLines } from '../../src/core/portable.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -244,7 +244,7 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     // Bob and Alice's memories are intact.
     expect((await w.api('GET', `/v1/memories/${ids.aliceMem}`, t.alice)).json.text).toContain('staging password');
     expect((await w.api('GET', `/v1/memories/${ids.orgMem}`, t.alice)).json.version).toBe(1);
-    // eslint-disable-next-line no-console
+     
     console.log(`[isolation ${backend.name}] ${attempts} cross-tenant attempts, all refused`);
     expect(attempts).toBeGreaterThan(100);
   });
@@ -311,7 +311,7 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     userKey = (await w.api('POST', '/v1/keys', carol, { body: { name: 'carol laptop', scopes: ['read', 'write', 'admin'] } })).json.key;
   });
   afterAll(async () => {
-    // eslint-disable-next-line no-console
+     
     console.log(`[connector isolation ${backend.name}]\n  ${answers.join('\n  ')}`);
     await w?.close();
   });

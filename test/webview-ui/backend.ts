@@ -171,7 +171,7 @@ export function startVsCodeHost(server: RunningServer, port: MessagePort): { mes
     if (!parsed.success) throw Object.assign(new Error(describeZodError(parsed.error)), { code: 'invalid_input' });
     const svc = runtime.service();
     const p = parsed.data as never;
-    const call = <K extends Handled>(k: K): RequestMap[K]['params'] => p as RequestMap[K]['params'];
+    const call = <K extends Handled>(_k: K): RequestMap[K]['params'] => p as RequestMap[K]['params'];
     switch (type as Handled) {
       case 'search':
         return svc.search(call('search'));

@@ -1,15 +1,9 @@
 /** /v1/me, /v1/spaces, /v1/settings and /v1/console-link. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { SettingsUpdate, SettingsView, SpaceInfo } from '../../protocol/messages.js';
+import type { SettingsController, SpaceInfo } from '../../protocol/messages.js';
 import type { KairosEnv } from '../context.js';
 import { jsonBody, queryParams } from '../request.js';
-
-/** Reads and changes the host's settings (local mode: the embedder choice). */
-export interface SettingsController {
-  get(): SettingsView;
-  update(update: SettingsUpdate): Promise<SettingsView>;
-}
 
 const SettingsUpdateSchema = z.strictObject({
   embedder: z

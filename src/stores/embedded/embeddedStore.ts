@@ -114,8 +114,6 @@ interface MetaRow {
   pending_dimension: number | null;
 }
 
-type Db = PGlite | Transaction;
-
 function metaToInfo(r: MetaRow): CollectionInfo {
   const info: CollectionInfo = {
     name: r.name,

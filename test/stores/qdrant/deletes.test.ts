@@ -114,7 +114,7 @@ for (const partition of QDRANT_PARTITIONS) {
     });
 
     it('drops a space mid re-embed leaving no point, alias or generation collection of it', async () => {
-      const { space, m } = await copied('to be erased');
+      const { space } = await copied('to be erased');
       await store.dropCollection(space);
       expect(pointsOf(space)).toEqual([]);
       expect([...fake.aliases.keys(), ...fake.collections.keys()].filter((n) => n.startsWith(space))).toEqual([]);
