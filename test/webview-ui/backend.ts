@@ -161,9 +161,15 @@ export function startVsCodeHost(server: RunningServer, port: MessagePort): { mes
   const messages: unknown[] = [];
   const { runtime } = server;
   let ready = false;
-  const unsubscribe = runtime.events.subscribe((event: HostEvent) => {
-    if (ready) port.postMessage({ kind: 'event', event });
-  });
+  let unsubscribe = (): void => {};
+  void runtime.events
+    .subscribe({
+      spaces: new Set(runtime.context().spaces.map((g) => g.space)),
+      onEvent: ({ event }: { event: HostEvent }) => {
+        if (ready) port.postMessage({ kind: 'event', event });
+      },
+    })
+    .then((stop) => (unsubscribe = stop));
   const answer = async (type: string, raw: unknown): Promise<unknown> => {
     const schema = SCHEMAS[type as Handled];
     if (!schema) throw Object.assign(new Error(`This host does not handle "${type}".`), { code: 'unsupported' });
