@@ -79,3 +79,16 @@ export function authorizeSpace(
   }
   return grant;
 }
+
+/** Every space the context may read; refuses (as authorizeSpace does) a context that may read none. */
+export function readableSpaces(ctx: TenantContext): SpaceGrant[] {
+  authorizeSpace(ctx, undefined, 'read');
+  return ctx.spaces.filter((g) => {
+    try {
+      authorizeSpace(ctx, g.space, 'read');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

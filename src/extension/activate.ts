@@ -178,8 +178,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     },
     fetch: (i, init) => fetch(i, init),
     onEvent: (e) => emit(e),
-    // What changed while the stream was down (engine restart) is picked up by one refresh.
-    onConnected: () => emit({ type: 'memoryChanged', change: 'updated' }),
+    // A fresh connection (first, or to a restarted engine) knows nothing of what changed before:
+    // one refresh. A resumed one gets the missed events (or a resync) from the server.
+    onConnected: (resumed) => {
+      if (!resumed) emit({ type: 'memoryChanged', change: 'updated' });
+    },
     log,
   });
   sub({ dispose: () => events.dispose() });

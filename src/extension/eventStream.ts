@@ -2,7 +2,9 @@
  * Follows the engine's (or service's) /v1/events Server-Sent Events stream, so the sidebar and
  * the status-bar count show a memory written by any client (MCP, CLI, console, another window)
  * as it happens. Reconnects with backoff when the stream ends (engine restart, network), and
- * at once when told the target changed. No vscode import: activate.ts gives it its seams.
+ * at once when told the target changed; a reconnection sends the last event id it saw, so the
+ * server replays what was missed (or sends one resync event). No vscode import: activate.ts
+ * gives it its seams.
  */
 import type { HostEvent } from '../protocol/messages.js';
 import type { ApiTarget, FetchFn } from './client.js';
@@ -13,8 +15,11 @@ export interface EventStreamDeps {
   target(): Promise<ApiTarget | undefined>;
   fetch: FetchFn;
   onEvent(event: HostEvent): void;
-  /** Each (re)connection: changes made while disconnected were missed, so the caller refreshes. */
-  onConnected?(): void;
+  /**
+   * Each (re)connection. `resumed`: the server was given the last event id and replays what was
+   * missed; otherwise changes made while disconnected are unknown, so the caller refreshes.
+   */
+  onConnected?(resumed: boolean): void;
   log: Pick<ExtensionLogger, 'debug' | 'warn'>;
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -22,18 +27,26 @@ export interface EventStreamDeps {
 
 const EVENT_TYPES = new Set<string>(['memoryChanged', 'embedderChanged']);
 
-/** Splits an SSE byte stream (as text) into the `data` of each complete frame; returns the rest. */
-export function parseFrames(buffer: string): { data: string[]; rest: string } {
-  const data: string[] = [];
+export interface Frame {
+  /** The frame's `id`, when it has one: sent back as Last-Event-ID on reconnection. */
+  id?: string;
+  data: string;
+}
+
+/** Splits an SSE byte stream (as text) into its complete frames with data; returns the rest. */
+export function parseFrames(buffer: string): { frames: Frame[]; rest: string } {
+  const frames: Frame[] = [];
   const text = buffer.replace(/\r\n?/g, '\n');
   let start = 0;
   for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
     const lines = text.slice(start, end).split('\n');
-    const payload = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
-    if (payload.length) data.push(payload.join('\n'));
+    const field = (name: string): string[] => lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).replace(/^ /, ''));
+    const payload = field('data');
+    const id = field('id').at(-1);
+    if (payload.length) frames.push({ ...(id ? { id } : {}), data: payload.join('\n') });
     start = end + 2;
   }
-  return { data, rest: text.slice(start) };
+  return { frames, rest: text.slice(start) };
 }
 
 /** A frame's event, if it is one this host acts on. */
@@ -52,6 +65,8 @@ export class EventStream {
   private disposed = false;
   private running = false;
   private generation = 0;
+  /** The last event id heard from the current target; cleared when the target may have changed. */
+  private lastEventId: string | undefined;
   connected = false;
 
   constructor(private readonly deps: EventStreamDeps) {}
@@ -66,6 +81,7 @@ export class EventStream {
   /** The target may have changed (engine started or restarted, sign-in, settings): reconnect now. */
   restart(): void {
     this.generation++;
+    this.lastEventId = undefined;
     this.abort?.abort();
     this.wake?.();
   }
@@ -124,26 +140,30 @@ export class EventStream {
     this.abort = abort;
     let opened = false;
     try {
+      const resume = this.lastEventId;
       const res = await this.deps.fetch(`${target.baseUrl}/v1/events`, {
-        headers: { Authorization: `Bearer ${target.token}`, Accept: 'text/event-stream' },
+        headers: { Authorization: `Bearer ${target.token}`, Accept: 'text/event-stream', ...(resume ? { 'Last-Event-ID': resume } : {}) },
         signal: abort.signal,
       });
       if (!res.ok || !res.body) {
         this.deps.log.warn('the event stream was refused', { status: res.status });
+        // An id this server does not know (400) would be refused forever: start afresh.
+        if (res.status === 400) this.lastEventId = undefined;
         return false;
       }
       opened = true;
       this.connected = true;
-      this.deps.onConnected?.();
+      this.deps.onConnected?.(resume !== undefined);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        const { data, rest } = parseFrames(buffer + value);
+        const { frames, rest } = parseFrames(buffer + value);
         buffer = rest;
-        for (const d of data) {
-          const event = toHostEvent(d);
+        for (const f of frames) {
+          if (f.id) this.lastEventId = f.id;
+          const event = toHostEvent(f.data);
           if (event) this.deps.onEvent(event);
         }
       }

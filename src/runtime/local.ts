@@ -11,7 +11,7 @@ import type { MemoryService } from '../core/memoryService.js';
 import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
 import type { Principal, SpaceGrant, TenantContext } from '../core/tenancy.js';
 import { createLogger } from '../util/logger.js';
-import { EventBus } from './events.js';
+import { InProcessEventHub, type EventHub } from './events.js';
 import { ObservedMemoryService } from './observedService.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import { ensureHome, loadOrCreateToken, safeEqual } from './token.js';
@@ -32,7 +32,7 @@ export const LOCAL_SPACES: readonly SpaceGrant[] = Object.freeze([
 export interface LocalRuntime {
   readonly config: KairosConfig;
   readonly store: VectorStore;
-  readonly events: EventBus;
+  readonly events: EventHub;
   /** The embedder new requests use (settings may switch it). */
   readonly embedder: Embedder;
   /** True when `candidate` is the local bearer token (constant time). */
@@ -64,7 +64,7 @@ export async function openLocalRuntime(config: KairosConfig, opts: LocalRuntimeO
   const store = opts.store ?? (await openStoreOrExplain(config));
   const clock: Clock = opts.clock ?? { now: () => new Date() };
   const ids: IdGenerator = opts.ids ?? { newId: () => randomUUID() };
-  const events = new EventBus();
+  const events = new InProcessEventHub();
   let closed: Promise<void> | undefined;
 
   const context = (): TenantContext => ({ principal: LOCAL_PRINCIPAL, spaces: LOCAL_SPACES, embedder });
@@ -82,7 +82,8 @@ export async function openLocalRuntime(config: KairosConfig, opts: LocalRuntimeO
     service: () => new ObservedMemoryService(context(), { store, clock, ids, similarThreshold: config.similarThreshold }, events),
     setEmbedder: (next) => {
       embedder = next;
-      events.emit({ type: 'embedderChanged', embedder: next.info });
+      // The local user's embedder: announced to whoever reads the local user's space.
+      events.publish(LOCAL_SPACES[0]!.space, { type: 'embedderChanged', embedder: next.info });
     },
     close: () => (closed ??= store.close()),
   };

@@ -1,6 +1,7 @@
 /**
- * A MemoryService that announces its writes on an EventBus, so every surface (REST, MCP over
- * HTTP, the console) sees changes made by the others.
+ * A MemoryService that announces its writes on the event hub, so every surface (REST, MCP over
+ * HTTP, the console), on every instance, sees changes made by the others. Every event names the
+ * space it happened in: the hub delivers it only to subscribers who may read that space.
  */
 import type { Memory, RememberResult } from '../core/memory.js';
 import {
@@ -13,47 +14,53 @@ import {
   type UpdateInput,
 } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
-import type { TenantContext } from '../core/tenancy.js';
-import type { EventBus } from './events.js';
+import { defaultSpace, type TenantContext } from '../core/tenancy.js';
+import type { HostEvent } from '../protocol/messages.js';
+import type { EventHub } from './events.js';
 
 export class ObservedMemoryService extends MemoryService {
   constructor(
     ctx: TenantContext,
     deps: MemoryServiceDeps,
-    private readonly bus: EventBus,
+    private readonly hub: EventHub,
   ) {
     super(ctx, deps);
+  }
+
+  private announce(change: Extract<HostEvent, { type: 'memoryChanged' }>['change'], space: string | undefined, id?: string): void {
+    const where = space ?? defaultSpace(this.ctx).space;
+    this.hub.publish(where, { type: 'memoryChanged', ...(id ? { id } : {}), space: where, change });
   }
 
   override async remember(input: RememberInput): Promise<RememberResult> {
     const r = await super.remember(input);
     if (r.outcome !== 'duplicate') {
-      this.bus.emit({ type: 'memoryChanged', id: r.memory.id, space: r.memory.space, change: r.outcome === 'created' ? 'created' : 'updated' });
+      this.announce(r.outcome === 'created' ? 'created' : 'updated', r.memory.space, r.memory.id);
     }
     return r;
   }
 
   override async update(id: string, patch: UpdateInput, space?: string): Promise<Memory> {
     const m = await super.update(id, patch, space);
-    this.bus.emit({ type: 'memoryChanged', id: m.id, space: m.space, change: 'updated' });
+    this.announce('updated', m.space, m.id);
     return m;
   }
 
   override async restore(id: string, version: number, space?: string): Promise<Memory> {
     const m = await super.restore(id, version, space);
-    this.bus.emit({ type: 'memoryChanged', id: m.id, space: m.space, change: 'updated' });
+    this.announce('updated', m.space, m.id);
     return m;
   }
 
   override async forget(id: string, space?: string): Promise<{ id: string; space: string }> {
     const r = await super.forget(id, space);
-    this.bus.emit({ type: 'memoryChanged', id: r.id, space: r.space, change: 'deleted' });
+    this.announce('deleted', r.space, r.id);
     return r;
   }
 
   override async dropSpace(space?: string): Promise<void> {
     await super.dropSpace(space);
-    this.bus.emit({ type: 'memoryChanged', change: 'deleted', ...(space ? { space } : {}) });
+    this.announce('deleted', space);
   }
 
   override async import(
@@ -61,7 +68,7 @@ export class ObservedMemoryService extends MemoryService {
     opts: { space?: string; onProgress?: (p: Progress) => void } = {},
   ): Promise<ImportSummary> {
     const s = await super.import(items, opts);
-    if (s.created > 0) this.bus.emit({ type: 'memoryChanged', change: 'imported', ...(opts.space ? { space: opts.space } : {}) });
+    if (s.created > 0) this.announce('imported', opts.space);
     return s;
   }
 
@@ -70,7 +77,7 @@ export class ObservedMemoryService extends MemoryService {
     onProgress?: (p: Progress) => void,
   ): Promise<{ space: string; reembedded: number; embedder: EmbedderInfo }> {
     const r = await super.reembed(space, onProgress);
-    if (r.reembedded > 0) this.bus.emit({ type: 'memoryChanged', space: r.space, change: 'updated' });
+    if (r.reembedded > 0) this.announce('updated', r.space);
     return r;
   }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { KairosConfig } from '../config.js';
 import { orgSpace, userSpace } from '../core/memory.js';
-import { MemoryService } from '../core/memoryService.js';
+import type { MemoryService } from '../core/memoryService.js';
 import type { Clock, Embedder, IdGenerator, VectorStore } from '../core/ports.js';
 import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
 import { Authenticator, type AuthTarget } from '../auth/authenticator.js';
@@ -29,6 +29,9 @@ import { enforce, openRateLimiter, type RateLimiter } from '../ratelimit/index.j
 import { createLogger } from '../util/logger.js';
 import { AccountService, type AccountDeps } from './accounts.js';
 import { ConnectorAdmin } from './connectors.js';
+import { InProcessEventHub, type EventHub } from './events.js';
+import { ObservedMemoryService } from './observedService.js';
+import { RedisEventHub } from './redisEvents.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import type { ServiceConfig } from './serviceConfig.js';
 import { missingKeyEmbedder, SERVICE_KEY_SOURCE, TenantEmbedders, verifyEmbeddingSettings } from './tenantEmbedder.js';
@@ -41,6 +44,8 @@ export interface ServiceRuntime {
   readonly db: SqlDb;
   readonly store: VectorStore;
   readonly limiter: RateLimiter;
+  /** Memory events: through Redis when REDIS_URL is set (every instance), else in this process. */
+  readonly events: EventHub;
   readonly accounts: AccountService;
   readonly connectors: ConnectorAdmin;
   readonly config: ServiceConfig;
@@ -71,6 +76,7 @@ export interface ServiceRuntimeOptions {
   identity?: IdentityDbConfig;
   ring?: MasterKeyRing;
   limiter?: RateLimiter;
+  events?: EventHub;
   clock?: Clock;
   ids?: IdGenerator;
   verifyEmbedder?: AccountDeps['verifyEmbedder'];
@@ -94,7 +100,8 @@ export async function openServiceRuntime(
   const ring = opts.ring ?? resolveMasterKeys(env, config.home);
   const db = await openIdentityDb(opts.identity ?? identityDbConfig(env, config.home));
   const store = opts.store ?? (await openConfiguredStore(config));
-  const limiter = opts.limiter ?? openRateLimiter(service.redisUrl);
+  const limiter = opts.limiter ?? openRateLimiter(service.redisUrl, `${service.redisPrefix}:rl`);
+  const events = opts.events ?? (service.redisUrl ? RedisEventHub.connect(service.redisUrl, service.redisPrefix) : new InProcessEventHub());
   const clock: Clock = opts.clock ?? { now: () => new Date() };
   const ids: IdGenerator = opts.ids ?? { newId: () => randomUUID() };
 
@@ -115,7 +122,8 @@ export async function openServiceRuntime(
     ...(service.oidcIssuers.length ? { oidc: new OidcVerifier(service.oidcIssuers) } : {}),
     now: () => clock.now(),
   });
-  const memoryService = (ctx: TenantContext): MemoryService => new MemoryService(ctx, { store, clock, ids, similarThreshold: config.similarThreshold });
+  const memoryService = (ctx: TenantContext): MemoryService =>
+    new ObservedMemoryService(ctx, { store, clock, ids, similarThreshold: config.similarThreshold }, events);
   const context = async (principal: ServicePrincipal): Promise<TenantContext> => {
     // A channel user Kairos does not know (policy "refuse"): no account, so no space and no key.
     if (principal.unlinked) return { principal, spaces: [], embedder: missingKeyEmbedder(), refusal: unlinkedMessage(principal.channel!.type) };
@@ -146,13 +154,14 @@ export async function openServiceRuntime(
     await enforce(limiter, key, rule, 'requests');
   };
   const failedAuth = new FailedAuthGuard(limiter, { limit: service.authFailuresPerMinute, windowMs: 60_000 });
-  log.info('service runtime open', { identity: db.kind, store: store.kind, limiter: limiter.kind, masterKey: ring.current.id });
+  log.info('service runtime open', { identity: db.kind, store: store.kind, limiter: limiter.kind, events: events.kind, masterKey: ring.current.id });
 
   let closed: Promise<void> | undefined;
   return {
     db,
     store,
     limiter,
+    events,
     accounts,
     config: service,
     ring,
@@ -166,6 +175,7 @@ export async function openServiceRuntime(
     close: () =>
       (closed ??= (async () => {
         await limiter.close();
+        await events.close();
         await store.close();
         await db.close();
       })()),

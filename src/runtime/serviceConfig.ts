@@ -10,6 +10,8 @@ import { KairosError } from '../core/errors.js';
 export interface ServiceConfig {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** KAIROS_REDIS_PREFIX: the start of every Redis key and channel (several deployments can share one Redis). */
+  redisPrefix: string;
   githubApiUrl: string;
   oidcIssuers: OidcIssuer[];
   /** Authorization servers listed in /.well-known/oauth-protected-resource. */
@@ -49,6 +51,12 @@ function parseAdmins(raw: string | undefined): Array<{ type: string; uid: string
       }
       return { type: entry.slice(0, at), uid: entry.slice(at + 1) };
     });
+}
+
+function redisPrefix(raw: string | undefined): string {
+  if (!raw) return 'kairos';
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(raw)) throw new KairosError('invalid_input', 'KAIROS_REDIS_PREFIX may hold only letters, digits and _ : . - (at most 64).');
+  return raw;
 }
 
 export function isServiceMode(env: NodeJS.ProcessEnv): boolean {
@@ -93,6 +101,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     oauthAccessTtlS: positiveInt(env, 'KAIROS_OAUTH_ACCESS_TTL_S', 600),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: redisPrefix(env.KAIROS_REDIS_PREFIX),
     githubApiUrl: env.KAIROS_GITHUB_API_URL || 'https://api.github.com',
     oidcIssuers: json(env, 'KAIROS_OIDC_ISSUERS', OidcIssuersSchema, []),
     authServers,

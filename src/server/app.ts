@@ -12,7 +12,7 @@ import type { ChannelClaim } from '../auth/connector.js';
 import { KairosError } from '../core/errors.js';
 import type { MemoryService } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
-import type { EventBus } from '../runtime/events.js';
+import type { EventHub } from '../runtime/events.js';
 import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
 import { accountPageCsp, renderAccountPage } from './accountPage.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   verifyToken(candidate: string): boolean;
   /** A MemoryService for one request. */
   service(): MemoryService;
-  events: EventBus;
+  events: EventHub;
   consoleAuth: ConsoleAuth;
   settings: SettingsController;
   health(): { store: string; embedder: EmbedderInfo };

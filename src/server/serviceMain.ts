@@ -10,7 +10,6 @@ import type { KairosConfig } from '../config.js';
 import { KairosError } from '../core/errors.js';
 import type { ServicePrincipal } from '../auth/principal.js';
 import { handleMcpRequest } from '../mcp/http.js';
-import { EventBus } from '../runtime/events.js';
 import { openServiceRuntime, type ServiceRuntime, type ServiceRuntimeOptions } from '../runtime/service.js';
 import type { ServiceConfig } from '../runtime/serviceConfig.js';
 import { createLogger } from '../util/logger.js';
@@ -65,8 +64,8 @@ export async function startServiceServer(
     service: () => {
       throw new KairosError('unauthorized', 'Authentication required.');
     },
-    // Service mode announces no cross-request events: a shared bus would leak between tenants.
-    events: new EventBus(),
+    // Delivered per subscriber by space (routes/events.ts), through Redis when instances share it.
+    events: runtime.events,
     consoleAuth: new ConsoleAuth(),
     settings: {
       get: () => ({ mode: 'remote', embedder: { provider: 'byok', model: 'per-user', dimension: 0 } }),

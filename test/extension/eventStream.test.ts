@@ -1,7 +1,8 @@
 /**
  * The extension's /v1/events follower against a real `kairos serve` on loopback: a write by an
  * MCP SDK client reaches it within a second, and it reconnects by itself when the engine is
- * replaced (a restart gives a new port), and at once when told the target changed.
+ * replaced (a restart gives a new port), and at once when told the target changed; a dropped
+ * stream resumes with Last-Event-ID and hears what was written while it was down.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -22,29 +23,36 @@ async function server(home: string): Promise<TestServer> {
   return s;
 }
 
-function follow(target: () => ApiTarget | undefined): { events: HostEvent[]; connects: number[]; stream: EventStream } {
+function follow(
+  target: () => ApiTarget | undefined,
+  doFetch: typeof fetch = (i, init) => fetch(i, init),
+): { events: HostEvent[]; connects: number[]; resumes: boolean[]; stream: EventStream } {
   const events: HostEvent[] = [];
   const connects: number[] = [];
+  const resumes: boolean[] = [];
   const stream = new EventStream({
     target: async () => target(),
-    fetch: (i, init) => fetch(i, init),
+    fetch: doFetch,
     onEvent: (e) => events.push(e),
-    onConnected: () => connects.push(Date.now()),
+    onConnected: (resumed) => {
+      connects.push(Date.now());
+      resumes.push(resumed);
+    },
     log: quiet,
     minBackoffMs: 50,
     maxBackoffMs: 200,
   });
   stream.start();
   cleanup.push(() => stream.dispose());
-  return { events, connects, stream };
+  return { events, connects, resumes, stream };
 }
 
 describe('event stream frames', () => {
   it('splits complete frames, keeps a partial one and ignores comments and unknown events', () => {
-    const { data, rest } = parseFrames(': connected\n\nevent: message\ndata: {"type":"memoryChanged","change":"created","id":"a"}\n\ndata: {"type":"memo');
-    expect(data).toEqual(['{"type":"memoryChanged","change":"created","id":"a"}']);
+    const { frames, rest } = parseFrames(': connected\n\nid: 17-3\nevent: message\ndata: {"type":"memoryChanged","change":"created","id":"a"}\n\ndata: {"type":"memo');
+    expect(frames).toEqual([{ id: '17-3', data: '{"type":"memoryChanged","change":"created","id":"a"}' }]);
     expect(rest).toBe('data: {"type":"memo');
-    expect(toHostEvent(data[0]!)).toEqual({ type: 'memoryChanged', change: 'created', id: 'a' });
+    expect(toHostEvent(frames[0]!.data)).toEqual({ type: 'memoryChanged', change: 'created', id: 'a' });
     expect(toHostEvent('{"type":"focusSearch"}')).toBeUndefined();
     expect(toHostEvent('not json')).toBeUndefined();
   });
@@ -93,5 +101,36 @@ describe('following /v1/events', () => {
     const before = connects.length;
     stream.restart();
     await expect.poll(() => connects.length, { timeout: 1000, interval: 20 }).toBe(before + 1);
+  });
+
+  it('resumes a dropped stream with Last-Event-ID and hears what was written meanwhile', async () => {
+    const home = await tempHome();
+    const s = await server(home);
+    cleanup.push(() => removeHome(home), () => s.close());
+    // A fetch whose connections the test can drop, and hold back while it writes.
+    let drop = new AbortController();
+    let gate: Promise<void> = Promise.resolve();
+    const lastIds: Array<string | undefined> = [];
+    const dropping: typeof fetch = async (input, init) => {
+      await gate;
+      lastIds.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+      return fetch(input, { ...init, signal: AbortSignal.any([init!.signal!, drop.signal]) });
+    };
+    const { events, resumes } = follow(() => ({ baseUrl: s.url, token: s.token }), dropping);
+    await expect.poll(() => resumes.length, { timeout: 5000 }).toBe(1);
+    const first = await s.api('POST', '/v1/memories', { body: { text: 'Heard live before the stream dropped' } });
+    await expect.poll(() => events.some((e) => e.type === 'memoryChanged' && e.id === first.json.memory.id), { timeout: 1000, interval: 20 }).toBe(true);
+
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    drop.abort();
+    drop = new AbortController();
+    const missed: string[] = [];
+    for (const text of ['Written while the stream was down', 'Also written while it was down']) missed.push((await s.api('POST', '/v1/memories', { body: { text } })).json.memory.id);
+    open();
+    await expect.poll(() => missed.every((id) => events.some((e) => e.type === 'memoryChanged' && e.id === id)), { timeout: 2000, interval: 20 }).toBe(true);
+    expect(resumes).toEqual([false, true]);
+    expect(lastIds[0]).toBeUndefined();
+    expect(lastIds[1]).toMatch(/^\d+-\d+$/);
   });
 });

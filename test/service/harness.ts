@@ -56,6 +56,10 @@ export function testRing(): MasterKeyRing {
 export interface ServiceWorld {
   server: RunningServiceServer;
   url: string;
+  /** What a second instance of the same deployment needs: the environment, identity database and master keys. */
+  env: Record<string, string>;
+  identity: IdentityDbConfig;
+  ring: MasterKeyRing;
   github: FakeGitHub;
   issuer: FakeIssuer;
   openai: FakeOpenAI;
@@ -88,15 +92,19 @@ export async function startServiceWorld(
     KAIROS_EGRESS_ALLOW: '127.0.0.1',
     ...(typeof extraEnv === 'function' ? extraEnv({ github, openai }) : extraEnv),
   };
+  const ring = testRing();
   const server = await startServiceServer(testConfig(home, env), loadServiceConfig(env), env, {
     identity: identity.config,
-    ring: testRing(),
+    ring,
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return {
     server,
     url: server.url,
+    env,
+    identity: identity.config,
+    ring,
     github,
     issuer,
     openai,

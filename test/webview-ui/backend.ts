@@ -24,7 +24,7 @@ import {
 } from '../../src/protocol/schemas.js';
 import type { RunningServer } from '../../src/server/main.js';
 import { startServer } from '../../src/server/main.js';
-import { createHttpBridge, type EventSourceLike } from '../../webview-ui/bridges/http.js';
+import { createHttpBridge, type EventFrame, type EventSourceLike, type HttpBridgeOptions } from '../../webview-ui/bridges/http.js';
 import { createVsCodeBridge, type VsCodeBridge } from '../../webview-ui/bridges/vscode.js';
 
 export interface Backend {
@@ -54,23 +54,40 @@ export async function consoleCookie(server: RunningServer): Promise<string> {
   return cookie;
 }
 
-/** EventSource over fetch for Node 20 (which has none), enough for the bridge. */
-class FetchEventSource implements EventSourceLike {
-  onmessage: ((e: { data: string }) => void) | null = null;
-  private readonly listeners = new Map<string, Array<(e: { data: string }) => void>>();
+/** EventSource over fetch for Node 20 (which has none), enough for the bridge: ids, open and error. */
+export class FetchEventSource implements EventSourceLike {
+  onmessage: ((e: EventFrame) => void) | null = null;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  private readonly listeners = new Map<string, Array<(e: EventFrame) => void>>();
   private readonly abort = new AbortController();
+  private closed = false;
+  private lastEventId = '';
   readonly opened: Promise<void>;
 
-  constructor(url: string, headers: Record<string, string>) {
+  constructor(
+    readonly url: string,
+    headers: Record<string, string>,
+  ) {
     this.opened = this.run(url, headers);
   }
 
-  addEventListener(type: string, listener: (e: { data: string }) => void): void {
+  addEventListener(type: string, listener: (e: EventFrame) => void): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
 
   close(): void {
+    this.closed = true;
     this.abort.abort();
+  }
+
+  /** The network drops the stream: the source reports an error, as a browser's does. */
+  drop(): void {
+    this.abort.abort();
+  }
+
+  private fail(): void {
+    if (!this.closed) this.onerror?.();
   }
 
   private dispatch(frame: string): void {
@@ -78,24 +95,29 @@ class FetchEventSource implements EventSourceLike {
     const data: string[] = [];
     for (const line of frame.split('\n')) {
       if (line.startsWith('event:')) type = line.slice(6).trim();
+      else if (line.startsWith('id:')) this.lastEventId = line.slice(3).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
     if (data.length === 0) return;
-    const e = { data: data.join('\n') };
+    const e = { data: data.join('\n'), lastEventId: this.lastEventId };
     if (type === 'message') this.onmessage?.(e);
     for (const l of this.listeners.get(type) ?? []) l(e);
   }
 
   private async run(url: string, headers: Record<string, string>): Promise<void> {
-    const res = await fetch(url, { headers: { ...headers, Accept: 'text/event-stream' }, signal: this.abort.signal });
-    if (!res.body) return;
+    const res = await fetch(url, { headers: { ...headers, Accept: 'text/event-stream' }, signal: this.abort.signal }).catch(() => undefined);
+    if (!res?.ok || !res.body) {
+      this.fail();
+      return;
+    }
+    this.onopen?.();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';
     void (async () => {
       try {
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) break;
           buf += value;
           let i: number;
           while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -104,8 +126,9 @@ class FetchEventSource implements EventSourceLike {
           }
         }
       } catch {
-        // Aborted on close.
+        // Aborted: closed, or dropped.
       }
+      this.fail();
     })();
   }
 }
@@ -117,10 +140,11 @@ export interface Connected {
   close(): void;
 }
 
-export async function httpBridgeFor(server: RunningServer): Promise<Connected> {
+export async function httpBridgeFor(server: RunningServer, extra: Pick<HttpBridgeOptions, 'schedule'> = {}): Promise<Connected & { sources: FetchEventSource[] }> {
   const cookie = await consoleCookie(server);
   const sources: FetchEventSource[] = [];
   const bridge = createHttpBridge({
+    ...extra,
     baseUrl: server.url,
     fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: cookie } }),
     openEvents: (url) => {
@@ -131,6 +155,7 @@ export async function httpBridgeFor(server: RunningServer): Promise<Connected> {
   });
   return {
     bridge,
+    sources,
     eventsReady: async () => {
       await Promise.all(sources.map((s) => s.opened));
     },
@@ -161,9 +186,15 @@ export function startVsCodeHost(server: RunningServer, port: MessagePort): { mes
   const messages: unknown[] = [];
   const { runtime } = server;
   let ready = false;
-  const unsubscribe = runtime.events.subscribe((event: HostEvent) => {
-    if (ready) port.postMessage({ kind: 'event', event });
-  });
+  let unsubscribe = (): void => {};
+  void runtime.events
+    .subscribe({
+      spaces: new Set(runtime.context().spaces.map((g) => g.space)),
+      onEvent: ({ event }: { event: HostEvent }) => {
+        if (ready) port.postMessage({ kind: 'event', event });
+      },
+    })
+    .then((stop) => (unsubscribe = stop));
   const answer = async (type: string, raw: unknown): Promise<unknown> => {
     const schema = SCHEMAS[type as Handled];
     if (!schema) throw Object.assign(new Error(`This host does not handle "${type}".`), { code: 'unsupported' });

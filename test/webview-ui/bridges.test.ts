@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError, type HostEvent } from '../../src/protocol/messages.js';
-import { createHttpBridge, toHttpCall } from '../../webview-ui/bridges/http.js';
+import { createHttpBridge, EVENT_RETRY, toHttpCall, type EventSourceLike } from '../../webview-ui/bridges/http.js';
 import { createVsCodeBridge } from '../../webview-ui/bridges/vscode.js';
 import { consoleCookie, httpBridgeFor, startBackend, vscodeBridgeFor, type Backend } from './backend.js';
 
@@ -36,6 +36,54 @@ describe('HTTP bridge', () => {
     const { bridge, close } = await httpBridgeFor(backend.server);
     await expect(bridge.request('create', { text: 'with the csrf header' })).resolves.toMatchObject({ outcome: 'created' });
     close();
+  });
+
+  it('reopens a dropped event stream with the last event id and hears what was written meanwhile', async () => {
+    const retries: Array<{ run: () => void; ms: number }> = [];
+    const conn = await httpBridgeFor(backend.server, { schedule: (run, ms) => retries.push({ run, ms }) });
+    const got: HostEvent[] = [];
+    const stop = conn.bridge.onEvent((e) => got.push(e));
+    await conn.eventsReady();
+    const heard = (id: string) => () => got.some((e) => e.type === 'memoryChanged' && e.id === id);
+    const first = await backend.server.runtime.service().remember({ text: 'The console heard this before the drop' });
+    await expect.poll(heard(first.memory.id), { timeout: 2000 }).toBe(true);
+
+    conn.sources[0]!.drop();
+    await expect.poll(() => retries.length).toBe(1);
+    expect(retries[0]!.ms).toBe(EVENT_RETRY.minMs);
+    const missed = await backend.server.runtime.service().remember({ text: 'Written while the console was cut off' });
+    retries[0]!.run();
+    expect(conn.sources[1]!.url).toMatch(/\/v1\/events\?lastEventId=\d+-\d+$/);
+    await expect.poll(heard(missed.memory.id), { timeout: 2000 }).toBe(true);
+    stop();
+    conn.close();
+  });
+
+  it('backs off between failed reconnections, up to a cap, and stops once nobody listens', () => {
+    const urls: string[] = [];
+    const delays: number[] = [];
+    const bridge = createHttpBridge({
+      baseUrl: 'http://127.0.0.1:9',
+      openEvents: (url) => {
+        urls.push(url);
+        const s: EventSourceLike = { onmessage: null, onerror: null, addEventListener: () => undefined, close: () => undefined };
+        queueMicrotask(() => s.onerror?.());
+        return s;
+      },
+      schedule: (run, ms) => {
+        delays.push(ms);
+        if (delays.length < 8) queueMicrotask(run);
+      },
+    });
+    const stop = bridge.onEvent(() => undefined);
+    return expect
+      .poll(() => delays.length)
+      .toBe(8)
+      .then(() => {
+        expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000]);
+        expect(urls).toHaveLength(8);
+        stop();
+      });
   });
 
   it('reports an expired session with the server message, and an unreachable server in words', async () => {

@@ -1,7 +1,8 @@
 /**
  * The console's bridge: each protocol request becomes a call to the /v1 REST API, with the
  * session cookie (sent by the browser) and the CSRF header on state-changing requests.
- * Host events arrive over Server-Sent Events from /v1/events.
+ * Host events arrive over Server-Sent Events from /v1/events; when the stream breaks, the bridge
+ * reopens it with back-off and the last event id, so the server replays what was missed.
  */
 import type { MemoryFilter } from '../../src/core/memory.js';
 import {
@@ -13,12 +14,23 @@ import {
   type RequestType,
 } from '../../src/protocol/messages.js';
 
+/** A frame as EventSource hands it over: `lastEventId` is the id of the latest frame that had one. */
+export interface EventFrame {
+  data: string;
+  lastEventId?: string;
+}
+
 /** The part of EventSource the bridge uses; Node tests pass their own implementation. */
 export interface EventSourceLike {
-  onmessage: ((e: { data: string }) => void) | null;
-  addEventListener(type: string, listener: (e: { data: string }) => void): void;
+  onmessage: ((e: EventFrame) => void) | null;
+  onopen?: (() => void) | null;
+  onerror?: (() => void) | null;
+  addEventListener(type: string, listener: (e: EventFrame) => void): void;
   close(): void;
 }
+
+/** Reconnection delays: doubled after each failed try, back to the minimum once a stream opens. */
+export const EVENT_RETRY = { minMs: 500, maxMs: 15_000 };
 
 export interface HttpBridgeOptions {
   /** Origin (and optional prefix) of the server; default: the page's own origin. */
@@ -28,6 +40,8 @@ export interface HttpBridgeOptions {
   openEvents?: (url: string) => EventSourceLike;
   /** Where `pagehide` is heard, to commit held deletes when the page is left; default: window. */
   lifecycle?: Pick<Window, 'addEventListener'>;
+  /** Schedules a reconnection; default: setTimeout. */
+  schedule?: (run: () => void, ms: number) => void;
 }
 
 interface HttpCall {
@@ -126,7 +140,10 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const openEvents = opts.openEvents ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike);
   const listeners = new Set<(event: HostEvent) => void>();
+  const schedule = opts.schedule ?? ((run: () => void, ms: number) => void setTimeout(run, ms));
   let source: EventSourceLike | undefined;
+  let lastEventId: string | undefined;
+  let backoff = EVENT_RETRY.minMs;
   let held: RequestMap['pendingDeletes']['params']['refs'] = [];
   // Leaving the page ends its undo timers: send what it held, with keepalive so the browser
   // finishes the requests after the page is gone.
@@ -145,7 +162,8 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
     }
   });
 
-  const deliver = (e: { data: string }): void => {
+  const deliver = (e: EventFrame): void => {
+    if (e.lastEventId) lastEventId = e.lastEventId;
     let event: HostEvent;
     try {
       event = JSON.parse(e.data) as HostEvent;
@@ -155,6 +173,29 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
     if (typeof event !== 'object' || event === null || !EVENT_TYPES.includes(event.type)) return;
     for (const l of [...listeners]) l(event);
   };
+
+  // The browser's own retry has no back-off and gives up for good on an error status, so the
+  // bridge reopens the stream itself; the id in the query stands in for the Last-Event-ID header
+  // a new EventSource cannot send.
+  function connect(): void {
+    const s = openEvents(`${base}/v1/events${lastEventId ? `?lastEventId=${encodeURIComponent(lastEventId)}` : ''}`);
+    source = s;
+    // Servers may send unnamed frames or frames named after the event type: take both.
+    s.onmessage = deliver;
+    for (const t of EVENT_TYPES) s.addEventListener(t, deliver);
+    s.onopen = () => {
+      backoff = EVENT_RETRY.minMs;
+    };
+    s.onerror = () => {
+      s.close();
+      if (source !== s) return;
+      const delay = backoff;
+      backoff = Math.min(backoff * 2, EVENT_RETRY.maxMs);
+      schedule(() => {
+        if (source === s && listeners.size > 0) connect();
+      }, delay);
+    };
+  }
 
   return {
     host: 'console',
@@ -190,12 +231,7 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
     },
     onEvent(listener) {
       listeners.add(listener);
-      if (!source) {
-        source = openEvents(`${base}/v1/events`);
-        // Servers may send unnamed frames or frames named after the event type: take both.
-        source.onmessage = deliver;
-        for (const t of EVENT_TYPES) source.addEventListener(t, deliver);
-      }
+      if (!source) connect();
       return () => {
         listeners.delete(listener);
         if (listeners.size === 0 && source) {
