@@ -17,6 +17,7 @@ import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
 import { createApp, PROTECTED_RESOURCE_PATH } from './app.js';
 import { ALL_OAUTH_SCOPES } from '../auth/oauth/scopes.js';
+import { ClientMetadataDocuments } from '../auth/oauth/clientMetadata.js';
 import { oauthServerRoutes } from '../auth/oauth/routes.js';
 import { mcpResource } from '../auth/oauth/shared.js';
 import { LoginProvider } from '../auth/web/providers.js';
@@ -56,6 +57,13 @@ export async function startServiceServer(
     now: () => runtime.now(),
     newNonce,
     clientAddress: (c) => clientAddress(c, service.trustProxy),
+    clientMetadata: new ClientMetadataDocuments({
+      fetch: runtime.egress.runtime.fetch,
+      db: runtime.db,
+      limiter: runtime.limiter,
+      nowMs: () => runtime.now().getTime(),
+      timeoutMs: service.clientMetadataTimeoutMs,
+    }),
   });
   const webAuth = webAuthRoutes({ db: runtime.db, sessions, providers, now: () => runtime.now(), newNonce });
   const webviewDir = findWebviewDir();
