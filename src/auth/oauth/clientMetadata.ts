@@ -88,6 +88,14 @@ export function maxAgeSeconds(header: string | null): number | undefined {
   return undefined;
 }
 
+/**
+ * How long a fetched document is used: its max-age within [min, max] (default 60 s … 24 h), or the
+ * default (1 h) without one. The floor keeps a no-store document from being fetched for every request.
+ */
+export function cacheTtlSeconds(maxAge: number | undefined, bounds: { minTtlS?: number; maxTtlS?: number; defaultTtlS?: number } = {}): number {
+  return Math.min(bounds.maxTtlS ?? 86_400, Math.max(bounds.minTtlS ?? 60, maxAge ?? bounds.defaultTtlS ?? 3_600));
+}
+
 /** Reads at most `max` bytes of a body; undefined when it is longer (the rest is not read). */
 async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
@@ -150,7 +158,7 @@ export class ClientMetadataDocuments {
     const { body, maxAge } = await this.fetchDocument(clientId, host);
     const client = this.validate(clientId, host, body);
     await upsertMetadataDocumentClient(this.opts.db, { clientId, clientName: client.claimedName ?? null, redirectUris: client.redirectUris, metadata: body as Record<string, unknown> });
-    const ttl = Math.min(this.opts.maxTtlS ?? 86_400, Math.max(this.opts.minTtlS ?? 60, maxAge ?? this.opts.defaultTtlS ?? 3_600));
+    const ttl = cacheTtlSeconds(maxAge, this.opts);
     this.cache.delete(clientId);
     if (this.cache.size >= (this.opts.maxEntries ?? 1_000)) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(clientId, { client, expiresAtMs: this.opts.nowMs() + ttl * 1000 });
