@@ -13,9 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientMetadataDocuments } from '../../src/auth/oauth/clientMetadata.js';
@@ -28,6 +27,7 @@ import { MemoryRateLimiter } from '../../src/ratelimit/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/githubServer.js';
 import { startServe, type ServeProcess } from '../server/cliProcess.js';
 import { removeHome, tempHome } from '../server/helpers.js';
+import { MemoryOAuthProvider } from './mcpClient.js';
 import { PG_URL } from './harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -43,43 +43,6 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
   return { ca: join(dir, 'ca.pem'), key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8') };
-}
-
-/** An agent's OAuth state in memory, identified by its metadata document URL. */
-class DocumentClientAuth implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  current: OAuthTokens | undefined;
-  verifier: string | undefined;
-  authorizationUrl: URL | undefined;
-  constructor(readonly clientMetadataUrl: string) {}
-  get redirectUrl(): string {
-    return REDIRECT;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'Doc agent', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed): void {
-    this.info = info;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.current;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.current = tokens;
-  }
-  redirectToAuthorization(url: URL): void {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(v: string): void {
-    this.verifier = v;
-  }
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
 }
 
 describe('Client ID Metadata Documents (https on loopback, local CA, kairos serve)', () => {
@@ -203,7 +166,7 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
     expect(meta.registration_endpoint).toBe(`${kairos.url}/oauth/register`);
 
     const clientId = `${base}/agent/client.json`;
-    const auth = new DocumentClientAuth(clientId);
+    const auth = new MemoryOAuthProvider(REDIRECT, 'Doc agent', clientId);
     const mcpUrl = new URL(`${kairos.url}/mcp`);
     const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: auth });
     await expect(new Client({ name: 'doc-agent', version: '1.0.0' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
