@@ -182,7 +182,7 @@ export class ClientMetadataDocuments {
     } catch (e) {
       if (e instanceof OAuthError) throw e;
       const refused = e instanceof EgressRefused ? e : findEgressRefusal(e);
-      if (refused) throw fail(`was not fetched: ${refused.reason.replace(/^the endpoint/, 'its URL')}.`);
+      if (refused) throw fail(`was not fetched: ${refused.reason.replace(/^the endpoint( URL)?/, 'its URL')}.`);
       if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) throw fail(`did not arrive within ${this.timeoutMs / 1000} s.`);
       throw fail('could not be fetched (connection or TLS failure).');
     }
