@@ -47,6 +47,22 @@ export async function registerClient(
   return { clientId, clientName: input.clientName, redirectUris: input.redirectUris, metadata: input.metadata, confidential: input.secret !== null, createdAt: iso(rows[0]!.created_at)! };
 }
 
+/**
+ * Records a client known by its metadata document URL (CIMD): the URL is its client_id, it has no
+ * secret, and its name and redirect URIs follow the latest fetched document. The row exists so
+ * that codes and grants can refer to the client like to a registered one.
+ */
+export async function upsertMetadataDocumentClient(
+  db: SqlQueryable,
+  input: { clientId: string; clientName: string | null; redirectUris: string[]; metadata: Record<string, unknown> },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO oauth_clients (client_id, secret_hash, client_name, redirect_uris, metadata) VALUES ($1, NULL, $2, $3, $4)
+     ON CONFLICT (client_id) DO UPDATE SET client_name = EXCLUDED.client_name, redirect_uris = EXCLUDED.redirect_uris, metadata = EXCLUDED.metadata`,
+    [input.clientId, input.clientName, input.redirectUris, JSON.stringify(input.metadata)],
+  );
+}
+
 export async function findClient(db: SqlQueryable, clientId: string): Promise<(OAuthClientRow & { secretHash: string | null }) | undefined> {
   const { rows } = await db.query<{ client_id: string; secret_hash: string | null; client_name: string | null; redirect_uris: string[]; metadata: string; created_at: Date }>(
     'SELECT * FROM oauth_clients WHERE client_id = $1',

@@ -35,7 +35,7 @@ import { RedisEventHub } from './redisEvents.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
 import type { ServiceConfig } from './serviceConfig.js';
 import { missingKeyEmbedder, SERVICE_KEY_SOURCE, TenantEmbedders, verifyEmbeddingSettings } from './tenantEmbedder.js';
-import { serviceEgress } from '../embeddings/index.js';
+import { serviceEgress, type ServiceEgress } from '../embeddings/index.js';
 import { ensureHome } from './token.js';
 
 const log = createLogger('service');
@@ -59,6 +59,8 @@ export interface ServiceRuntime {
   readonly ring: MasterKeyRing;
   /** Access tokens of the built-in authorization server. */
   readonly tokens: AccessTokens;
+  /** The guarded fetch and policy for user-chosen destinations (embedding endpoints, client metadata documents). */
+  readonly egress: ServiceEgress;
   now(): Date;
   /** The tenant context of a verified principal (spaces from its memberships, its embedder). */
   context(principal: ServicePrincipal): Promise<TenantContext>;
@@ -166,6 +168,7 @@ export async function openServiceRuntime(
     config: service,
     ring,
     tokens,
+    egress,
     now: () => clock.now(),
     connectors: new ConnectorAdmin({ db, admins: service.admins, now: () => clock.now() }),
     authenticate: (token, client, target, claim) => failedAuth.guard(client, credentialPath(token), () => authenticator.authenticate(token, target, claim)),

@@ -35,6 +35,8 @@ export interface ServiceConfig {
   admins: Array<{ type: string; uid: string }>;
   /** Requests per connector per minute, all its channel users together. */
   connectorRateLimitPerMinute: number;
+  /** How long fetching an MCP client's metadata document (CIMD) may take, in ms. */
+  clientMetadataTimeoutMs: number;
 }
 
 /** `github:12345,oidc:https://login.example.com:alice` → channel refs (split at the first colon). */
@@ -113,5 +115,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     admins: parseAdmins(env.KAIROS_ADMINS),
     connectorRateLimitPerMinute: positiveInt(env, 'KAIROS_CONNECTOR_RATE_LIMIT_PER_MINUTE', 6000),
     egressAllow: env.KAIROS_EGRESS_ALLOW,
+    clientMetadataTimeoutMs: positiveInt(env, 'KAIROS_CLIENT_METADATA_TIMEOUT_MS', 5000),
   };
 }

@@ -16,6 +16,7 @@ import { createLogger } from '../util/logger.js';
 import { kairosVersion } from '../util/version.js';
 import { createApp } from './app.js';
 import { ALL_OAUTH_SCOPES } from '../auth/oauth/scopes.js';
+import { ClientMetadataDocuments } from '../auth/oauth/clientMetadata.js';
 import { oauthServerRoutes } from '../auth/oauth/routes.js';
 import { mcpResource } from '../auth/oauth/shared.js';
 import { LoginProvider } from '../auth/web/providers.js';
@@ -55,6 +56,13 @@ export async function startServiceServer(
     now: () => runtime.now(),
     newNonce,
     clientAddress: (c) => clientAddress(c, service.trustProxy),
+    clientMetadata: new ClientMetadataDocuments({
+      fetch: runtime.egress.runtime.fetch,
+      db: runtime.db,
+      limiter: runtime.limiter,
+      nowMs: () => runtime.now().getTime(),
+      timeoutMs: service.clientMetadataTimeoutMs,
+    }),
   });
   const webAuth = webAuthRoutes({ db: runtime.db, sessions, providers, now: () => runtime.now(), newNonce });
   const webviewDir = findWebviewDir();

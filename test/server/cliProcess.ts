@@ -76,8 +76,8 @@ export interface ServeProcess {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
 }
 
-/** Starts `kairos serve` and waits until it printed its MCP URL. */
-export async function startServe(home: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+/** Starts `kairos serve` and waits until it printed its MCP URL. `token: false`: service mode, which writes no local token. */
+export async function startServe(home: string, env: Record<string, string> = {}, opts: { token?: boolean } = {}): Promise<ServeProcess> {
   const bundle = await cliBundle();
   const child = spawn(process.execPath, [bundle, 'serve'], { env: cliEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -99,7 +99,7 @@ export async function startServe(home: string, env: Record<string, string> = {})
       rej(new Error(`serve exited with ${code}:\n${out}\n${err}`));
     });
   });
-  const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+  const token = opts.token === false ? '' : (await readFile(join(home, 'token'), 'utf8')).trim();
   return {
     child,
     url,

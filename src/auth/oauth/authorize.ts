@@ -4,9 +4,10 @@
  * a single-use code bound to the PKCE challenge, the redirect URI and the /mcp resource.
  */
 import type { Context, Hono } from 'hono';
-import { createCode, findClient } from '../../identity/oauthStore.js';
+import { createCode } from '../../identity/oauthStore.js';
 import { escapeHtml } from '../../ui/page.js';
 import { page, safeReturn } from '../web/routes.js';
+import { lookupClient } from './clientMetadata.js';
 import { consentBody } from './pages.js';
 import { ALL_OAUTH_SCOPES, parseScopes, type OAuthScope } from './scopes.js';
 import { formFields, mcpResource, OAuthError, type OAuthServerDeps } from './shared.js';
@@ -34,14 +35,21 @@ type Checked =
   | { kind: 'page'; message: string }
   /** Tell the client through its redirect URI. */
   | { kind: 'redirect'; redirectUri: string; error: string; description: string; state?: string | undefined }
-  | { kind: 'ok'; clientId: string; clientName: string; redirectUri: string; scopes: OAuthScope[]; codeChallenge: string; resource: string; state?: string | undefined };
+  | { kind: 'ok'; clientId: string; clientName: string; document?: { host: string; claimedName?: string | undefined } | undefined; redirectUri: string; scopes: OAuthScope[]; codeChallenge: string; resource: string; state?: string | undefined };
 
 export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
   const issuer = (): string => deps.publicUrl();
   const resource = (): string => mcpResource(deps);
 
-  async function check(p: AuthorizeParams): Promise<Checked> {
-    const client = p.client_id ? await findClient(deps.db, p.client_id) : undefined;
+  async function check(c: Context, p: AuthorizeParams): Promise<Checked> {
+    let client;
+    try {
+      client = p.client_id ? await lookupClient(deps, p.client_id, deps.clientAddress(c)) : undefined;
+    } catch (e) {
+      // A metadata document that cannot be used: its redirect URIs are unknown, so say it here.
+      if (e instanceof OAuthError) return { kind: 'page', message: e.description };
+      throw e;
+    }
     if (!client) return { kind: 'page', message: 'This application is not registered with Kairos (unknown client_id). Ask its maker to register it again.' };
     const redirectUri = p.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
     if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
@@ -54,7 +62,7 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
     if (p.resource !== undefined && p.resource !== resource()) return fail('invalid_target', `This server issues tokens only for ${resource()}.`);
     const scopes = parseScopes(p.scope);
     if (!scopes) return fail('invalid_scope', `Known scopes: ${ALL_OAUTH_SCOPES.join(', ')}.`);
-    return { kind: 'ok', clientId: client.clientId, clientName: client.clientName ?? client.clientId, redirectUri, scopes, codeChallenge: p.code_challenge, resource: resource(), state: p.state };
+    return { kind: 'ok', clientId: client.clientId, clientName: client.clientName ?? client.clientId, document: client.documentHost ? { host: client.documentHost, claimedName: client.clientName ?? undefined } : undefined, redirectUri, scopes, codeChallenge: p.code_challenge, resource: resource(), state: p.state };
   }
 
   function redirectWith(c: Context, redirectUri: string, params: Record<string, string | undefined>): Response {
@@ -71,7 +79,7 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
 
   r.get('/authorize', async (c) => {
     const q = c.req.query();
-    const checked = await check(q);
+    const checked = await check(c, q);
     if (checked.kind !== 'ok') return answer(c, checked);
     const sessionId = deps.sessions.sessionId(c);
     const uid = await deps.sessions.uid(c);
@@ -90,7 +98,7 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
       ...(checked.state !== undefined ? { state: checked.state } : {}),
     };
     const nonce = deps.newNonce();
-    const body = consentBody({ clientName: checked.clientName, redirectUri: checked.redirectUri, scopes: checked.scopes, fields, formToken: deps.sessions.formToken(sessionId) });
+    const body = consentBody({ clientName: checked.clientName, document: checked.document, redirectUri: checked.redirectUri, scopes: checked.scopes, fields, formToken: deps.sessions.formToken(sessionId) });
     // With "no-referrer" a browser sends `Origin: null` on the form POST; "same-origin" lets it
     // send this origin (checked below) while the redirect to the client still carries no Referer.
     c.header('Referrer-Policy', 'same-origin');
@@ -114,7 +122,7 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
     if (!token || !deps.sessions.checkFormToken(sessionId, token) || !deps.sessions.sameOrigin(c)) {
       return page(c, 403, 'Request refused', '<p class="error">This consent form did not come from this Kairos page (cross-site request refused). Start the connection again.</p>', nonce);
     }
-    const checked = await check({
+    const checked = await check(c, {
       client_id: str('client_id'), redirect_uri: str('redirect_uri'), response_type: str('response_type'), state: str('state'),
       code_challenge: str('code_challenge'), code_challenge_method: str('code_challenge_method'), scope: str('scope'), resource: str('resource'),
     });

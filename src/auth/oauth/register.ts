@@ -1,5 +1,5 @@
 /** RFC 7591 dynamic client registration, with Kairos's policy on redirect URIs and grants. */
-import { OAuthClientMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthClientMetadataSchema, type OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { describeUnsafe, findUnsafe } from '../../core/text.js';
@@ -33,6 +33,24 @@ const RegistrationPolicy = z.object({
   client_name: z.string().trim().min(1).max(100).optional(),
 });
 
+/** Client metadata (a registration body or a metadata document) checked against the SDK schema and Kairos's policy. */
+export type CheckedClientMetadata =
+  | { ok: true; meta: OAuthClientMetadata; policy: z.infer<typeof RegistrationPolicy> }
+  | { ok: false; field: string | undefined; problem: string };
+
+export function checkClientMetadata(body: unknown): CheckedClientMetadata {
+  const unsafe = findUnsafe(body);
+  if (unsafe) return { ok: false, field: undefined, problem: describeUnsafe(unsafe) };
+  const meta = OAuthClientMetadataSchema.safeParse(body);
+  if (!meta.success) return { ok: false, field: undefined, problem: meta.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+  const policy = RegistrationPolicy.safeParse(meta.data);
+  if (!policy.success) {
+    const issue = policy.error.issues[0];
+    return { ok: false, field: issue?.path[0]?.toString(), problem: `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'not allowed'}` };
+  }
+  return { ok: true, meta: meta.data, policy: policy.data };
+}
+
 export function registrationRoutes(r: Hono, deps: OAuthServerDeps): void {
   r.post('/register', oauthErrors(async (c) => {
     const who = deps.clientAddress(c);
@@ -43,19 +61,12 @@ export function registrationRoutes(r: Hono, deps: OAuthServerDeps): void {
     } catch {
       throw new OAuthError('invalid_client_metadata', 'The body must be a JSON object of client metadata (RFC 7591).');
     }
-    const unsafe = findUnsafe(body);
-    if (unsafe) throw new OAuthError('invalid_client_metadata', describeUnsafe(unsafe));
-    const meta = OAuthClientMetadataSchema.safeParse(body);
-    if (!meta.success) throw new OAuthError('invalid_client_metadata', meta.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const policy = RegistrationPolicy.safeParse(meta.data);
-    if (!policy.success) {
-      const issue = policy.error.issues[0];
-      throw new OAuthError(issue?.path[0] === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'not allowed'}`);
-    }
-    const p = policy.data;
+    const checked = checkClientMetadata(body);
+    if (!checked.ok) throw new OAuthError(checked.field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', checked.problem);
+    const { meta, policy: p } = checked;
     const secret = p.token_endpoint_auth_method === 'none' ? null : newSecret('kcs_');
     const stored = {
-      ...meta.data,
+      ...meta,
       redirect_uris: p.redirect_uris,
       token_endpoint_auth_method: p.token_endpoint_auth_method,
       grant_types: p.grant_types,

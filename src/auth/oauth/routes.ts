@@ -2,7 +2,8 @@
  * Kairos as the OAuth 2.1 authorization server of its own /mcp resource, for any MCP client that
  * follows the MCP authorization spec: RFC 8414 metadata (here), RFC 7591 registration
  * (register.ts), the authorization endpoint with a consent page behind the web sign-in
- * (authorize.ts), and the token and RFC 7009 revocation endpoints (token.ts). Every token is bound
+ * (authorize.ts), Client ID Metadata Documents as the alternative to registering (clientMetadata.ts),
+ * and the token and RFC 7009 revocation endpoints (token.ts). Every token is bound
  * to one resource, the /mcp URL (RFC 8707); tokens for anything else are refused. Errors follow
  * RFC 6749 §4.1.2.1/§5.2 ({ error, error_description }).
  */
@@ -32,6 +33,8 @@ export function oauthServerRoutes(deps: OAuthServerDeps): { wellKnown: Hono; oau
     scopes_supported: ALL_OAUTH_SCOPES,
     authorization_response_iss_parameter_supported: true,
     service_documentation: `${issuer()}/auth/signin`,
+    // A client may use the URL of its metadata document as client_id instead of registering (clientMetadata.ts).
+    ...(deps.clientMetadata ? { client_id_metadata_document_supported: true } : {}),
   });
 
   const wellKnown = new Hono();

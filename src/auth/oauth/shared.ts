@@ -4,6 +4,7 @@ import { describeUnsafe, unsafeIn } from '../../core/text.js';
 import type { SqlDb } from '../../identity/sql.js';
 import type { RateLimiter } from '../../ratelimit/index.js';
 import type { WebSessions } from '../web/session.js';
+import type { ClientMetadataDocuments } from './clientMetadata.js';
 import type { AccessTokens } from './tokens.js';
 
 export interface OAuthServerDeps {
@@ -18,6 +19,18 @@ export interface OAuthServerDeps {
   clientAddress(c: Context): string | undefined;
   /** Dynamic registrations per client address per hour. */
   registrationsPerHour?: number;
+  /** Clients identified by a metadata document URL (CIMD); without it such client_ids are unknown. */
+  clientMetadata?: ClientMetadataDocuments;
+}
+
+/** What the authorization and token endpoints need of a client, registered or described by a metadata document. */
+export interface KnownClient {
+  clientId: string;
+  clientName: string | null;
+  redirectUris: string[];
+  secretHash: string | null;
+  /** Set for a metadata-document client: the host of its client_id URL (shown on the consent page). */
+  documentHost?: string;
 }
 
 /** The protected resource every token is bound to (RFC 8707). */

@@ -7,7 +7,8 @@ import type { Context, Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import { audit } from '../../identity/audit.js';
 import { sha256Hex } from '../../identity/ids.js';
-import { createGrant, findClient, redeemCode, revokeByRefreshToken, revokeGrantOfClient, rotateRefreshToken } from '../../identity/oauthStore.js';
+import { createGrant, redeemCode, revokeByRefreshToken, revokeGrantOfClient, rotateRefreshToken } from '../../identity/oauthStore.js';
+import { lookupClient } from './clientMetadata.js';
 import { ALL_OAUTH_SCOPES, parseScopes } from './scopes.js';
 import { formFields, mcpResource, OAuthError, oauthErrors, refuseUnsafeParam, type OAuthServerDeps } from './shared.js';
 
@@ -43,7 +44,13 @@ export function tokenRoutes(r: Hono, deps: OAuthServerDeps): void {
       refuseUnsafeParam('client_secret', secret);
     }
     if (!clientId) throw new OAuthError('invalid_client', 'client_id is required.', 401);
-    const client = await findClient(deps.db, clientId);
+    let client;
+    try {
+      client = await lookupClient(deps, clientId, deps.clientAddress(c));
+    } catch (e) {
+      if (e instanceof OAuthError) throw new OAuthError('invalid_client', e.description, 401);
+      throw e;
+    }
     if (!client) throw new OAuthError('invalid_client', 'Unknown client_id.', 401);
     if (client.secretHash) {
       if (!secret || !sameString(sha256Hex(secret), client.secretHash)) throw new OAuthError('invalid_client', 'Client authentication failed.', 401);
