@@ -2,6 +2,7 @@
 // or an installed package); the extension and webview entries are added with their issues.
 import { build } from 'esbuild';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { bundleCli } from './scripts/cli-bundle.mjs';
 
 const common = {
   bundle: true,
@@ -37,9 +38,11 @@ if (process.argv.includes('--webview')) {
 await mkdir('dist', { recursive: true });
 await Promise.all([
   buildWebview(),
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/kairos.mjs', format: 'esm' }),
+  // The CLI: dist/kairos.mjs and the kairos-*.mjs chunks its commands load on demand.
+  bundleCli('dist', { sourcemap: true }),
   build({ ...common, entryPoints: ['bench/main.ts'], outfile: 'dist/bench.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/service.ts'], outfile: 'dist/bench-service.mjs', format: 'esm' }),
+  build({ ...common, entryPoints: ['bench/cli.ts'], outfile: 'dist/bench-cli.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/eval.ts'], outfile: 'dist/eval.mjs', format: 'esm' }),
   // Bulk offline embedding runs in worker threads beside dist/kairos.mjs (src/embeddings/workerPool.ts).
   build({ ...common, entryPoints: ['src/embeddings/localWorker.ts'], outfile: 'dist/embed-worker.mjs', format: 'esm' }),

@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { CLI_ENTRY, cliBuildOptions } from './cli-bundle.mjs';
 
 const require = createRequire(import.meta.url);
 const out = 'dist/engine';
@@ -33,26 +34,24 @@ const modelDirPlugin = {
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-// The engine, and beside it the worker that bulk embedding runs in (src/embeddings/workerPool.ts).
-await build({
-  entryPoints: { kairos: 'src/cli/main.ts', 'embed-worker': 'src/embeddings/localWorker.ts' },
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: true,
-  legalComments: 'external',
-  logLevel: 'warning',
-  // CJS dependencies call require() for Node built-ins; ESM output needs a real one.
-  banner: {
-    js:
-      "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url); " +
-      "globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));",
-  },
-  plugins: [modelDirPlugin],
-});
+// The engine, and beside it the worker that bulk embedding runs in (src/embeddings/workerPool.ts),
+// split like dist/kairos.mjs (scripts/cli-bundle.mjs) so each command loads only what it runs.
+// Every chunk sits in dist/engine/ itself: the banner's engine dir is the same from each of them.
+await build(
+  cliBuildOptions(out, {
+    entryPoints: { kairos: CLI_ENTRY, 'embed-worker': 'src/embeddings/localWorker.ts' },
+    packages: undefined,
+    minify: true,
+    legalComments: 'external',
+    // CJS dependencies call require() for Node built-ins; ESM output needs a real one.
+    banner: {
+      js:
+        "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url); " +
+        "globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));",
+    },
+    plugins: [modelDirPlugin],
+  }),
+);
 await Promise.all([
   ...['pglite.wasm', 'initdb.wasm', 'pglite.data'].map((f) => copyFile(join(pgliteDist, f), join(out, f))),
   copyFile(join(pgliteDist, 'vector.tar.gz'), 'dist/vector.tar.gz'),

@@ -3,10 +3,10 @@
  * Everything is validated here so a typo fails at start with the offending key named.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { KairosError } from './core/errors.js';
+import { kairosHome } from './util/home.js';
 import { DEFAULT_SIMILAR_THRESHOLD } from './core/memoryService.js';
 
 export const DEFAULT_PORT = 7377;
@@ -125,7 +125,7 @@ const RETIRED_SUPERSEDE =
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KairosConfig {
   if (env.KAIROS_SUPERSEDE_THRESHOLD !== undefined) throw configError('environment', 'KAIROS_SUPERSEDE_THRESHOLD', RETIRED_SUPERSEDE);
-  const home = resolve(env.KAIROS_HOME || join(homedir(), '.kairos'));
+  const home = kairosHome(env);
   const file = readConfigFile(home);
   const envPort = envNumber(env, 'KAIROS_PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
   const port = envPort ?? file.port;

@@ -4,23 +4,15 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { KairosConfig } from '../config.js';
 import type { AnchorCheck } from '../core/code.js';
 import { KairosError } from '../core/errors.js';
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
-import type {
-  ImportSummary,
-  ListInput,
-  MemoryService,
-  RememberInput,
-  SearchInput,
-  SpaceSearchHit,
-} from '../core/memoryService.js';
-import { exportLine, parsePortable, splitLines, type LineError, type PortableFormat } from '../core/portable.js';
+import type { ImportSummary, ListInput, RememberInput, SearchInput, SpaceSearchHit } from '../core/memoryService.js';
+import type { PortableFormat } from '../core/portable.js';
 import type { EmbedderInfo } from '../core/ports.js';
 import { findRunningServer } from '../runtime/discovery.js';
-import { openLocalRuntime, type LocalRuntime } from '../runtime/local.js';
 import { loadOrCreateToken } from '../runtime/token.js';
+import { kairosHome } from '../util/home.js';
 import { HttpClient } from './httpClient.js';
 
 export interface ReembedResult {
@@ -50,7 +42,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxBytes = Infinity): AsyncGenerator<Uint8Array> {
+export async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxBytes = Infinity): AsyncGenerator<Uint8Array> {
   let total = 0;
   for await (const c of chunks) {
     const b = typeof c === 'string' ? Buffer.from(c) : c;
@@ -60,61 +52,6 @@ async function* countBytes(chunks: AsyncIterable<Buffer | string>, onBytes?: (n:
     }
     onBytes?.(total);
     yield b;
-  }
-}
-
-class LocalBackend implements Backend {
-  readonly mode = 'local';
-  constructor(
-    private readonly runtime: LocalRuntime,
-    /** The same cap as a server's /v1/import body (KAIROS_MAX_IMPORT_BYTES), so local mode is bounded too. */
-    private readonly maxImportBytes: number,
-  ) {}
-
-  private svc(): MemoryService {
-    return this.runtime.service();
-  }
-
-  remember(input: RememberInput): Promise<RememberResult> {
-    return this.svc().remember(input);
-  }
-  search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
-    return this.svc().search(input);
-  }
-  list(input: ListInput): Promise<Page<Memory>> {
-    return this.svc().list(input);
-  }
-  get(id: string, space?: string): Promise<MemoryWithHistory> {
-    return this.svc().get(id, space);
-  }
-  forget(id: string, space?: string): Promise<{ id: string; space: string }> {
-    return this.svc().forget(id, space);
-  }
-  verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
-    return this.svc().verify(id, opts);
-  }
-  recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
-    return this.svc().recordAnchorCheck(id, check, commit ? { commit } : {});
-  }
-  async *export(space?: string): AsyncIterable<string> {
-    for await (const r of this.svc().export(space)) yield exportLine(r);
-  }
-  async import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
-    const lineErrors: LineError[] = [];
-    const items = parsePortable(splitLines(countBytes(createReadStream(file), opts.onBytes, this.maxImportBytes)), {
-      ...(opts.format ? { format: opts.format } : {}),
-      onLineError: (e) => lineErrors.push(e),
-    });
-    const summary = await this.svc().import(items, opts.space ? { space: opts.space } : {});
-    summary.failed += lineErrors.length;
-    for (const e of lineErrors) if (summary.errors.length < 100) summary.errors.push({ index: e.line - 1, message: e.message });
-    return summary;
-  }
-  reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
-    return this.svc().reembed(space, onProgress);
-  }
-  close(): Promise<void> {
-    return this.runtime.close();
   }
 }
 
@@ -160,6 +97,7 @@ class HttpBackend implements Backend {
   async *export(space?: string): AsyncIterable<string> {
     const res = await this.http.raw('GET', '/v1/export', { query: spaceQuery(space) });
     if (!res.body) return;
+    const { splitLines } = await import('../core/portable.js');
     for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
       if (line) yield line + '\n';
     }
@@ -173,6 +111,7 @@ class HttpBackend implements Backend {
   async reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
     const res = await this.http.raw('POST', '/v1/reembed', { query: spaceQuery(space) });
     let result: ReembedResult | undefined;
+    const { splitLines } = await import('../core/portable.js');
     if (res.body) {
       for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
         if (!line.trim()) continue;
@@ -194,9 +133,15 @@ function spaceQuery(space: string | undefined): URLSearchParams {
   return q;
 }
 
-/** Connects to the running server for this home when there is one, else opens the data dir. */
-export async function connect(config: KairosConfig): Promise<Backend> {
-  const running = await findRunningServer(config.home);
-  if (running) return new HttpBackend(new HttpClient(running.url, loadOrCreateToken(config.home)));
-  return new LocalBackend(await openLocalRuntime(config), config.maxImportBytes);
+/**
+ * Connects to the running server for this home when there is one, else opens the data dir. The
+ * configuration, the store and the embedder load only on the second path: the server validated
+ * its own configuration, and talking to it stays a thin HTTP call.
+ */
+export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+  const home = kairosHome(env);
+  const running = await findRunningServer(home);
+  if (running) return new HttpBackend(new HttpClient(running.url, loadOrCreateToken(home)));
+  const [{ loadConfig }, { openLocalBackend }] = await Promise.all([import('../config.js'), import('./localBackend.js')]);
+  return openLocalBackend(loadConfig(env));
 }

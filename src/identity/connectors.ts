@@ -6,22 +6,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CHANNEL_TYPE_PATTERN, RESERVED_CHANNEL_TYPES } from '../protocol/channels.js';
+import {
+  CHANNEL_TYPE_HINT,
+  CHANNEL_TYPE_PATTERN,
+  RESERVED_CHANNEL_TYPE_HINT,
+  RESERVED_CHANNEL_TYPES,
+  type FirstContactPolicy,
+} from '../protocol/channels.js';
 import { newId, sha256Hex } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
 
 export const CONNECTOR_PREFIX = 'kairos_ck_';
-export const FIRST_CONTACT_POLICIES = ['create', 'refuse'] as const;
-export type FirstContactPolicy = (typeof FIRST_CONTACT_POLICIES)[number];
+export { FIRST_CONTACT_POLICIES, type FirstContactPolicy } from '../protocol/channels.js';
 /** Default lifetime of a connector secret when the admin names none. */
 export const CONNECTOR_DEFAULT_TTL_MS = 365 * 24 * 60 * 60 * 1000;
 
 export const ChannelTypeSchema = z
   .string()
-  .regex(CHANNEL_TYPE_PATTERN, { error: 'A channel type is a lowercase id such as "telegram", "discord", "slack" or "web" (a-z, 0-9, _ and -, at most 32 characters).' })
-  .refine((t) => !RESERVED_CHANNEL_TYPES.includes(t), {
-    error: `That channel type is reserved for Kairos's own sign-ins (${RESERVED_CHANNEL_TYPES.join(', ')}); name the channel the bot serves, e.g. "telegram".`,
-  });
+  .regex(CHANNEL_TYPE_PATTERN, { error: CHANNEL_TYPE_HINT })
+  .refine((t) => !RESERVED_CHANNEL_TYPES.includes(t), { error: RESERVED_CHANNEL_TYPE_HINT });
 
 /**
  * A channel user id as the channel itself reports it (Telegram and Discord numeric ids, Slack

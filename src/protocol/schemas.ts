@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CODE_LIMITS, SOURCE_CODE_FIELDS } from '../core/code.js';
 
 export { AnchorStatusSchema, CodeAnchorSchema, CodeScopeSchema, ReanchorSchema } from '../core/code.js';
-import { LIMITS, SOURCE_KINDS } from '../core/memory.js';
+import { LIMITS, SOURCE_KINDS, SPACE_NAME_HINT, SPACE_NAME_PATTERN } from '../core/memory.js';
 
 const trimmed = (field: string, max: number) =>
   z
@@ -14,9 +14,7 @@ const trimmed = (field: string, max: number) =>
     .max(max, { error: `"${field}" is longer than ${max} characters.` })
     .refine((s) => s.trim().length > 0, { error: `"${field}" must not be empty.` });
 
-export const SpaceNameSchema = z
-  .string()
-  .regex(/^kairos_(user|org)_[A-Za-z0-9_-]{1,64}$/, { error: 'A space looks like kairos_user_<id> or kairos_org_<id>.' });
+export const SpaceNameSchema = z.string().regex(SPACE_NAME_PATTERN, { error: SPACE_NAME_HINT });
 
 export const MemoryIdSchema = z.string().min(1, { error: '"id" must not be empty.' }).max(128);
 

@@ -3,24 +3,24 @@
  * Qdrant at a URL for deployments at scale.
  */
 import type { VectorStore } from '../core/ports.js';
-import { EmbeddedStore } from './embedded/embeddedStore.js';
 import type { QdrantPartition } from './qdrant/partition.js';
-import { QdrantStore } from './qdrant/qdrantStore.js';
 
 export type StoreConfig = { kind: 'embedded'; dataDir: string } | { kind: 'qdrant'; url: string; apiKey?: string; partition?: QdrantPartition };
 
 /**
  * Opens the store. Embedded takes the data dir's process lock (a second open fails with
- * `data_dir_locked`); Qdrant checks that the server answers.
+ * `data_dir_locked`); Qdrant checks that the server answers. Each kind's module (PGlite, the
+ * Qdrant client) loads only when that kind is opened.
  */
 export async function openStore(config: StoreConfig): Promise<VectorStore> {
   switch (config.kind) {
-    case 'embedded':
+    case 'embedded': {
+      const { EmbeddedStore } = await import('./embedded/embeddedStore.js');
       return EmbeddedStore.open({ dataDir: config.dataDir });
-    case 'qdrant':
+    }
+    case 'qdrant': {
+      const { QdrantStore } = await import('./qdrant/qdrantStore.js');
       return QdrantStore.open({ url: config.url, ...(config.apiKey ? { apiKey: config.apiKey } : {}), ...(config.partition ? { partition: config.partition } : {}) });
+    }
   }
 }
-
-export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded/embeddedStore.js';
-export { QdrantStore, type QdrantStoreOptions } from './qdrant/qdrantStore.js';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleCli } from '../../scripts/cli-bundle.mjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, beforeEach } from 'vitest';
 
@@ -30,17 +30,7 @@ export const SCREENSHOTS = 'test-output/screenshots';
 
 /** The same CLI build as esbuild.mjs, plus the webview bundle, so the suite tests current code. */
 export async function buildAll(): Promise<void> {
-  await build({
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/kairos.mjs',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  await bundleCli('dist', { sourcemap: true });
   const web = spawnSync(process.execPath, ['esbuild.mjs', '--webview'], { encoding: 'utf8' });
   if (web.status !== 0) throw new Error(`webview build failed: ${web.stderr}`);
 }

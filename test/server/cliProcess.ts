@@ -1,33 +1,23 @@
 /** Builds the real CLI bundle once per test process and runs it as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleCli } from '../../scripts/cli-bundle.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let bundled: Promise<string> | undefined;
 
 /**
- * Bundles src/cli/main.ts like esbuild.mjs does, into dist/test-cli/: inside the repo so
- * node_modules resolve, and away from .kairos-test/, which other suites delete when they finish.
+ * Bundles the CLI as esbuild.mjs does (scripts/cli-bundle.mjs), into dist/test-cli/<pid>/: inside
+ * the repo so node_modules resolve, and away from .kairos-test/, which other suites delete when
+ * they finish.
  */
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
-    const dir = join(ROOT, 'dist', 'test-cli');
-    await mkdir(dir, { recursive: true });
-    const outfile = join(dir, `kairos-${process.pid}.mjs`);
-    await build({
-      entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    return outfile;
+    const dir = join(ROOT, 'dist', 'test-cli', String(process.pid));
+    await bundleCli(dir, { absWorkingDir: ROOT });
+    return join(dir, 'kairos.mjs');
   })();
   return bundled;
 }

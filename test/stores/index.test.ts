@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
-import { EmbeddedStore, openStore } from '../../src/stores/index.js';
+import { EmbeddedStore } from '../../src/stores/embedded/embeddedStore.js';
+import { openStore } from '../../src/stores/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kairos-open-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

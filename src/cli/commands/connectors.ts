@@ -4,7 +4,15 @@
  * KAIROS_SERVER_URL/KAIROS_TOKEN); the local data dir is never opened.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { ChannelTypeSchema, FIRST_CONTACT_POLICIES, type ConnectorInfo, type FirstContactPolicy } from '../../identity/connectors.js';
+import type { ConnectorInfo } from '../../identity/connectors.js';
+import {
+  CHANNEL_TYPE_HINT,
+  CHANNEL_TYPE_PATTERN,
+  FIRST_CONTACT_POLICIES,
+  RESERVED_CHANNEL_TYPE_HINT,
+  RESERVED_CHANNEL_TYPES,
+  type FirstContactPolicy,
+} from '../../protocol/channels.js';
 import { printJson, writeOut } from '../output.js';
 import { serviceClient, withServiceOptions } from './link.js';
 import { examples } from './shared.js';
@@ -15,10 +23,11 @@ interface Options {
   json?: boolean;
 }
 
+/** The rules of the server's ChannelTypeSchema, checked without loading zod at start-up. */
 function channelType(value: string): string {
-  const parsed = ChannelTypeSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  if (!CHANNEL_TYPE_PATTERN.test(value)) throw new InvalidArgumentError(CHANNEL_TYPE_HINT);
+  if (RESERVED_CHANNEL_TYPES.includes(value)) throw new InvalidArgumentError(RESERVED_CHANNEL_TYPE_HINT);
+  return value;
 }
 
 function policy(value: string): FirstContactPolicy {

@@ -4,12 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exitCodes.js';
-import { loadConfig } from '../../config.js';
-import { loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile } from '../../identity/byok.js';
-import { rotateMasterKey } from '../../identity/embeddingSettings.js';
-import { identityDbConfig, openIdentityDb } from '../../identity/open.js';
 import { printJson, writeOut } from '../output.js';
-import { examples } from './shared.js';
+import { examples, loadCliConfig } from './shared.js';
 
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('Service-mode key management');
@@ -22,7 +18,9 @@ export function registerKeyCommands(program: Command): void {
     .option('--json', 'print { rotated, masterKeyId } as JSON')
     .addHelpText('after', examples('KAIROS_MASTER_KEY_PREVIOUS=$OLD KAIROS_MASTER_KEY=$(openssl rand -base64 32) kairos keys rotate-master'))
     .action(async (o: { json?: boolean }) => {
-      const config = loadConfig();
+      const config = await loadCliConfig();
+      const [{ loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile }, { rotateMasterKey }, { identityDbConfig, openIdentityDb }] =
+        await Promise.all([import('../../identity/byok.js'), import('../../identity/embeddingSettings.js'), import('../../identity/open.js')]);
       let ring = masterKeyRingFromEnv(process.env);
       const embedded = !ring;
       if (!ring) {

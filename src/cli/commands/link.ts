@@ -4,7 +4,6 @@
  * local data dir is never opened.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { z } from 'zod';
 import { isKairosError } from '../../core/errors.js';
 import type { ImportSummary } from '../../core/memoryService.js';
 import { CliError, EXIT } from '../exitCodes.js';
@@ -18,12 +17,11 @@ interface ServiceOptions {
   json?: boolean;
 }
 
-const ServerUrl = z.url({ protocol: /^https?$/ });
-
+/** An absolute http(s) URL, checked with the platform's URL parser (no zod at start-up). */
 function serverUrl(value: string): string {
-  const parsed = ServerUrl.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError('Expected an http(s) URL such as https://kairos.example.com.');
-  return parsed.data.replace(/\/+$/, '');
+  const url = value.trim();
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new InvalidArgumentError('Expected an http(s) URL such as https://kairos.example.com.');
+  return url.replace(/\/+$/, '');
 }
 
 /** The service client from flags, then the environment; a missing one is a usage error. */

@@ -1,7 +1,6 @@
 /** remember, search, list, get, forget. */
 import type { Command } from 'commander';
 import type { MemorySource } from '../../core/memory.js';
-import { checkRepoAnchors } from '../../code/checkAnchors.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { gitContext, gitRoot } from '../git.js';
 import { formatList, formatMemory, formatRemember, formatSearch, printJson, writeOut } from '../output.js';
@@ -140,6 +139,7 @@ export function registerMemoryCommands(program: Command): void {
       const here = await gitContext();
       if (!here) throw new CliError(EXIT.usage, 'kairos check runs inside a git checkout: cd into one first.');
       const root = (await gitRoot())!;
+      const { checkRepoAnchors } = await import('../../code/checkAnchors.js');
       const summary = await withBackend((b) => checkRepoAnchors({ root, repo: here.repo, store: b, ...(here.commit ? { commit: here.commit } : {}) }));
       if (o.json) printJson(summary);
       else {

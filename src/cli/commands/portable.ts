@@ -2,10 +2,8 @@
 import type { Command } from 'commander';
 import { createWriteStream, statSync, type Stats, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { ImportFormatSchema } from '../../protocol/schemas.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { formatImport, printJson, writeOut } from '../output.js';
-import { createProgress } from '../progress.js';
 import { examples, spaceName, withBackend } from './shared.js';
 
 /** Opens a file for writing, so a missing folder or a denied write fails before anything is exported. */
@@ -53,6 +51,7 @@ export function registerPortableCommands(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', examples('kairos import backup.jsonl', 'kairos import ~/.mcp/memory.json --format mcp-memory --json'))
     .action(async (file: string, o: { format?: string; space?: string; json?: boolean }) => {
+      const { ImportFormatSchema } = await import('../../protocol/schemas.js');
       const format = o.format === undefined ? undefined : ImportFormatSchema.safeParse(o.format).data;
       if (o.format !== undefined && !format) throw new CliError(EXIT.usage, `--format must be jsonl or mcp-memory (got "${o.format}").`);
       let stat: Stats;
@@ -63,6 +62,7 @@ export function registerPortableCommands(program: Command): void {
       }
       if (stat.isDirectory()) throw new CliError(EXIT.usage, `${file} is a directory; give the export file inside it.`);
       const size = stat.size;
+      const { createProgress } = await import('../progress.js');
       const progress = createProgress('Importing', 'bytes');
       const summary = await withBackend((b) =>
         b.import(file, {
@@ -82,6 +82,7 @@ export function registerPortableCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('KAIROS_EMBEDDER=openai kairos reembed', 'kairos reembed --space kairos_user_local --json'))
     .action(async (o: { space?: string; json?: boolean }) => {
+      const { createProgress } = await import('../progress.js');
       const progress = createProgress('Re-embedding', 'memories');
       const result = await withBackend((b) => b.reembed(o.space, (p) => progress.update(p.done, p.total))).finally(() => progress.stop());
       if (o.json) printJson(result);

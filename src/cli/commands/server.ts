@@ -1,18 +1,13 @@
-/** serve, mcp, token, console. */
+/** serve, mcp, token, console. The server, MCP and store code load inside the actions that run them. */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
-import { runMcpStdio } from '../../mcp/stdio.js';
 import { findRunningServer } from '../../runtime/discovery.js';
-import { openLocalRuntime } from '../../runtime/local.js';
 import { loadOrCreateToken } from '../../runtime/token.js';
-import { serve } from '../../server/main.js';
-import { isServiceMode, loadServiceConfig } from '../../runtime/serviceConfig.js';
+import { kairosHome } from '../../util/home.js';
 import { kairosVersion } from '../../util/version.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { HttpClient } from '../httpClient.js';
-import { runMcpProxy } from '../mcpProxy.js';
 import { printJson, writeOut } from '../output.js';
-import { examples } from './shared.js';
+import { examples, loadCliConfig } from './shared.js';
 
 export function registerServerCommands(program: Command): void {
   program
@@ -28,12 +23,14 @@ export function registerServerCommands(program: Command): void {
         examples('kairos serve', 'KAIROS_PORT=0 kairos serve'),
     )
     .action(async () => {
-      const config = loadConfig();
+      const config = await loadCliConfig();
+      const { isServiceMode, loadServiceConfig } = await import('../../runtime/serviceConfig.js');
       if (isServiceMode(process.env)) {
         // Loaded lazily: local mode never pays for pg, ioredis or the identity schema.
         const { serveService } = await import('../../server/serviceMain.js');
         return serveService(config, loadServiceConfig());
       }
+      const { serve } = await import('../../server/main.js');
       await serve(config);
     });
 
@@ -42,11 +39,15 @@ export function registerServerCommands(program: Command): void {
     .description('Run the MCP server over stdio (for clients that spawn a command); relays to a running `kairos serve`')
     .addHelpText('after', examples('kairos mcp', 'claude mcp add kairos -- kairos mcp'))
     .action(async () => {
-      const config = loadConfig();
-      const running = await findRunningServer(config.home);
+      const home = kairosHome();
+      const running = await findRunningServer(home);
       // The server owns the data dir: relay to its /mcp endpoint instead of opening it.
-      if (running) return runMcpProxy(running.url, loadOrCreateToken(config.home), kairosVersion());
-      const runtime = await openLocalRuntime(config);
+      if (running) {
+        const { runMcpProxy } = await import('../mcpProxy.js');
+        return runMcpProxy(running.url, loadOrCreateToken(home), kairosVersion());
+      }
+      const [{ openLocalRuntime }, { runMcpStdio }] = await Promise.all([import('../../runtime/local.js'), import('../../mcp/stdio.js')]);
+      const runtime = await openLocalRuntime(await loadCliConfig());
       try {
         await runMcpStdio(runtime.service(), { version: kairosVersion() });
       } finally {
@@ -60,7 +61,7 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print { token } as JSON')
     .addHelpText('after', examples('curl -H "Authorization: Bearer $(kairos token)" http://127.0.0.1:7377/v1/me'))
     .action((o: { json?: boolean }) => {
-      const token = loadOrCreateToken(loadConfig().home);
+      const token = loadOrCreateToken(kairosHome());
       if (o.json) printJson({ token });
       else writeOut(token);
     });
@@ -71,10 +72,10 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print { url } as JSON')
     .addHelpText('after', examples('kairos console', 'xdg-open "$(kairos console)"'))
     .action(async (o: { json?: boolean }) => {
-      const config = loadConfig();
-      const running = await findRunningServer(config.home);
+      const home = kairosHome();
+      const running = await findRunningServer(home);
       if (!running) throw new CliError(EXIT.unavailable, 'No Kairos server is running. Start one with `kairos serve`.');
-      const http = new HttpClient(running.url, loadOrCreateToken(config.home));
+      const http = new HttpClient(running.url, loadOrCreateToken(home));
       const { url } = await http.json<{ url: string }>('POST', '/v1/console-link', {});
       if (o.json) printJson({ url });
       else writeOut(url);

@@ -1,8 +1,12 @@
-/** Helpers shared by the command modules: option parsers and backend lifetime. */
+/**
+ * Helpers shared by the command modules: option parsers and backend lifetime. Registering the
+ * commands must stay cheap (`kairos --version`, `--help`): heavy modules are imported inside the
+ * actions that need them, never at the top of a command module.
+ */
 import { InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../config.js';
-import { SpaceNameSchema } from '../../protocol/schemas.js';
-import { connect, type Backend } from '../backend.js';
+import type { KairosConfig } from '../../config.js';
+import { isSpaceName, SPACE_NAME_HINT } from '../../core/memory.js';
+import type { Backend } from '../backend.js';
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -13,11 +17,10 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
-/** Validates --space like the REST API does, so both paths refuse the same input the same way. */
+/** Validates --space like the REST API does (the same pattern), so both paths refuse the same input. */
 export function spaceName(value: string): string {
-  const parsed = SpaceNameSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError('A space looks like kairos_user_<id> or kairos_org_<id>.');
-  return parsed.data;
+  if (!isSpaceName(value)) throw new InvalidArgumentError(SPACE_NAME_HINT);
+  return value;
 }
 
 export function spaceNames(value: string, previous: string[]): string[] {
@@ -28,9 +31,16 @@ export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
+/** The process configuration; config.ts (and zod with it) loads only for commands that read it. */
+export async function loadCliConfig(): Promise<KairosConfig> {
+  const { loadConfig } = await import('../../config.js');
+  return loadConfig();
+}
+
 /** Runs `fn` against the server or the data dir, always releasing the data dir afterwards. */
 export async function withBackend<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
-  const backend = await connect(loadConfig());
+  const { connect } = await import('../backend.js');
+  const backend = await connect();
   try {
     return await fn(backend);
   } finally {

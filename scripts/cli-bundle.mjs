@@ -1,0 +1,36 @@
+// The CLI bundle, shared by esbuild.mjs, the engine bundle and the tests: <outdir>/kairos.mjs plus
+// the chunks its commands import on demand (kairos-*.mjs). Code splitting keeps `kairos --version`
+// and a search against a running server from loading the store, the embedders and the server.
+// Chunks sit beside the entry, so paths resolved from import.meta.url hold in every chunk.
+import { build } from 'esbuild';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const CLI_ENTRY = 'src/cli/main.ts';
+
+/** esbuild options for a split CLI build into `outdir`; `extra` adds or overrides options. */
+export function cliBuildOptions(outdir, extra = {}) {
+  return {
+    entryPoints: { kairos: CLI_ENTRY },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'kairos-[name]-[hash]',
+    packages: 'external',
+    logLevel: 'warning',
+    ...extra,
+  };
+}
+
+/** Builds the CLI into `outdir`, first removing chunks an earlier build left there. */
+export async function bundleCli(outdir, extra = {}) {
+  await mkdir(outdir, { recursive: true });
+  for (const f of await readdir(outdir)) {
+    if (/^kairos-.+\.mjs(\.map)?$/.test(f)) await rm(join(outdir, f), { force: true });
+  }
+  return build(cliBuildOptions(outdir, extra));
+}
