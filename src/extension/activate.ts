@@ -276,11 +276,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     check: (c, paths) => checkRepoAnchors({ root: c.root, repo: c.repo, store: anchorStore, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }),
     onChecked: (c, summary) => {
       log.info(`anchors re-checked in ${c.repo}`, { checked: summary.checked, moved: summary.moved, stale: summary.stale });
-      emit({ type: 'memoryChanged', change: 'updated' });
+      // The local engine announces each recorded change on its event stream; the service may not.
+      if (settings.mode === 'remote') emit({ type: 'memoryChanged', change: 'updated' });
     },
     onError: (c, e) => log.warn(`re-checking the anchors of ${c.repo} failed`, { error: e }),
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    delayMs: 50,
   });
   sub({ dispose: () => watcher.dispose() });
   function checkAllAnchors(): void {

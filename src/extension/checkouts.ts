@@ -2,12 +2,11 @@
  * The checkouts open in this window and where a file sits in one: repo id, repo-relative path,
  * branch and HEAD commit. Git facts come from VS Code's built-in git extension (its API v1, of
  * which only the slice below is used); a workspace folder outside git still gets a repo id from
- * its folder name. The path and id rules are pure (below the class) and unit-tested.
+ * its folder name. The path and id rules are pure (checkoutPaths.ts).
  */
-import { basename, isAbsolute, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { repoIdFor } from '../core/repoId.js';
 import type { CheckoutFile } from './capture.js';
+import { checkoutRepoId, repoRelative, type GitRemote } from './checkoutPaths.js';
 import type { ExtensionLogger } from './log.js';
 
 /** The part of the git extension's API (extensions/git/src/api/git.d.ts) this module reads. */
@@ -15,7 +14,7 @@ export interface GitRepository {
   readonly rootUri: vscode.Uri;
   readonly state: {
     readonly HEAD: { readonly name?: string; readonly commit?: string } | undefined;
-    readonly remotes: ReadonlyArray<{ readonly name: string; readonly fetchUrl?: string; readonly pushUrl?: string }>;
+    readonly remotes: readonly GitRemote[];
     readonly onDidChange: vscode.Event<void>;
   };
 }
@@ -34,18 +33,6 @@ export interface Checkout {
   repo: string;
   branch?: string;
   commit?: string;
-}
-
-/** The repo id of a checkout: its remotes (origin first), else its folder name. */
-export function checkoutRepoId(remotes: GitRepository['state']['remotes'], root: string): string {
-  return repoIdFor(remotes.map((r) => ({ name: r.name, url: r.fetchUrl ?? r.pushUrl })), basename(root));
-}
-
-/** A file's path relative to a root with forward slashes, or undefined when it lies outside. */
-export function repoRelative(root: string, file: string): string | undefined {
-  const rel = relative(root, file);
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join('/');
 }
 
 export class Checkouts implements vscode.Disposable {
