@@ -170,10 +170,25 @@ export class App {
     this.dispatch({ type: 'pageRequested', append: false });
     const seq = this.state.seq;
     try {
+      if (!this.state.query.trim()) void this.loadFileItems();
       const page = await this.fetchPage(undefined);
       this.dispatch({ type: 'pageLoaded', seq, append: false, ...page });
     } catch (e) {
       this.dispatch({ type: 'pageFailed', seq, error: errorPayload(e) });
+    }
+  }
+
+  /** "For this file": refreshed with the recent list, and when the active editor's file changes. */
+  private async loadFileItems(): Promise<void> {
+    const file = this.state.activeFile;
+    if (!file) return;
+    this.dispatch({ type: 'fileItemsRequested' });
+    const seq = this.state.fileSeq;
+    try {
+      const { items } = await req.forFile(this.bridge, { path: file.path, repo: file.repo, space: this.state.space, limit: 10 });
+      this.dispatch({ type: 'fileItemsLoaded', seq, items });
+    } catch {
+      // The section stays as it was; the recent list below reports engine errors.
     }
   }
 
@@ -238,6 +253,10 @@ export class App {
         return;
       case 'showMemory':
         void this.open({ id: e.id, space: e.space ?? this.state.space ?? '' });
+        return;
+      case 'activeFile':
+        this.dispatch({ type: 'activeFileChanged', file: e.file });
+        if (e.file && !this.state.query.trim()) void this.loadFileItems();
         return;
       default:
         assertNever(e);
@@ -396,6 +415,25 @@ export class App {
     if (target && this.deletes.cancel(target)) {
       this.dispatch({ type: 'deleteUndone', id: target });
       this.notice('Delete undone.');
+    }
+  }
+
+  /** "Still true", "Re-anchor" and "Show change" on the memory in the detail view. */
+  private async anchorAction(kind: 'verify' | 'reanchor' | 'showChange'): Promise<void> {
+    const d = this.state.detail;
+    if (!d) return;
+    try {
+      if (kind === 'showChange') {
+        await req.showChange(this.bridge, d);
+        return;
+      }
+      const memory = kind === 'verify' ? await req.verify(this.bridge, d) : await req.reanchor(this.bridge, d);
+      this.dispatch({ type: 'errorDismissed' });
+      this.dispatch({ type: 'memorySaved', memory });
+      await this.loadDetail(d);
+      this.notice(kind === 'verify' ? 'Marked as still true for the code as it is now.' : 'Re-anchored to the code as it is now.');
+    } catch (e) {
+      this.fail(e);
     }
   }
 
@@ -575,6 +613,10 @@ export class App {
           toggleVersion: (version) => this.dispatch({ type: 'versionToggled', version }),
           restore: (version) => void this.restore(version),
           ...(this.bridge.host === 'vscode' && s.detail?.source.uri ? { openSource: () => void this.openSource() } : {}),
+          verify: () => void this.anchorAction('verify'),
+          ...(this.bridge.host === 'vscode'
+            ? { showChange: () => void this.anchorAction('showChange'), reanchor: () => void this.anchorAction('reanchor') }
+            : {}),
         }),
       );
       if (focusEditor) main.querySelector<HTMLElement>('#edit-text')?.focus();
@@ -589,7 +631,10 @@ export class App {
       p.loading !== s.loading ||
       p.engine !== s.engine ||
       p.loaded !== s.loaded ||
-      p.nextCursor !== s.nextCursor;
+      p.nextCursor !== s.nextCursor ||
+      p.fileItems !== s.fileItems ||
+      p.activeFile !== s.activeFile ||
+      (p.query.trim() === '') !== (s.query.trim() === '');
     if (!listChanged && p.selected === s.selected) return;
     if (!listChanged) {
       for (const li of main.querySelectorAll<HTMLElement>('li[role=option]')) {
@@ -609,6 +654,7 @@ export class App {
           if (showsSearch(this.state)) setValue(this.chrome.captureText, this.state.shownQuery);
           this.toggleCapture(true);
         },
+        openRef: (ref) => void this.open(ref),
       }),
     );
     const sentinel = main.querySelector('.sentinel');

@@ -142,3 +142,51 @@ export function positionIn(text: string, message: string): number | undefined {
   const offset = lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0);
   return Math.min(offset + Number(m[2]) - 1, text.length);
 }
+
+/** Where an anchor points: `src/a.ts:12` or `src/a.ts:12–18`. */
+export function anchorLabel(anchor: { path: string; startLine: number; endLine: number }): string {
+  return anchor.startLine === anchor.endLine ? `${anchor.path}:${anchor.startLine}` : `${anchor.path}:${anchor.startLine}–${anchor.endLine}`;
+}
+
+export interface StaleInfo {
+  /** Short badge text. */
+  label: string;
+  /** The sentence behind it: what changed, when, and at which commit. */
+  title: string;
+}
+
+/** The stale badge of a memory whose anchored code changed or went away; undefined while fresh. */
+export function staleInfo(source: MemorySource, now: Date): StaleInfo | undefined {
+  const a = source.anchor;
+  const st = a?.status;
+  if (!a || st?.state !== 'stale') return undefined;
+  const deleted = st.reason === 'deleted';
+  const when = st.staleSince ? ` ${relativeTime(st.staleSince, now)}` : '';
+  const at = st.commit ? ` (at ${st.commit.slice(0, 7)})` : '';
+  return {
+    label: deleted ? 'Stale: file deleted' : 'Stale: code changed',
+    title: `The anchored code (${anchorLabel(a)}) ${deleted ? 'was deleted' : 'changed'}${when}${at}. Check the code before relying on this memory.`,
+  };
+}
+
+const SURFACES: Record<MemorySource['kind'], string> = {
+  editor: 'VS Code editor',
+  console: 'Web console',
+  cli: 'Command line',
+  agent: 'Agent (MCP)',
+  import: 'Import',
+  api: 'REST API',
+  file: 'File',
+};
+
+/** Who wrote this version and where: the detail view's provenance rows, only those known. */
+export function provenance(source: MemorySource): Array<[string, string]> {
+  const rows: Array<[string, string]> = [['Written from', SURFACES[source.kind]]];
+  if (source.client) rows.push(['Client', source.clientVersion ? `${source.client} ${source.clientVersion}` : source.client]);
+  if (source.actor) rows.push(['Written by', source.actor === 'agent' ? 'an agent' : 'a person']);
+  const repo = source.repo ?? source.scope?.repo ?? source.anchor?.repo;
+  if (repo) rows.push(['Repository', repo]);
+  if (source.branch) rows.push(['Branch', source.branch]);
+  if (source.commit) rows.push(['Commit', source.commit.slice(0, 12)]);
+  return rows;
+}

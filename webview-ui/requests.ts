@@ -75,3 +75,17 @@ export function openSource(b: Bridge, source: MemorySource): Result<'openSource'
 export function bridgeReplaceCalls(b: Bridge): ReplaceCalls {
   return { delete: (r) => remove(b, r), create: (p) => create(b, p) };
 }
+
+/** "For this file": the memories about a repo-relative file, then its repo's recent ones. */
+export function forFile(b: Bridge, p: { path: string; repo?: string | undefined; space?: string | undefined; limit: number }): Result<'forFile'> {
+  return b.request('forFile', { path: p.path, limit: p.limit, ...(p.repo ? { repo: p.repo } : {}), ...(p.space ? { space: p.space } : {}) });
+}
+
+/** "Still true": clears a memory's stale mark. */
+export const verify = (b: Bridge, r: Ref): Result<'verify'> => b.request('verify', ref(r));
+
+/** "Re-anchor to current code" (VS Code reads the code). */
+export const reanchor = (b: Bridge, r: Ref): Result<'reanchor'> => b.request('reanchor', ref(r));
+
+/** "Show change": a diff of the anchored lines then and now (VS Code). */
+export const showChange = (b: Bridge, r: Ref): Result<'showChange'> => b.request('showChange', ref(r));

@@ -3,8 +3,8 @@
  * The controller (app.ts) performs requests and feeds their answers back as actions.
  */
 import type { Memory, MemoryWithHistory, RememberResult, SimilarMemory } from '../src/core/memory.js';
-import type { SpaceSearchHit } from '../src/core/memoryService.js';
-import { assertNever, type ErrorPayload, type SpaceInfo } from '../src/protocol/messages.js';
+import type { FileRecallItem, SpaceSearchHit } from '../src/core/memoryService.js';
+import { assertNever, type ActiveFile, type ErrorPayload, type SpaceInfo } from '../src/protocol/messages.js';
 
 /** One row of the list: a recent memory, or a search hit with its score. */
 export interface ResultItem {
@@ -56,6 +56,12 @@ export interface UiState {
   notice: string | undefined;
   /** The local engine's state, as the VS Code host reports it (the console has none). */
   engine: 'stopped' | 'starting' | 'running' | 'failed' | undefined;
+  /** The active editor's file (VS Code): "For this file" lists its memories when the search is empty. */
+  activeFile: ActiveFile | undefined;
+  /** The memories for `activeFile` (anchored or scoped to it first, then the repo's recent). */
+  fileItems: FileRecallItem[];
+  /** Number of the newest "For this file" request; older answers are dropped. */
+  fileSeq: number;
 }
 
 export type Action =
@@ -89,7 +95,10 @@ export type Action =
   | { type: 'errorDismissed' }
   | { type: 'noticeShown'; text: string }
   | { type: 'noticeCleared' }
-  | { type: 'engineStatus'; status: NonNullable<UiState['engine']> };
+  | { type: 'engineStatus'; status: NonNullable<UiState['engine']> }
+  | { type: 'activeFileChanged'; file: ActiveFile | undefined }
+  | { type: 'fileItemsRequested' }
+  | { type: 'fileItemsLoaded'; seq: number; items: FileRecallItem[] };
 
 export function initialState(persisted?: PersistedUi): UiState {
   return {
@@ -115,6 +124,9 @@ export function initialState(persisted?: PersistedUi): UiState {
     error: undefined,
     notice: undefined,
     engine: undefined,
+    activeFile: undefined,
+    fileItems: [],
+    fileSeq: 0,
   };
 }
 
@@ -133,6 +145,17 @@ export function visibleItems(state: UiState): ResultItem[] {
   if (state.pendingDeletes.length === 0) return state.items;
   const hidden = new Set(state.pendingDeletes.map((p) => p.id));
   return state.items.filter((i) => !hidden.has(i.memory.id));
+}
+
+/** "For this file": shown above the recent list while the search box is empty. */
+export function fileSection(state: UiState): FileRecallItem[] | undefined {
+  if (!state.activeFile || isSearching(state) || state.route.name !== 'list') return undefined;
+  const hidden = new Set(state.pendingDeletes.map((p) => p.id));
+  return state.fileItems.filter((i) => !hidden.has(i.memory.id));
+}
+
+function replaceFileItem(items: FileRecallItem[], memory: Memory): FileRecallItem[] {
+  return items.some((i) => i.memory.id === memory.id) ? items.map((i) => (i.memory.id === memory.id && i.memory.space === memory.space ? { ...i, memory } : i)) : items;
 }
 
 /** The row under the keyboard cursor, if any. */
@@ -207,7 +230,7 @@ export function reduce(state: UiState, action: Action): UiState {
     case 'memorySaved': {
       const detail =
         state.detail?.id === action.memory.id ? { ...state.detail, ...action.memory, history: state.detail.history } : state.detail;
-      return { ...state, detail, editing: false, items: replaceMemory(state.items, action.memory) };
+      return { ...state, detail, editing: false, items: replaceMemory(state.items, action.memory), fileItems: replaceFileItem(state.fileItems, action.memory) };
     }
     case 'versionToggled':
       return { ...state, viewingVersion: state.viewingVersion === action.version ? undefined : action.version };
@@ -229,6 +252,7 @@ export function reduce(state: UiState, action: Action): UiState {
         ...state,
         pendingDeletes: state.pendingDeletes.filter((p) => p.id !== action.id),
         items: state.items.filter((i) => i.memory.id !== action.id),
+        fileItems: state.fileItems.filter((i) => i.memory.id !== action.id),
       });
     case 'captureToggled':
       return action.open ? { ...state, captureOpen: true } : { ...state, captureOpen: false, captureError: undefined, captureSimilar: undefined };
@@ -254,6 +278,15 @@ export function reduce(state: UiState, action: Action): UiState {
       return { ...state, notice: undefined };
     case 'engineStatus':
       return { ...state, engine: action.status };
+    case 'activeFileChanged': {
+      const same = action.file?.path === state.activeFile?.path && action.file?.repo === state.activeFile?.repo;
+      if (same) return state;
+      return { ...state, activeFile: action.file, fileItems: [] };
+    }
+    case 'fileItemsRequested':
+      return { ...state, fileSeq: state.fileSeq + 1 };
+    case 'fileItemsLoaded':
+      return action.seq === state.fileSeq ? { ...state, fileItems: action.items } : state;
     default:
       return assertNever(action);
   }

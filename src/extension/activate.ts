@@ -13,7 +13,12 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { HostEvent, SettingsUpdate, SettingsView } from '../protocol/messages.js';
+import { checkRepoAnchors, type AnchorStore } from '../code/checkAnchors.js';
+import type { ActiveFile } from '../protocol/messages.js';
+import { createAnchorActions } from './anchorActions.js';
+import { AnchorWatcher } from './anchorWatcher.js';
 import { AuthController } from './auth.js';
+import { Checkouts } from './checkouts.js';
 import { statusText } from './capture.js';
 import { KairosClient } from './client.js';
 import { registerCommands, reportError } from './commands.js';
@@ -107,6 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       mcpChanged.fire();
       events.restart();
       void refreshStatus();
+      if (conn) checkAllAnchors();
     },
     onCrash: (restarted, tail) => {
       log.error(`engine log tail:\n${tail}`);
@@ -123,8 +129,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     },
   });
   shutdown = () => engine.dispose();
-  const resolver = new ConnectionResolver(() => settings, engine, auth);
+  const checkouts = sub(new Checkouts(log));
+  const resolver = new ConnectionResolver(() => settings, engine, auth, () => checkouts.windowRepo());
   const client = new KairosClient(() => resolver.target());
+  const anchors = sub(createAnchorActions(client, checkouts));
+  const connected = (): boolean => (settings.mode === 'local' ? engine.connection !== undefined : auth.current.signedIn);
 
   // Refreshes overlap (auth, settings and memory events all trigger one); only the
   // newest may write, and it reads the auth state after its await, so a slow earlier
@@ -247,9 +256,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
           return target.fsPath;
         },
         searchLimit: () => settings.searchLimit,
+        anchors,
       },
       (e) => emit(e),
       () => [
+        activeFileEvent(),
         { type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) },
         ...(settings.mode === 'local' ? [{ type: 'engineStatus' as const, status: engine.status }] : []),
       ],
@@ -258,6 +269,70 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
   );
   sub(vscode.window.registerWebviewViewProvider(VIEW_ID, sidebar, { webviewOptions: { retainContextWhenHidden: false } }));
 
+  // Background re-check of code anchors: a saved file's own anchors, every anchor of a checkout
+  // whose HEAD moved, and all open checkouts once Kairos is reachable. Never starts the engine.
+  const anchorStore: AnchorStore = {
+    list: (input) => client.list({ filter: input.filter, limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) }),
+    recordAnchorCheck: (id, check, commit) => client.recordAnchorCheck({ id, check, commit }),
+  };
+  const watcher = new AnchorWatcher({
+    check: (c, paths) => checkRepoAnchors({ root: c.root, repo: c.repo, store: anchorStore, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }),
+    onChecked: (c, summary) => {
+      log.info(`anchors re-checked in ${c.repo}`, { checked: summary.checked, moved: summary.moved, stale: summary.stale });
+      // The local engine announces each recorded change on its event stream; the service may not.
+      if (settings.mode === 'remote') emit({ type: 'memoryChanged', change: 'updated' });
+    },
+    onError: (c, e) => log.warn(`re-checking the anchors of ${c.repo} failed`, { error: e }),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    delayMs: 50,
+  });
+  sub({ dispose: () => watcher.dispose() });
+  function checkAllAnchors(): void {
+    if (!connected()) return;
+    for (const c of checkouts.all()) watcher.checkoutChanged(c);
+  }
+  sub(
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      const c = connected() ? checkouts.checkoutOf(doc.uri) : undefined;
+      const path = c && checkouts.fileOf(doc.uri)?.path;
+      if (c && path) watcher.fileSaved(c, path);
+    }),
+  );
+  sub(checkouts.onDidChangeHead((c) => connected() && watcher.checkoutChanged(c)));
+
+  // "For this file": the sidebar follows the active editor's file.
+  function activeFileEvent(): HostEvent {
+    const editor = vscode.window.activeTextEditor;
+    const f = editor && checkouts.fileOf(editor.document.uri);
+    const file: ActiveFile | undefined = f && { path: f.path, repo: f.repo };
+    return { type: 'activeFile', ...(file ? { file } : {}) };
+  }
+  let lastActive = '';
+  const postActiveFile = (): void => {
+    const event = activeFileEvent();
+    const key = JSON.stringify(event);
+    if (key === lastActive) return;
+    lastActive = key;
+    sidebar.post(event);
+  };
+  sub(vscode.window.onDidChangeActiveTextEditor(() => postActiveFile()));
+  // The window's repo names the MCP default context; a repo opened later (git scans) changes it.
+  let windowRepo = checkouts.windowRepo();
+  sub(
+    checkouts.onDidChange(() => {
+      lastActive = '';
+      postActiveFile();
+      const repo = checkouts.windowRepo();
+      if (repo !== windowRepo) {
+        windowRepo = repo;
+        mcpChanged.fire();
+      }
+      checkAllAnchors();
+    }),
+  );
+  void checkouts.start();
+
   const authChanged = (): void => {
     const a = auth.current;
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', a.signedIn);
@@ -265,6 +340,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     events.restart();
     sidebar.post({ type: 'authChanged', signedIn: a.signedIn, ...(a.signedIn ? { account: { label: a.account.label, provider: a.account.provider } } : {}) });
     void refreshStatus();
+    checkAllAnchors();
   };
   auth.onDidChange(() => authChanged());
 
@@ -284,6 +360,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       await client.json('PUT', '/v1/settings/embedder-key', { json: { provider, apiKey: key } });
     },
     authChanged,
+    checkouts,
+    version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
     // A path esbuild leaves alone: dist/embedders.cjs is its own bundle, parsed on first use.
     probeFactory: probeFactory(() => import(pathToFileURL(join(context.extensionUri.fsPath, 'dist', 'embedders.cjs')).href) as Promise<EmbedderModule>),
   }))
@@ -365,7 +443,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       statusText: statusItem.text,
     }),
     measureSearch: async (query, runs) => {
-      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {} };
+      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {}, anchors };
       await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
       const elu0 = performance.eventLoopUtilization();
       const w0 = performance.now();

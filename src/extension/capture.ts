@@ -1,6 +1,29 @@
 /** Builds memories from editor state (plain data in, RememberParams out). */
+import { CODE_LIMITS, normaliseCodeLines } from '../core/code.js';
 import { LIMITS } from '../core/memory.js';
 import type { RememberParams } from '../protocol/schemas.js';
+
+/** Where a file sits in its checkout, and what the checkout had out when it was read. */
+export interface CheckoutFile {
+  /** Portable repo id (core/repoId.ts). */
+  repo: string;
+  /** Repo-relative, forward slashes. */
+  path: string;
+  branch?: string;
+  commit?: string;
+}
+
+/**
+ * The anchored lines of a selection (0-based VS Code positions in, 1-based lines out). A
+ * selection that ends at the start of a line does not take that line. Undefined when the
+ * selection has no code or more lines than an anchor holds (the memory is then kept unanchored).
+ */
+export function selectionAnchor(docLines: readonly string[], range: { startLine: number; endLine: number; endCharacter: number }): { startLine: number; endLine: number; lines: string[] } | undefined {
+  const last = range.endCharacter === 0 && range.endLine > range.startLine ? range.endLine - 1 : range.endLine;
+  const lines = docLines.slice(range.startLine, last + 1);
+  if (lines.length === 0 || lines.length > CODE_LIMITS.maxAnchorLines || normaliseCodeLines(lines).length === 0) return undefined;
+  return { startLine: range.startLine + 1, endLine: last + 1, lines: lines.map((l) => l.slice(0, CODE_LIMITS.maxAnchorLineChars)) };
+}
 
 export interface SelectionCapture {
   text: string;
@@ -8,13 +31,21 @@ export interface SelectionCapture {
   languageId: string;
   /** Zero-based, as VS Code reports it. */
   range: { startLine: number; startCharacter: number; endLine: number; endCharacter: number };
-  /** Git remote URL or workspace folder name, when known. */
-  repo?: string;
+  /** The file's checkout, when it is in a workspace folder or git repository. */
+  code?: CheckoutFile;
+  /** The whole document's lines, to anchor the selection (only with `code`). */
+  docLines?: readonly string[];
 }
 
-/** RememberParams for "Remember Selection": the file, range, language and repo are the source. */
-export function rememberSelectionParams(c: SelectionCapture): RememberParams {
+/**
+ * RememberParams for "Remember Selection": the file, range and language are the source; in a
+ * checkout also the repo, branch and commit (provenance), the repo scope and an anchor on the
+ * selected lines, whose fingerprint the engine computes.
+ */
+export function rememberSelectionParams(c: SelectionCapture, clientVersion?: string): RememberParams {
   const text = c.text.length > LIMITS.maxTextChars ? c.text.slice(0, LIMITS.maxTextChars) : c.text;
+  const code = c.code;
+  const lines = code && c.docLines ? selectionAnchor(c.docLines, c.range) : undefined;
   return {
     text,
     source: {
@@ -22,22 +53,20 @@ export function rememberSelectionParams(c: SelectionCapture): RememberParams {
       uri: c.uri,
       range: c.range,
       language: c.languageId.slice(0, 64),
-      ...(c.repo ? { repo: c.repo.slice(0, 512) } : {}),
       client: 'vscode',
+      ...(clientVersion ? { clientVersion: clientVersion.slice(0, 64) } : {}),
+      actor: 'user',
+      ...(code
+        ? {
+            repo: code.repo,
+            ...(code.branch ? { branch: code.branch } : {}),
+            ...(code.commit ? { commit: code.commit } : {}),
+            scope: { repo: code.repo },
+            ...(lines ? { anchor: { repo: code.repo, path: code.path, ...lines, ...(code.commit ? { commit: code.commit } : {}) } } : {}),
+          }
+        : {}),
     },
   };
-}
-
-/** A git remote without credentials (https://user:token@host/… would otherwise be stored). */
-export function cleanRepoUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url; // scp-like git@host:owner/repo has no password part
-  }
 }
 
 /** Status bar text: mode, account and memory count. */

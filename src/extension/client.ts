@@ -4,12 +4,14 @@
  * without rebuilding anything. Errors keep the server's code and message.
  */
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
-import type { ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
+import type { AnchorCheck } from '../core/code.js';
+import type { FileRecallItem, ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
 import { ApiError, errorBodyFields } from '../protocol/apiError.js';
 import type { SettingsUpdate, SettingsView, SpaceInfo } from '../protocol/messages.js';
 import type {
   DeleteParams,
   ExportParams,
+  FileRecallParams,
   GetParams,
   ImportFormat,
   ListParams,
@@ -96,8 +98,31 @@ export class KairosClient {
         source: p.filter?.sourceKinds,
         since: p.filter?.since,
         until: p.filter?.until,
+        repo: p.filter?.repo,
+        path: p.filter?.path,
+        stale: p.filter?.stale === undefined ? undefined : String(p.filter.stale),
       },
     });
+  }
+
+  /** Memories anchored or scoped to a repo-relative file, fresh first, then the repo's recent. */
+  forFile(p: FileRecallParams): Promise<{ items: FileRecallItem[] }> {
+    return this.json('GET', '/v1/memories/for-file', { query: { path: p.path, repo: p.repo, space: p.space, limit: p.limit?.toString() } });
+  }
+
+  /** Records what comparing a memory's anchor with the code found (moved, stale, fresh again). */
+  recordAnchorCheck(p: GetParams & { check: AnchorCheck; commit?: string | undefined }): Promise<Memory> {
+    return this.json('POST', `/v1/memories/${encodeURIComponent(p.id)}/anchor-check`, { query: { space: p.space }, json: { check: p.check, ...(p.commit ? { commit: p.commit } : {}) } });
+  }
+
+  /** "Still true" at a commit: clears the stale mark. */
+  verify(p: GetParams & { commit?: string | undefined }): Promise<Memory> {
+    return this.json('POST', `/v1/memories/${encodeURIComponent(p.id)}/verify`, { query: { space: p.space }, json: p.commit ? { commit: p.commit } : {} });
+  }
+
+  /** Points a memory's anchor at new lines (the code as it is now). */
+  reanchor(p: GetParams & { to: { path: string; startLine: number; endLine: number; lines: string[]; commit?: string; repo?: string } }): Promise<Memory> {
+    return this.json('POST', `/v1/memories/${encodeURIComponent(p.id)}/reanchor`, { query: { space: p.space }, json: p.to });
   }
 
   get(p: GetParams): Promise<MemoryWithHistory> {

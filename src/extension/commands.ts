@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { Memory, RememberResult } from '../core/memory.js';
 import type { HostEvent } from '../protocol/messages.js';
 import { type AuthController, PROVIDER_LABELS } from './auth.js';
-import { cleanRepoUrl, rememberSelectionParams, replaceSimilar } from './capture.js';
+import { rememberSelectionParams, replaceSimilar } from './capture.js';
+import type { Checkouts } from './checkouts.js';
 import type { KairosClient } from './client.js';
 import type { ExtensionSettings } from './config.js';
 import type { EngineManager } from './engine.js';
@@ -33,6 +34,10 @@ export interface CommandDeps {
   authChanged(): void;
   /** Creates the embedder that tests a key (loads the provider clients lazily). */
   probeFactory: ProbeFactory;
+  /** The window's checkouts: repo id, path, branch and commit of a file. */
+  checkouts: Checkouts;
+  /** This extension's version, recorded as the client version of what it writes. */
+  version: string;
 }
 
 const t = vscode.l10n.t;
@@ -107,17 +112,6 @@ function pickMemory(deps: CommandDeps, placeholder: string): Promise<Memory | un
   });
 }
 
-async function repoOf(uri: vscode.Uri): Promise<string | undefined> {
-  try {
-    const git = vscode.extensions.getExtension<{ getAPI(v: 1): { getRepository(u: vscode.Uri): { state: { remotes: Array<{ fetchUrl?: string }> } } | null } }>('vscode.git');
-    const remote = git?.isActive ? git.exports.getAPI(1).getRepository(uri)?.state.remotes[0]?.fetchUrl : undefined;
-    if (remote) return cleanRepoUrl(remote);
-  } catch {
-    // The git extension is optional.
-  }
-  return vscode.workspace.getWorkspaceFolder(uri)?.name;
-}
-
 const PROVIDER_NAMES: Record<KeyedProvider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' };
 
 async function chooseKeyedProvider(deps: CommandDeps, title: string): Promise<KeyedProvider | undefined> {
@@ -176,14 +170,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(t('The selection is empty.'));
         return undefined;
       }
-      const repo = await repoOf(editor.document.uri);
-      const params = rememberSelectionParams({
-        text,
-        uri: editor.document.uri.toString(),
-        languageId: editor.document.languageId,
-        range: { startLine: range.start.line, startCharacter: range.start.character, endLine: range.end.line, endCharacter: range.end.character },
-        ...(repo ? { repo } : {}),
-      });
+      const code = deps.checkouts.fileOf(editor.document.uri);
+      const params = rememberSelectionParams(
+        {
+          text,
+          uri: editor.document.uri.toString(),
+          languageId: editor.document.languageId,
+          range: { startLine: range.start.line, startCharacter: range.start.character, endLine: range.end.line, endCharacter: range.end.character },
+          ...(code ? { code: { repo: code.repo, path: code.path, ...(code.branch ? { branch: code.branch } : {}), ...(code.commit ? { commit: code.commit } : {}) }, docLines: editor.document.getText().split(/\r?\n/) } : {}),
+        },
+        deps.version,
+      );
       const result = await deps.client.create(params);
       deps.emit({ type: 'memoryChanged', id: result.memory.id, space: result.memory.space, change: result.outcome === 'created' ? 'created' : 'updated' });
       const msg = result.outcome === 'duplicate' ? t('Kairos already remembers this.') : t('Remembered {0}.', firstLine(text, 40));

@@ -35,12 +35,22 @@ export class MissingServerUrlError extends Error {
   }
 }
 
+/** The header that names the window's repo: the MCP server's default search context and remember scope. */
+export const REPO_HEADER = 'X-Kairos-Repo';
+
 export class ConnectionResolver {
   constructor(
     private readonly settings: () => ExtensionSettings,
     private readonly engine: EngineHandle,
     private readonly auth: AuthController,
+    /** This window's repo id (its first workspace folder's), when it has one. */
+    private readonly repo: () => string | undefined = () => undefined,
   ) {}
+
+  private repoHeader(): Record<string, string> {
+    const repo = this.repo();
+    return repo ? { [REPO_HEADER]: repo } : {};
+  }
 
   get mode(): ExtensionSettings['mode'] {
     return this.settings().mode;
@@ -65,10 +75,10 @@ export class ConnectionResolver {
     const s = this.settings();
     if (s.mode === 'local') {
       const url = this.engine.connection?.url;
-      return [{ label: MCP_LABEL, uri: url ? `${url}/mcp` : LOCAL_PLACEHOLDER_URI, headers: {}, version: 'local' }];
+      return [{ label: MCP_LABEL, uri: url ? `${url}/mcp` : LOCAL_PLACEHOLDER_URI, headers: this.repoHeader(), version: 'local' }];
     }
     if (!s.serverUrl || !this.auth.current.signedIn) return [];
-    return [{ label: MCP_LABEL, uri: `${s.serverUrl}/mcp`, headers: {}, version: `remote:${s.serverUrl}` }];
+    return [{ label: MCP_LABEL, uri: `${s.serverUrl}/mcp`, headers: this.repoHeader(), version: `remote:${s.serverUrl}` }];
   }
 
   /**
@@ -83,7 +93,7 @@ export class ConnectionResolver {
       return {
         label: MCP_LABEL,
         uri: `${baseUrl}/mcp`,
-        headers: { Authorization: `Bearer ${token}` },
+        headers: { Authorization: `Bearer ${token}`, ...this.repoHeader() },
         version: s.mode === 'local' ? 'local' : `remote:${s.serverUrl}`,
       };
     } catch (e) {

@@ -10,6 +10,7 @@ import {
   DeleteParamsSchema,
   describeZodError,
   ExportParamsSchema,
+  FileRecallParamsSchema,
   GetParamsSchema,
   ImportParamsSchema,
   ListParamsSchema,
@@ -20,6 +21,7 @@ import {
   SourceRangeSchema,
   UpdateParamsSchema,
 } from '../protocol/schemas.js';
+import type { AnchorActions } from './anchorActions.js';
 import type { KairosClient } from './client.js';
 
 const Empty = z.strictObject({});
@@ -61,6 +63,10 @@ const PARAMS: { [K in RequestType]: z.ZodType<RequestMap[K]['params']> } = {
   'settings.set': SettingsUpdateSchema as z.ZodType<SettingsUpdate>,
   pendingDeletes: PendingDeletesParamsSchema,
   openSource: OpenSourceParamsSchema,
+  forFile: FileRecallParamsSchema,
+  verify: GetParamsSchema,
+  reanchor: GetParamsSchema,
+  showChange: GetParamsSchema,
 };
 
 const REQUEST_TYPES = Object.keys(PARAMS) as [RequestType, ...RequestType[]];
@@ -88,6 +94,8 @@ export interface RouterDeps {
   holdDeletes(refs: RequestMap['pendingDeletes']['params']['refs']): void;
   /** Tells every view (and the status bar) what changed. */
   emit(event: HostEvent): void;
+  /** Actions on an anchored memory that read the code of this window's checkouts. */
+  anchors: AnchorActions;
 }
 
 export type RouteOutcome = { kind: 'ready' } | { kind: 'response'; message: ResponseMessage } | { kind: 'ignored'; reason: string };
@@ -179,6 +187,17 @@ async function dispatch(type: RequestType, params: unknown, deps: RouterDeps): P
     }
     case 'openSource':
       return deps.openSource(params as OpenSourceParams);
+    case 'forFile':
+      return client.forFile(params as RequestMap['forFile']['params']);
+    case 'verify':
+    case 'reanchor': {
+      const ref = params as RequestMap['verify']['params'];
+      const m = await (type === 'verify' ? deps.anchors.verify(ref) : deps.anchors.reanchor(ref));
+      deps.emit({ type: 'memoryChanged', id: m.id, space: m.space, change: 'updated' });
+      return m;
+    }
+    case 'showChange':
+      return deps.anchors.showChange(params as RequestMap['showChange']['params']);
     default:
       return assertNever(type);
   }

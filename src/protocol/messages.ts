@@ -3,12 +3,13 @@
  * web console via HTTP). Both sides import this file; it imports no runtime code.
  */
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
-import type { ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
+import type { FileRecallItem, ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
 import type { SpaceGrant } from '../core/tenancy.js';
 import type {
   DeleteParams,
   ExportParams,
+  FileRecallParams,
   GetParams,
   ImportParams,
   ListParams,
@@ -70,6 +71,20 @@ export interface RequestMap {
   pendingDeletes: { params: PendingDeletesParams; result: { held: number } };
   /** Hosts that can open files (VS Code) jump to the source; others reject with `unsupported`. */
   openSource: { params: OpenSourceParams; result: { opened: boolean } };
+  /** "For this file": memories anchored or scoped to a repo-relative file, then the repo's recent. */
+  forFile: { params: FileRecallParams; result: { items: FileRecallItem[] } };
+  /** "Still true": clears a stale mark (the VS Code host records the checkout's HEAD commit). */
+  verify: { params: GetParams; result: Memory };
+  /** "Re-anchor to current code": hosts that read the code (VS Code) point the anchor at it now. */
+  reanchor: { params: GetParams; result: Memory };
+  /** "Show change": hosts that read the code (VS Code) open a diff of the anchored lines then/now. */
+  showChange: { params: GetParams; result: { opened: boolean } };
+}
+
+/** The file in the active editor, as "For this file" asks about it. */
+export interface ActiveFile {
+  path: string;
+  repo: string;
 }
 
 export type RequestType = keyof RequestMap;
@@ -93,7 +108,9 @@ export type HostEvent =
   | { type: 'embedderChanged'; embedder: EmbedderInfo }
   | { type: 'engineStatus'; status: 'stopped' | 'starting' | 'running' | 'failed' }
   | { type: 'focusSearch' }
-  | { type: 'showMemory'; id: string; space?: string };
+  | { type: 'showMemory'; id: string; space?: string }
+  /** The active editor changed (VS Code): `file` is absent when it shows no file of a workspace. */
+  | { type: 'activeFile'; file?: ActiveFile };
 
 export type EventMessage = { kind: 'event'; event: HostEvent };
 

@@ -152,6 +152,7 @@ export type RememberParams = z.infer<typeof RememberParamsSchema>;
 export type SearchParams = z.infer<typeof SearchParamsSchema>;
 export type ListParams = z.infer<typeof ListParamsSchema>;
 export type GetParams = z.infer<typeof GetParamsSchema>;
+export type FileRecallParams = z.infer<typeof FileRecallParamsSchema>;
 export type UpdateParams = z.infer<typeof UpdateParamsSchema>;
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 export type DeleteParams = z.infer<typeof DeleteParamsSchema>;

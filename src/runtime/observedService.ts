@@ -52,6 +52,24 @@ export class ObservedMemoryService extends MemoryService {
     return m;
   }
 
+  // Anchor checks, "still true" and re-anchoring change no version, but every view shows the stale badge.
+  override async recordAnchorCheck(...args: Parameters<MemoryService['recordAnchorCheck']>): Promise<Memory> {
+    return this.announced(await super.recordAnchorCheck(...args));
+  }
+
+  override async verify(...args: Parameters<MemoryService['verify']>): Promise<Memory> {
+    return this.announced(await super.verify(...args));
+  }
+
+  override async reanchor(...args: Parameters<MemoryService['reanchor']>): Promise<Memory> {
+    return this.announced(await super.reanchor(...args));
+  }
+
+  private announced(m: Memory): Memory {
+    this.bus.emit({ type: 'memoryChanged', id: m.id, space: m.space, change: 'updated' });
+    return m;
+  }
+
   override async forget(id: string, space?: string): Promise<{ id: string; space: string }> {
     const r = await super.forget(id, space);
     this.announce('deleted', r.space, r.id);

@@ -1,39 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { cleanRepoUrl, rememberSelectionParams, statusText } from '../../src/extension/capture.js';
+import { rememberSelectionParams, selectionAnchor, statusText } from '../../src/extension/capture.js';
 import { affectsConnection, readSettings } from '../../src/extension/config.js';
 import { RememberParamsSchema } from '../../src/protocol/schemas.js';
 
 describe('editor capture', () => {
-  it('turns a selection into an editor memory whose source names the file, range, language and repo', () => {
+  it('turns a selection outside any checkout into an editor memory whose source names the file, range and language', () => {
     const params = rememberSelectionParams({
       text: 'const retries = 3;',
-      uri: 'file:///work/app/src/net.ts',
+      uri: 'untitled:Untitled-1',
       languageId: 'typescript',
       range: { startLine: 9, startCharacter: 2, endLine: 9, endCharacter: 20 },
-      repo: 'https://github.com/acme/app.git',
     });
     expect(params).toEqual({
       text: 'const retries = 3;',
-      source: {
-        kind: 'editor',
-        uri: 'file:///work/app/src/net.ts',
-        range: { startLine: 9, startCharacter: 2, endLine: 9, endCharacter: 20 },
-        language: 'typescript',
-        repo: 'https://github.com/acme/app.git',
-        client: 'vscode',
-      },
+      source: { kind: 'editor', uri: 'untitled:Untitled-1', range: { startLine: 9, startCharacter: 2, endLine: 9, endCharacter: 20 }, language: 'typescript', client: 'vscode', actor: 'user' },
     });
     expect(RememberParamsSchema.safeParse(params).success).toBe(true);
+  });
+
+  it('in a checkout, records repo, branch and commit, scopes to the repo and anchors the selected lines (1-based)', () => {
+    const doc = ['import x from "y";', '', 'export const RETRIES = 3;', 'export const BACKOFF_MS = 250;', ''];
+    const params = rememberSelectionParams(
+      {
+        text: 'RETRIES = 3;\nexport const BACKOFF_MS = 250;',
+        uri: 'file:///work/app/src/net.ts',
+        languageId: 'typescript',
+        range: { startLine: 2, startCharacter: 13, endLine: 3, endCharacter: 30 },
+        code: { repo: 'github.com/acme/app', path: 'src/net.ts', branch: 'main', commit: 'a'.repeat(40) },
+        docLines: doc,
+      },
+      '0.1.0',
+    );
+    expect(params.source).toMatchObject({
+      repo: 'github.com/acme/app',
+      branch: 'main',
+      commit: 'a'.repeat(40),
+      clientVersion: '0.1.0',
+      actor: 'user',
+      scope: { repo: 'github.com/acme/app' },
+      anchor: { repo: 'github.com/acme/app', path: 'src/net.ts', startLine: 3, endLine: 4, commit: 'a'.repeat(40), lines: [doc[2], doc[3]] },
+    });
+    expect(RememberParamsSchema.safeParse(params).success).toBe(true);
+  });
+
+  it('anchors whole lines: a selection ending at column 0 leaves that line out; blank or oversized selections stay unanchored', () => {
+    const doc = ['a();', 'b();', 'c();', '', '   '];
+    expect(selectionAnchor(doc, { startLine: 0, endLine: 2, endCharacter: 0 })).toEqual({ startLine: 1, endLine: 2, lines: ['a();', 'b();'] });
+    expect(selectionAnchor(doc, { startLine: 1, endLine: 1, endCharacter: 0 })).toEqual({ startLine: 2, endLine: 2, lines: ['b();'] });
+    expect(selectionAnchor(doc, { startLine: 3, endLine: 4, endCharacter: 3 })).toBeUndefined();
+    expect(selectionAnchor(Array.from({ length: 300 }, (_, i) => `l${i}();`), { startLine: 0, endLine: 250, endCharacter: 1 })).toBeUndefined();
   });
 
   it('cuts an oversized selection to the largest memory the engine accepts', () => {
     const params = rememberSelectionParams({ text: 'x'.repeat(20_000), uri: 'file:///a', languageId: 'plaintext', range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 1 } });
     expect(RememberParamsSchema.safeParse(params).success).toBe(true);
-  });
-
-  it('strips credentials from a git remote before it is stored as the repo', () => {
-    expect(cleanRepoUrl('https://user:ghp_token@github.com/acme/app.git')).toBe('https://github.com/acme/app.git');
-    expect(cleanRepoUrl('git@github.com:acme/app.git')).toBe('git@github.com:acme/app.git');
   });
 
   it('shows mode, account and count in the status bar', () => {

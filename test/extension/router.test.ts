@@ -40,6 +40,7 @@ async function setup(over: Partial<RouterDeps> = {}) {
     searchLimit: () => 7,
     emit,
     holdDeletes: vi.fn(),
+    anchors: { verify: vi.fn(), reanchor: vi.fn(), showChange: vi.fn(async () => ({ opened: true })) },
     ...over,
   };
   return { deps, emit, requests: server.requests };

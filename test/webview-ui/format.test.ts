@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlight, matchHint, parseTags, queryTerms, relativeTime, snippet, sourceLabel } from '../../webview-ui/format.js';
+import { anchorLabel, highlight, matchHint, parseTags, provenance, queryTerms, relativeTime, snippet, sourceLabel, staleInfo } from '../../webview-ui/format.js';
 
 describe('text formatting', () => {
   it('marks every occurrence of the query words, case-insensitively, and keeps all text', () => {
@@ -65,5 +65,45 @@ describe('text formatting', () => {
     expect(matchHint(['keyword'])).toBe('Matches words');
     expect(matchHint(['dense'])).toBe('Matches meaning');
     expect(matchHint(undefined)).toBeUndefined();
+  });
+});
+
+describe('code anchors in the views', () => {
+  const now = new Date('2026-03-01T12:00:00Z');
+  const anchor = { repo: 'github.com/acme/app', path: 'src/retry.ts', startLine: 7, endLine: 9, lines: ['x'] };
+
+  it('labels an anchor by path and line range', () => {
+    expect(anchorLabel(anchor)).toBe('src/retry.ts:7–9');
+    expect(anchorLabel({ ...anchor, endLine: 7 })).toBe('src/retry.ts:7');
+  });
+
+  it('has no stale badge while the code is fresh or there is no anchor', () => {
+    expect(staleInfo({ kind: 'editor' }, now)).toBeUndefined();
+    expect(staleInfo({ kind: 'editor', anchor: { ...anchor, status: { state: 'fresh', checkedAt: now.toISOString() } } }, now)).toBeUndefined();
+  });
+
+  it('says what changed, when and at which commit', () => {
+    const status = { state: 'stale' as const, reason: 'changed' as const, checkedAt: '2026-03-01T11:00:00Z', staleSince: '2026-03-01T09:00:00Z', commit: 'abcdef1234567890' };
+    expect(staleInfo({ kind: 'editor', anchor: { ...anchor, status } }, now)).toEqual({
+      label: 'Stale: code changed',
+      title: 'The anchored code (src/retry.ts:7–9) changed 3 h ago (at abcdef1). Check the code before relying on this memory.',
+    });
+    expect(staleInfo({ kind: 'editor', anchor: { ...anchor, status: { state: 'stale', reason: 'deleted', checkedAt: now.toISOString() } } }, now)).toEqual({
+      label: 'Stale: file deleted',
+      title: 'The anchored code (src/retry.ts:7–9) was deleted. Check the code before relying on this memory.',
+    });
+  });
+
+  it('lists the provenance that is known: surface, client and version, actor, repo, branch, short commit', () => {
+    expect(provenance({ kind: 'agent', client: 'Claude Code', clientVersion: '1.2.3', actor: 'agent', repo: 'github.com/acme/app', branch: 'main', commit: '0123456789abcdef0123' })).toEqual([
+      ['Written from', 'Agent (MCP)'],
+      ['Client', 'Claude Code 1.2.3'],
+      ['Written by', 'an agent'],
+      ['Repository', 'github.com/acme/app'],
+      ['Branch', 'main'],
+      ['Commit', '0123456789ab'],
+    ]);
+    expect(provenance({ kind: 'console' })).toEqual([['Written from', 'Web console']]);
+    expect(provenance({ kind: 'editor', anchor })).toContainEqual(['Repository', 'github.com/acme/app']);
   });
 });

@@ -34,6 +34,12 @@ beforeAll(async () => {
     searchLimit: () => 20,
     emit: (e) => events.push(e),
     holdDeletes: () => {},
+    // The code-reading actions need VS Code; "still true" goes straight to the engine here.
+    anchors: {
+      verify: (ref) => client.verify(ref),
+      reanchor: () => Promise.reject(new Error('needs VS Code')),
+      showChange: () => Promise.reject(new Error('needs VS Code')),
+    },
   };
   const { port1, port2 } = new MessageChannel();
   port2.on('message', (m: unknown) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emptyState,
+  fileSection,
   fromPersisted,
   initialState,
   reduce,
@@ -172,5 +173,41 @@ describe('UI state', () => {
     expect(fromPersisted({ v: 2 })).toBeUndefined();
     expect(fromPersisted('nope')).toBeUndefined();
     expect(fromPersisted({ v: 1, query: 'q', captureOpen: false, route: { name: 'detail', id: 3 } })?.route).toEqual({ name: 'list' });
+  });
+});
+
+describe('"For this file"', () => {
+  const file = { path: 'src/retry.ts', repo: 'github.com/acme/app' };
+  const items = (...ids: string[]) => ids.map((id) => ({ memory: memory(id), match: 'file' as const }));
+
+  it('shows the active file\'s memories while the search box is empty, and hides them while searching or in a memory', () => {
+    let s = run(initialState(), { type: 'activeFileChanged', file }, { type: 'fileItemsRequested' });
+    s = reduce(s, { type: 'fileItemsLoaded', seq: s.fileSeq, items: items('a', 'b') });
+    expect(fileSection(s)?.map((i) => i.memory.id)).toEqual(['a', 'b']);
+    expect(fileSection(reduce(s, { type: 'queryChanged', query: 'x' }))).toBeUndefined();
+    expect(fileSection(reduce(s, { type: 'opened', ref: { id: 'a', space: 'kairos_user_local' } }))).toBeUndefined();
+    expect(fileSection(reduce(s, { type: 'activeFileChanged', file: undefined }))).toBeUndefined();
+  });
+
+  it('drops an older answer, clears the list for another file and keeps it for the same one', () => {
+    let s = run(initialState(), { type: 'activeFileChanged', file }, { type: 'fileItemsRequested' });
+    const old = s.fileSeq;
+    s = reduce(s, { type: 'fileItemsRequested' });
+    s = reduce(s, { type: 'fileItemsLoaded', seq: old, items: items('old') });
+    expect(s.fileItems).toEqual([]);
+    s = reduce(s, { type: 'fileItemsLoaded', seq: s.fileSeq, items: items('new') });
+    expect(reduce(s, { type: 'activeFileChanged', file: { ...file } })).toBe(s);
+    expect(reduce(s, { type: 'activeFileChanged', file: { ...file, path: 'src/other.ts' } }).fileItems).toEqual([]);
+  });
+
+  it('follows saved and deleted memories, and hides ones waiting out their undo window', () => {
+    let s = run(initialState(), { type: 'activeFileChanged', file }, { type: 'fileItemsRequested' });
+    s = reduce(s, { type: 'fileItemsLoaded', seq: s.fileSeq, items: items('a', 'b') });
+    s = reduce(s, { type: 'memorySaved', memory: memory('a', { text: 'verified' }) });
+    expect(s.fileItems[0]?.memory.text).toBe('verified');
+    s = reduce(s, { type: 'deleteScheduled', memory: memory('b') });
+    expect(fileSection(s)?.map((i) => i.memory.id)).toEqual(['a']);
+    s = reduce(s, { type: 'deleteCommitted', id: 'b' });
+    expect(s.fileItems.map((i) => i.memory.id)).toEqual(['a']);
   });
 });

@@ -68,6 +68,9 @@ function filterQuery(q: URLSearchParams, filter: MemoryFilter | undefined): URLS
   for (const s of filter?.sourceKinds ?? []) q.append('source', s);
   if (filter?.since) q.set('since', filter.since);
   if (filter?.until) q.set('until', filter.until);
+  if (filter?.repo) q.set('repo', filter.repo);
+  if (filter?.path) q.set('path', filter.path);
+  if (filter?.stale !== undefined) q.set('stale', String(filter.stale));
   return q;
 }
 
@@ -117,6 +120,18 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
       throw new BridgeError('unsupported', 'Pending deletes are held by the bridge, not sent.');
     case 'openSource':
       throw new BridgeError('unsupported', 'The web console cannot open files. Open it from VS Code instead.');
+    case 'forFile': {
+      const q = spaceQuery(req.params.space);
+      q.set('path', req.params.path);
+      if (req.params.repo) q.set('repo', req.params.repo);
+      if (req.params.limit !== undefined) q.set('limit', String(req.params.limit));
+      return { method: 'GET', path: '/v1/memories/for-file', query: q };
+    }
+    case 'verify':
+      return { method: 'POST', path: `${memoryPath(req.params.id)}/verify`, query: spaceQuery(req.params.space), json: {} };
+    case 'reanchor':
+    case 'showChange':
+      throw new BridgeError('unsupported', 'The web console cannot read your code. Use "Show change" and "Re-anchor" in VS Code.');
     default:
       return assertNever(req);
   }

@@ -2,7 +2,7 @@
 import type { MemoryVersion, MemoryWithHistory } from '../../src/core/memory.js';
 import { LIMITS } from '../../src/core/memory.js';
 import { el, icon } from '../dom.js';
-import { parseTags, relativeTime, sourceLabel } from '../format.js';
+import { anchorLabel, parseTags, provenance, relativeTime, sourceLabel, staleInfo } from '../format.js';
 import type { UiState } from '../state.js';
 import { button, iconButton, progressRing, textArea, textField, valueOf } from '../toolkit.js';
 
@@ -16,6 +16,10 @@ export interface DetailHandlers {
   toggleVersion(version: number): void;
   restore(version: number): void;
   openSource?: () => void;
+  /** Anchored memories: "Still true" everywhere; the others only where the host reads code. */
+  verify(): void;
+  showChange?: () => void;
+  reanchor?: () => void;
 }
 
 const REASONS: Record<MemoryVersion['reason'], string> = { update: 'edited', supersede: 'superseded', restore: 'replaced by a restore' };
@@ -88,8 +92,39 @@ function meta(d: MemoryWithHistory, now: Date, h: DetailHandlers): HTMLElement {
     el('dd', {}, el('time', { datetime: d.updatedAt, title: new Date(d.updatedAt).toLocaleString() }, relativeTime(d.updatedAt, now))),
     el('dt', {}, 'Created'),
     el('dd', {}, el('time', { datetime: d.createdAt, title: new Date(d.createdAt).toLocaleString() }, relativeTime(d.createdAt, now))),
+    ...provenance(d.source).flatMap(([k, v]) => [el('dt', {}, k), el('dd', { class: 'provenance' }, v)]),
     el('dt', {}, 'Id'),
     el('dd', { class: 'id' }, d.id),
+  );
+}
+
+/** The code a memory is anchored to: where, whether it is still the same, and what to do if not. */
+function anchorSection(d: MemoryWithHistory, now: Date, h: DetailHandlers): HTMLElement | undefined {
+  const a = d.source.anchor;
+  if (!a) return undefined;
+  const st = a.status;
+  const stale = staleInfo(d.source, now);
+  const notes: Array<HTMLElement | undefined> = [
+    stale
+      ? el('p', { class: 'stale-note', role: 'status' }, icon('warning'), el('span', { class: 'stale-badge' }, stale.label), el('span', {}, ` ${stale.title}`))
+      : el('p', { class: 'fresh-note' }, icon('pass'), el('span', {}, st?.checkedAt ? `Unchanged when last checked ${relativeTime(st.checkedAt, now)}.` : 'Anchored to this code.')),
+    st?.moved ? el('p', { class: 'muted' }, `Followed its code from ${st.moved.fromPath}:${st.moved.fromLine} ${relativeTime(st.moved.at, now)}.`) : undefined,
+    st?.verifiedAt ? el('p', { class: 'muted' }, `Confirmed still true ${relativeTime(st.verifiedAt, now)}${st.verifiedCommit ? ` at ${st.verifiedCommit.slice(0, 7)}` : ''}.`) : undefined,
+  ];
+  return el(
+    'section',
+    { class: `anchor${stale ? ' is-stale' : ''}`, 'aria-label': 'Anchored code' },
+    el('h3', {}, 'Code'),
+    el('p', { class: 'anchor-where' }, icon('symbol-file'), el('code', {}, anchorLabel(a)), a.commit ? el('span', { class: 'muted' }, ` captured at ${a.commit.slice(0, 7)}`) : undefined),
+    ...notes,
+    el(
+      'div',
+      { class: 'actions anchor-actions' },
+      h.showChange ? button({ label: 'Show change', icon: 'diff', appearance: 'secondary', id: 'show-change', onClick: () => h.showChange?.() }) : undefined,
+      h.reanchor ? button({ label: 'Re-anchor to current code', icon: 'pin', appearance: 'secondary', id: 'reanchor', onClick: () => h.reanchor?.() }) : undefined,
+      stale ? button({ label: 'Still true', icon: 'check', id: 'still-true', onClick: () => h.verify() }) : undefined,
+      stale ? button({ label: 'Forget', icon: 'trash', appearance: 'secondary', id: 'forget', onClick: () => h.remove() }) : undefined,
+    ),
   );
 }
 
@@ -134,6 +169,7 @@ export function renderDetail(state: UiState, now: Date, h: DetailHandlers): HTML
   }
   article.append(
     state.editing ? editor(d, h) : el('div', { class: 'memory-text', id: 'memory-text' }, d.text),
+    ...[anchorSection(d, now, h)].filter((x): x is HTMLElement => x !== undefined),
     tagEditor(d, h),
     meta(d, now, h),
     history(d, state, now, h),

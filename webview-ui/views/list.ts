@@ -1,13 +1,23 @@
 /** The result list (recent memories or search hits) and its empty state. */
 import { el, icon } from '../dom.js';
-import { highlight, matchHint, relativeTime, snippet, sourceLabel } from '../format.js';
-import { emptyState, showsSearch, visibleItems, type ResultItem, type UiState } from '../state.js';
+import type { Memory } from '../../src/core/memory.js';
+import type { FileRecallItem } from '../../src/core/memoryService.js';
+import { anchorLabel, highlight, matchHint, relativeTime, snippet, sourceLabel, staleInfo } from '../format.js';
+import { emptyState, fileSection, showsSearch, visibleItems, type MemoryRef, type ResultItem, type UiState } from '../state.js';
 import { button, progressRing } from '../toolkit.js';
 
 export interface ListHandlers {
   open(index: number): void;
   select(index: number): void;
   capture(): void;
+  /** Opens a memory of the "For this file" section. */
+  openRef(ref: MemoryRef): void;
+}
+
+/** The stale badge: what changed, when and at which commit in its tooltip and accessible name. */
+export function staleBadge(memory: Memory, now: Date): HTMLElement | undefined {
+  const info = staleInfo(memory.source, now);
+  return info && el('span', { class: 'stale-badge', title: info.title, 'aria-label': info.title }, icon('warning'), el('span', {}, info.label));
 }
 
 /** Memory text with the query's words in <mark>; each piece is a text node. */
@@ -58,6 +68,7 @@ function row(item: ResultItem, index: number, state: UiState, now: Date, h: List
       { class: 'row-meta' },
       el('span', { class: 'source', title: src.title }, icon(src.icon), el('span', { class: 'label' }, src.label)),
       el('time', { datetime: memory.updatedAt, title: new Date(memory.updatedAt).toLocaleString() }, when),
+      staleBadge(memory, now),
       hintOf(item),
       tagList(memory.tags, 3),
     ),
@@ -67,7 +78,52 @@ function row(item: ResultItem, index: number, state: UiState, now: Date, h: List
   return li;
 }
 
+function fileRow(item: FileRecallItem, now: Date, h: ListHandlers): HTMLElement {
+  const { memory } = item;
+  const a = memory.source.anchor;
+  const where = a ? anchorLabel(a) : item.match === 'repo' ? 'in this repository' : 'about this file';
+  const li = el(
+    'li',
+    { class: `file-row${item.match === 'repo' ? ' repo' : ''}`, tabindex: '0', 'data-id': memory.id },
+    el('div', { class: 'row-text' }, snippet(memory.text, '', 160)),
+    el('div', { class: 'row-meta' }, el('span', { class: 'source', title: where }, icon(a ? 'symbol-file' : 'repo'), el('span', { class: 'label' }, where)), staleBadge(memory, now), el('time', { datetime: memory.updatedAt }, relativeTime(memory.updatedAt, now))),
+  );
+  const open = (): void => h.openRef({ id: memory.id, space: memory.space });
+  li.addEventListener('click', open);
+  li.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    e.stopPropagation();
+    open();
+  });
+  return li;
+}
+
+/** "For this file": memories anchored or scoped to the active editor's file, then its repo's recent. */
+function renderFileSection(state: UiState, items: FileRecallItem[], now: Date, h: ListHandlers): HTMLElement {
+  const path = state.activeFile?.path ?? '';
+  const name = path.split('/').pop() ?? path;
+  const onFile = items.filter((i) => i.match === 'file');
+  const inRepo = items.filter((i) => i.match === 'repo').slice(0, 5);
+  return el(
+    'section',
+    { class: 'for-file', 'aria-label': `For this file: ${path}` },
+    el('h2', { class: 'section-title', title: path }, icon('file'), el('span', {}, `For ${name}`)),
+    onFile.length
+      ? el('ul', { class: 'file-rows', 'aria-label': `Memories about ${path}` }, ...onFile.map((i) => fileRow(i, now, h)))
+      : el('p', { class: 'muted file-empty' }, 'Nothing about this file yet. Select code and run "Kairos: Remember Selection".'),
+    inRepo.length ? el('h3', { class: 'section-subtitle' }, 'Recent in this repository') : undefined,
+    inRepo.length ? el('ul', { class: 'file-rows', 'aria-label': 'Recent in this repository' }, ...inRepo.map((i) => fileRow(i, now, h))) : undefined,
+  );
+}
+
 export function renderList(state: UiState, now: Date, h: ListHandlers): HTMLElement {
+  const main = renderMainList(state, now, h);
+  const section = fileSection(state);
+  return section ? el('div', { class: 'list-with-file' }, renderFileSection(state, section, now, h), main) : main;
+}
+
+function renderMainList(state: UiState, now: Date, h: ListHandlers): HTMLElement {
   const empty = emptyState(state);
   if (empty) {
     const searching = showsSearch(state);
