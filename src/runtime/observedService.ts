@@ -66,7 +66,7 @@ export class ObservedMemoryService extends MemoryService {
   }
 
   private announced(m: Memory): Memory {
-    this.bus.emit({ type: 'memoryChanged', id: m.id, space: m.space, change: 'updated' });
+    this.announce('updated', m.space, m.id);
     return m;
   }
 

@@ -133,7 +133,6 @@ describe('memory events across two service instances sharing PostgreSQL and Redi
       latencies.push(alice.heard.find((h) => h.event.id === id)!.at - t0);
       afterWrite.push(latencies.at(-1)! - writes.at(-1)!);
     }
-    // eslint-disable-next-line no-console
     console.log(
       `cross-instance event latency (REST write on A → SSE on B): p50 ${median(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; ` +
         `the REST write alone: p50 ${median(writes).toFixed(1)} ms; event after the write's response: p50 ${median(afterWrite).toFixed(1)} ms (${latencies.length} writes)`,

@@ -74,7 +74,7 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
     } catch (e) {
       const notes = await page.locator('.notifications-toasts, .notification-list-item').allInnerTexts().catch(() => []);
       await page.screenshot({ path: join(ROOT, 'test-output', 'anchors-save-failed.png') }).catch(() => {});
-      throw new Error(`${(e as Error).message}\nnotifications: ${notes.join(' | ')}`);
+      throw new Error(`${(e as Error).message}\nnotifications: ${notes.join(" | ")}`, { cause: e });
     }
   };
 
