@@ -33,6 +33,18 @@ function setup(values: Record<string, unknown>, token = 'gho_session') {
 }
 
 describe('ConnectionResolver (MCP definition logic)', () => {
+  it("names the window's repo in X-Kairos-Repo on the offered and the resolved definition, following it when it changes", async () => {
+    const { engine, auth } = setup({});
+    let repo: string | undefined = 'github.com/acme/app';
+    const resolver = new ConnectionResolver(() => readSettings(() => undefined), engine, auth, () => repo);
+    expect(resolver.provide()[0]?.headers).toEqual({ 'X-Kairos-Repo': 'github.com/acme/app' });
+    expect((await resolver.resolve(MCP_LABEL))?.headers).toEqual({ Authorization: 'Bearer local-token-abcdef', 'X-Kairos-Repo': 'github.com/acme/app' });
+    repo = 'local/scratch';
+    expect(resolver.provide()[0]?.headers).toEqual({ 'X-Kairos-Repo': 'local/scratch' });
+    repo = undefined;
+    expect(resolver.provide()[0]?.headers).toEqual({});
+  });
+
   it('offers the local definition without starting the engine and without any token', () => {
     const { resolver, engine } = setup({});
     expect(resolver.provide()).toEqual([{ label: MCP_LABEL, uri: LOCAL_PLACEHOLDER_URI, headers: {}, version: 'local' }]);
