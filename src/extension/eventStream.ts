@@ -49,6 +49,19 @@ export function parseFrames(buffer: string): { frames: Frame[]; rest: string } {
   return { frames, rest: text.slice(start) };
 }
 
+/** The frames of an SSE response body, each as soon as it is complete. */
+export async function* sseFrames(body: NonNullable<Response['body']>): AsyncGenerator<Frame> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    const { frames, rest } = parseFrames(buffer + value);
+    buffer = rest;
+    yield* frames;
+  }
+}
+
 /** A frame's event, if it is one this host acts on. */
 export function toHostEvent(data: string): HostEvent | undefined {
   try {
@@ -154,18 +167,10 @@ export class EventStream {
       opened = true;
       this.connected = true;
       this.deps.onConnected?.(resume !== undefined);
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const { frames, rest } = parseFrames(buffer + value);
-        buffer = rest;
-        for (const f of frames) {
-          if (f.id) this.lastEventId = f.id;
-          const event = toHostEvent(f.data);
-          if (event) this.deps.onEvent(event);
-        }
+      for await (const f of sseFrames(res.body)) {
+        if (f.id) this.lastEventId = f.id;
+        const event = toHostEvent(f.data);
+        if (event) this.deps.onEvent(event);
       }
     } catch (e) {
       if (!abort.signal.aborted) this.deps.log.debug('the event stream broke', { error: e });

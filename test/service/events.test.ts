@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VectorStore } from '../../src/core/ports.js';
-import { parseFrames } from '../../src/extension/eventStream.js';
+import { sseFrames } from '../../src/extension/eventStream.js';
 import type { HostEvent } from '../../src/protocol/messages.js';
 import { compareEventIds } from '../../src/runtime/events.js';
 import { loadServiceConfig } from '../../src/runtime/serviceConfig.js';
@@ -39,16 +39,9 @@ async function subscribe(url: string, token: string, lastEventId?: string): Prom
   });
   const heard: Heard[] = [];
   if (res.ok && res.body) {
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const body = res.body;
     void (async () => {
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const { frames, rest } = parseFrames(buffer + value);
-        buffer = rest;
-        for (const f of frames) heard.push({ ...(f.id ? { id: f.id } : {}), event: JSON.parse(f.data), at: performance.now() });
-      }
+      for await (const f of sseFrames(body)) heard.push({ ...(f.id ? { id: f.id } : {}), event: JSON.parse(f.data), at: performance.now() });
     })().catch(() => undefined);
   } else await res.body?.cancel();
   return { status: res.status, heard, close: () => ac.abort() };
