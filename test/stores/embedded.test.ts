@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
 import { EmbeddedStore } from '../../src/stores/embedded/embeddedStore.js';
 import { LOCK_FILE } from '../../src/stores/embedded/lock.js';
+import { findDataDirTemplate } from '../../src/stores/embedded/template.js';
 import { angled, EMBEDDER, memory, newSpace, storeContract, vec } from './contract.js';
 
 const dirs: string[] = [];
@@ -131,6 +132,40 @@ describe('the embedded store', () => {
       expect((await store.finishReembed(name)).embedder.dimension).toBe(2);
     } finally {
       await store.close();
+    }
+  });
+
+  it('starts a new store from the build\'s empty cluster (or initdb without one), and reopens either as it was left', async () => {
+    const template = findDataDirTemplate();
+    expect(template, 'node esbuild.mjs builds dist/pgdata-template').toBeDefined();
+    const dataDir = tempDir();
+    // What a copy cut short by a crash leaves behind is replaced, never opened.
+    mkdirSync(join(dataDir, 'pg.seeding'));
+    writeFileSync(join(dataDir, 'pg.seeding', 'PG_VERSION'), 'half');
+    const name = newSpace();
+    const m = memory(name, 'written into a store seeded from the template');
+    let store = await EmbeddedStore.open({ dataDir, template });
+    expect(store.started).toBe('template');
+    await store.ensureCollection(name, EMBEDDER);
+    await store.insert(name, m);
+    await store.close();
+    expect(existsSync(join(dataDir, 'pg.seeding'))).toBe(false);
+    store = await EmbeddedStore.open({ dataDir, template });
+    try {
+      expect(store.started).toBe('existing');
+      expect((await store.get(name, m.id))?.text).toBe(m.text);
+    } finally {
+      await store.close();
+    }
+
+    const bare = await EmbeddedStore.open({ dataDir: tempDir(), template: null });
+    try {
+      expect(bare.started).toBe('initdb');
+      await bare.ensureCollection(name, EMBEDDER);
+      await bare.insert(name, m);
+      expect((await bare.nearest(name, m.vector, 1))[0]?.memory.id).toBe(m.id);
+    } finally {
+      await bare.close();
     }
   });
 

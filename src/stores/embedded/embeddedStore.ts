@@ -20,6 +20,7 @@ import type {
   VectorStore,
 } from '../../core/ports.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
+import { findDataDirTemplate, hasCluster, seedFromTemplate } from './template.js';
 import {
   checkCollectionName,
   codeIndexDdl,
@@ -60,6 +61,21 @@ export interface EmbeddedStoreOptions {
    * 160 → 0.946, 3.0 ms. Hybrid search costs ~23 ms there anyway, so the wider list is nearly free.
    */
   efSearch?: number;
+  /**
+   * Folder of an empty cluster that a new store is copied from instead of running initdb (see
+   * template.ts). Default: the one the build ships, when present; null: always initdb.
+   */
+  template?: string | null;
+}
+
+/** How the last open found its cluster: for the engine's start-up log. */
+export type StoreStart = 'existing' | 'template' | 'initdb';
+
+/** PGlite's start parameters plus a WAL limit. */
+function startParams(): string[] {
+  // PostgreSQL keeps up to max_wal_size (1 GB by default) of WAL segments around; a local
+  // store should not carry a gigabyte of WAL beside 600 MB of data.
+  return [...PGlite.defaultStartParams, '-c', 'max_wal_size=256MB', '-c', 'min_wal_size=32MB'];
 }
 
 /** Rows per INSERT statement in insertMany: large enough to amortise parsing, small enough to stay cheap. */
@@ -178,6 +194,8 @@ export class EmbeddedStore implements VectorStore {
     private readonly db: PGlite,
     private readonly lock: DataDirLock,
     readonly dataDir: string,
+    /** How this open found its cluster (a new one from the template, or from initdb). */
+    readonly started: StoreStart,
   ) {}
 
   /**
@@ -188,16 +206,17 @@ export class EmbeddedStore implements VectorStore {
     const dataDir = resolve(options.dataDir);
     const lock = acquireDataDirLock(dataDir);
     let db: PGlite | undefined;
+    let start: StoreStart = 'existing';
     try {
       const pgDir = join(dataDir, 'pg');
+      const template = options.template === undefined ? findDataDirTemplate() : (options.template ?? undefined);
+      if (hasCluster(pgDir)) start = 'existing';
+      else if (template) {
+        seedFromTemplate(pgDir, template);
+        start = 'template';
+      } else start = 'initdb';
       mkdirSync(pgDir, { recursive: true });
-      db = await PGlite.create({
-        dataDir: pgDir,
-        extensions: { vector },
-        // PostgreSQL keeps up to max_wal_size (1 GB by default) of WAL segments around; a local
-        // store should not carry a gigabyte of WAL beside 600 MB of data.
-        startParams: [...PGlite.defaultStartParams, '-c', 'max_wal_size=256MB', '-c', 'min_wal_size=32MB'],
-      });
+      db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
       await db.exec(META_DDL);
       const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? DEFAULT_EF_SEARCH)));
       // iterative_scan keeps walking the graph when filters discard candidates, so a filtered
@@ -208,7 +227,7 @@ export class EmbeddedStore implements VectorStore {
       await db.exec(
         `SET hnsw.ef_search = ${ef}; SET hnsw.iterative_scan = relaxed_order; SET maintenance_work_mem = '256MB'; SET random_page_cost = 1.1;`,
       );
-      const store = new EmbeddedStore(db, lock, dataDir);
+      const store = new EmbeddedStore(db, lock, dataDir, start);
       const meta = await db.query<MetaRow>(`SELECT * FROM ${META_TABLE}`);
       for (const r of meta.rows) {
         const c: Collection = { info: metaToInfo(r), t: tableNames(r.name), changes: 0, analyzedRows: 0, rows: null, epoch: 0, keywords: null };
