@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -136,8 +136,14 @@ describe('the embedded store', () => {
   });
 
   it('starts a new store from the build\'s empty cluster (or initdb without one), and reopens either as it was left', async () => {
-    const template = findDataDirTemplate();
-    expect(template, 'node esbuild.mjs builds dist/pgdata-template').toBeDefined();
+    const built = findDataDirTemplate();
+    expect(built, 'node esbuild.mjs builds dist/pgdata-template').toBeDefined();
+    // As the VSIX ships it: a zip keeps no empty folders (PostgreSQL needs pg_notify, pg_tblspc…).
+    const template = join(tempDir(), 'pgdata-template');
+    cpSync(built!, template, { recursive: true });
+    const empty = readdirSync(template, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory() && readdirSync(join(e.parentPath, e.name)).length === 0);
+    expect(empty.length).toBeGreaterThan(0);
+    for (const e of empty) rmSync(join(e.parentPath, e.name), { recursive: true });
     const dataDir = tempDir();
     // What a copy cut short by a crash leaves behind is replaced, never opened.
     mkdirSync(join(dataDir, 'pg.seeding'));
@@ -158,7 +164,10 @@ describe('the embedded store', () => {
       await store.close();
     }
 
-    const bare = await EmbeddedStore.open({ dataDir: tempDir(), template: null });
+    // A template that does not start falls back to initdb.
+    const broken = tempDir();
+    writeFileSync(join(broken, 'PG_VERSION'), '17\n');
+    const bare = await EmbeddedStore.open({ dataDir: tempDir(), template: broken });
     try {
       expect(bare.started).toBe('initdb');
       await bare.ensureCollection(name, EMBEDDER);

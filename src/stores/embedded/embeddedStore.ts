@@ -2,7 +2,7 @@
  * The embedded default VectorStore: PGlite (PostgreSQL 17 in WASM) with pgvector, persisted in
  * a data dir that one process owns. See schema.ts for the layout and search.ts for the query.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
@@ -216,7 +216,16 @@ export class EmbeddedStore implements VectorStore {
         start = 'template';
       } else start = 'initdb';
       mkdirSync(pgDir, { recursive: true });
-      db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
+      try {
+        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
+      } catch (e) {
+        if (start !== 'template') throw e;
+        // A template that does not start only costs the initdb it was meant to save.
+        rmSync(pgDir, { recursive: true, force: true });
+        mkdirSync(pgDir, { recursive: true });
+        start = 'initdb';
+        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
+      }
       await db.exec(META_DDL);
       const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? DEFAULT_EF_SEARCH)));
       // iterative_scan keeps walking the graph when filters discard candidates, so a filtered

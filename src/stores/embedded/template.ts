@@ -4,11 +4,16 @@
  * PGlite (scripts/pg-template.mjs). The copy goes to a sibling folder and is renamed into
  * place, so an interrupted copy is never mistaken for a cluster.
  */
-import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TEMPLATE_DIR = 'pgdata-template';
+/**
+ * Every folder of the template, listed by the build: a VSIX (a zip) drops empty folders, and
+ * PostgreSQL will not start without pg_notify, pg_tblspc and the like.
+ */
+export const TEMPLATE_DIRS_FILE = 'kairos-dirs.json';
 
 /** The template beside the bundle (dist/ or dist/engine/), or in dist/ from the source tree. */
 export function findDataDirTemplate(): string | undefined {
@@ -30,6 +35,15 @@ export function seedFromTemplate(pgDir: string, template: string): void {
   const staging = `${pgDir}.seeding`;
   rmSync(staging, { recursive: true, force: true });
   cpSync(template, staging, { recursive: true });
+  const listed = join(staging, TEMPLATE_DIRS_FILE);
+  if (existsSync(listed)) {
+    for (const dir of JSON.parse(readFileSync(listed, 'utf8')) as string[]) {
+      const full = resolve(staging, dir);
+      // Only folders inside the copy, whatever the list says.
+      if (full.startsWith(staging + '/')) mkdirSync(full, { recursive: true });
+    }
+    rmSync(listed);
+  }
   rmSync(pgDir, { recursive: true, force: true });
   renameSync(staging, pgDir);
 }
