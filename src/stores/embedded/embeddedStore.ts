@@ -206,7 +206,7 @@ export class EmbeddedStore implements VectorStore {
     const dataDir = resolve(options.dataDir);
     const lock = acquireDataDirLock(dataDir);
     let db: PGlite | undefined;
-    let start: StoreStart = 'existing';
+    let start: StoreStart;
     try {
       const pgDir = join(dataDir, 'pg');
       const template = options.template === undefined ? findDataDirTemplate() : (options.template ?? undefined);
