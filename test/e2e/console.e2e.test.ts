@@ -203,6 +203,41 @@ describe('web console in Chromium', () => {
     await page.setViewportSize({ width: 480, height: 760 });
   });
 
+  it('shows a stale anchored memory with its badge, and "Still true" clears it', async () => {
+    // An editor captured these lines; the editor's re-check then found them changed.
+    const id = await page.evaluate(async () => {
+      const post = async <T,>(path: string, body: unknown): Promise<T> => {
+        const r = await fetch(path, { method: 'POST', headers: { 'X-Kairos-CSRF': '1', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+        return (await r.json()) as T;
+      };
+      const lines = ['export function backoff(attempt: number): number {', '  return Math.min(250 * 2 ** attempt, 8000);', '}'];
+      const created = await post<{ memory: { id: string } }>('/v1/memories', {
+        text: 'Retry backoff doubles from 250 ms and stops at 8 s',
+        source: { kind: 'editor', anchor: { repo: 'github.com/acme/widgets', path: 'src/retry.ts', startLine: 4, endLine: 6, commit: 'f4afd69', lines } },
+      });
+      await post(`/v1/memories/${created.memory.id}/anchor-check`, { check: { state: 'stale', reason: 'changed' }, commit: 'b7c8d9e' });
+      return created.memory.id;
+    });
+    await page.reload();
+    const row = rows().filter({ hasText: 'Retry backoff doubles' });
+    await expect.poll(() => row.locator('.stale-badge').count()).toBe(1);
+    await row.click();
+    await expect.poll(() => page.locator('.stale-note').textContent()).toMatch(/Stale/);
+    // The console cannot read the code: only the actions that need none are offered.
+    expect(await page.locator('#still-true').isVisible()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-stale-memory.png` });
+    await page.click('#still-true');
+    await expect.poll(() => page.locator('.stale-note').count()).toBe(0);
+    const anchorState = await page.evaluate(async (i) => {
+      const m = (await (await fetch(`/v1/memories/${encodeURIComponent(i)}`)).json()) as { source: { anchor?: { status?: { state?: string } } } };
+      return m.source.anchor?.status?.state;
+    }, id);
+    expect(anchorState).toBe('fresh');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => row.locator('.stale-badge').count()).toBe(0);
+  });
+
   it('saves light and dark screenshots with no console errors or CSP violations', async () => {
     await capture('Prefer named exports; default exports confuse the refactoring tools', 'style, typescript');
     await page.locator('#search input').fill('');
