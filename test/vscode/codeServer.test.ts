@@ -115,9 +115,11 @@ describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', 
 
   it('the MCP definition answers tools/list through the SDK client with its URI and headers', async () => {
     const provided = await cs.control<Array<{ headers: Record<string, string> }>>('provideMcp');
-    expect(provided[0]?.headers).toEqual({});
+    // Offered before any engine runs: the workspace repo (folder name, no remote here), no credential.
+    expect(provided[0]?.headers).toEqual({ 'X-Kairos-Repo': 'local/workspace' });
     const def = await cs.control<{ label: string; uri: string; headers: Record<string, string> }>('resolveMcp');
     expect(def.uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(def.headers['X-Kairos-Repo']).toBe('local/workspace');
     // This window's own registered bearer, not the data dir's long-lived token.
     expect(def.headers.Authorization).toMatch(/^Bearer [A-Za-z0-9_-]{43}$/);
     expect(def.headers.Authorization).not.toBe(`Bearer ${readFileSync(join(engineHome, 'token'), 'utf8').trim()}`);
