@@ -6,9 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, relative } from 'node:path';
+import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { checkAnchor, type AnchorCheck, type CodeAnchor } from '../core/code.js';
+import { repoRelative } from './repoPath.js';
 import type { Memory, MemoryFilter, Page } from '../core/memory.js';
 
 const run = promisify(execFile);
@@ -48,8 +49,7 @@ async function renamesSince(root: string, commit: string): Promise<Map<string, s
 /** Reads a repo-relative file inside `root`, or null when it is gone (or would escape the root). */
 async function readInRepo(root: string, path: string): Promise<string | null> {
   const full = normalize(join(root, path));
-  const rel = relative(root, full);
-  if (rel.startsWith('..') || isAbsolute(rel)) return null;
+  if (repoRelative(root, full) === undefined) return null;
   try {
     return await readFile(full, 'utf8');
   } catch {

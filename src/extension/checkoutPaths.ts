@@ -1,5 +1,5 @@
 /** Pure rules for checkouts (checkouts.ts): a checkout's repo id and a file's repo-relative path. */
-import { basename, isAbsolute, relative, sep } from 'node:path';
+import { basename } from 'node:path';
 import { repoIdFor } from '../core/repoId.js';
 
 /** A git remote as the git extension's API reports it. */
@@ -14,9 +14,4 @@ export function checkoutRepoId(remotes: readonly GitRemote[], root: string): str
   return repoIdFor(remotes.map((r) => ({ name: r.name, url: r.fetchUrl ?? r.pushUrl })), basename(root));
 }
 
-/** A file's path relative to a root with forward slashes, or undefined when it lies outside. */
-export function repoRelative(root: string, file: string): string | undefined {
-  const rel = relative(root, file);
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join('/');
-}
+export { repoRelative } from '../code/repoPath.js';
