@@ -5,7 +5,7 @@
 import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/memory.js';
 import type { FileRecallItem, ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
 import type { EmbedderInfo } from '../core/ports.js';
-import type { SpaceGrant } from '../core/tenancy.js';
+import type { SpaceGrant, TenantContext } from '../core/tenancy.js';
 import type {
   DeleteParams,
   ExportParams,
@@ -26,7 +26,8 @@ export interface SpaceInfo extends SpaceGrant {
 
 export interface SettingsView {
   mode: 'local' | 'remote';
-  embedder: EmbedderInfo;
+  /** Absent where the user has no embedder yet (service mode before an embedding key is saved). */
+  embedder?: EmbedderInfo;
   /** Provider + last four characters of a stored key, never the key itself. */
   keyHint?: string;
   account?: { id: string; label: string; provider: string };
@@ -38,7 +39,8 @@ export interface SettingsUpdate {
 
 /** Reads and changes the host's settings (local mode: the embedder choice). */
 export interface SettingsController {
-  get(): SettingsView;
+  /** The settings as the request's tenant sees them. */
+  get(ctx: TenantContext): SettingsView;
   update(update: SettingsUpdate): Promise<SettingsView>;
 }
 

@@ -2,6 +2,8 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmbedderChoice } from '../config.js';
+import { KairosError } from '../core/errors.js';
+import type { EmbedderInfo } from '../core/ports.js';
 import type { SettingsController, SettingsUpdate, SettingsView } from '../protocol/messages.js';
 import { createLogger } from '../util/logger.js';
 import { openConfiguredEmbedder } from './adapters.js';
@@ -21,6 +23,22 @@ export function updateConfigFile(home: string, patch: Record<string, unknown>): 
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ ...current, ...patch }, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, path);
+}
+
+/** Service mode: each tenant's own embedder; it is chosen with PUT /v1/settings/embedder-key. */
+export function serviceSettings(): SettingsController {
+  return {
+    get(ctx) {
+      let embedder: EmbedderInfo | undefined;
+      try {
+        embedder = ctx.embedder.info;
+      } catch {
+        // No key saved yet: the embedder only exists to say so when used.
+      }
+      return { mode: 'remote', ...(embedder ? { embedder } : {}) };
+    },
+    update: () => Promise.reject(new KairosError('invalid_input', 'In service mode, set your embedding key with PUT /v1/settings/embedder-key.')),
+  };
 }
 
 export function localSettings(runtime: LocalRuntime, env: NodeJS.ProcessEnv = process.env): SettingsController {

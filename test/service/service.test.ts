@@ -38,6 +38,11 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect(r.json.error.code).toBe('embedder_auth');
     expect(r.json.error.message).toContain('PUT /v1/settings/embedder-key');
     expect((await w.api('GET', '/v1/memories', alice)).json).toEqual({ items: [] });
+    // No made-up embedder: the settings say none until a key is saved, and the deployment has none of its own.
+    expect((await w.api('GET', '/v1/settings', alice)).json).toEqual({ mode: 'remote' });
+    const health = await w.api('GET', '/v1/healthz', alice);
+    expect(health.json).toMatchObject({ status: 'ok', store: expect.any(String) });
+    expect(health.json).not.toHaveProperty('embedder');
   });
 
   it("embeds each tenant's memories with that tenant's own key and never returns the key", async () => {
@@ -47,6 +52,7 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect(put.text).not.toContain(aliceKey);
     expect((await w.api('GET', '/v1/settings/embedder-key', alice)).text).not.toContain(aliceKey);
     expect((await setKey(bob, bobKey)).status).toBe(200);
+    expect((await w.api('GET', '/v1/settings', alice)).json).toEqual({ mode: 'remote', embedder: { provider: 'openai', model: 'text-embedding-3-small', dimension: expect.any(Number) } });
 
     w.openai.reset();
     expect((await w.api('POST', '/v1/memories', alice, { body: { text: 'Alice builds with pnpm and vite.' } })).status).toBe(201);

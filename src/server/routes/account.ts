@@ -37,7 +37,7 @@ export function accountRoutes(deps: { settings: SettingsController; consoleLink:
 
   r.get('/settings', (c) => {
     queryParams(c, []);
-    return c.json(deps.settings.get());
+    return c.json(deps.settings.get(c.var.service.ctx));
   });
 
   r.put('/settings', async (c) => {
