@@ -51,7 +51,8 @@ export async function gitContext(cwd: string = process.cwd()): Promise<GitContex
   const [topOut, remotesOut, headOut] = await Promise.all([
     git(cwd, ['rev-parse', '--show-toplevel']),
     git(cwd, ['remote', '-v']),
-    git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD', 'HEAD']),
+    // --abbrev-ref applies to the names after it: the commit first, then the branch.
+    git(cwd, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD']),
   ]);
   const top = topOut?.trim();
   if (!top) return undefined;
@@ -60,7 +61,7 @@ export async function gitContext(cwd: string = process.cwd()): Promise<GitContex
     .map((l) => /^(\S+)\s+(\S+)\s+\(fetch\)$/.exec(l.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ name: m[1]!, url: m[2] }));
-  const [branch, commit] = (headOut ?? '').trim().split('\n');
+  const [commit, branch] = (headOut ?? '').trim().split('\n');
   return {
     repo: repoIdFor(remotes, basename(top)),
     ...(branch && branch !== 'HEAD' ? { branch } : {}),
