@@ -48,19 +48,18 @@ export class SidebarProvider extends Disposable implements vscode.WebviewViewPro
       this.log.error('the memory view could not be rendered', { error: e, cspSource: view.webview.cspSource });
       throw e;
     }
-    this.register(view.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
-    // Hidden means the webview (and its undo timers) is destroyed: commit what it held.
-    this.register(
+    for (const d of [
+      view.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      // Hidden means the webview (and its undo timers) is destroyed: commit what it held.
       view.onDidChangeVisibility(() => {
         if (!view.visible) void this.commitPending();
       }),
-    );
-    this.register(
       view.onDidDispose(() => {
         void this.commitPending();
         if (this.view === view) this.view = undefined;
       }),
-    );
+    ])
+      this.register(d);
   }
 
   /** Sends the deletes the UI was holding for Undo; a memory already gone counts as done. */
