@@ -9,7 +9,7 @@
  * before/after table measured under the same load.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -84,8 +84,12 @@ async function main(): Promise<void> {
       { name: 'kairos --help', args: ['--help'] },
       { name: 'kairos search <q>', args: ['search', 'how', 'do', 'we', 'run', 'tests'] },
     ];
+    // The floor for any ESM entry (dist/kairos.mjs is one): a file that only prints a version.
+    const floor = join(home, 'floor.mjs');
+    await writeFile(floor, "process.stdout.write('0.0.0\\n');\n");
     const cases: Case[] = [
       { name: 'node -e 0', args: ['-e', '0'] },
+      { name: 'node <1-line .mjs>', args: [floor] },
       ...kairos.flatMap((c) => [{ name: c.name, args: [CLI, ...c.args] }, ...(BASE ? [{ name: `${c.name} (base)`, args: [BASE, ...c.args] }] : [])]),
     ];
     const search = cases.find((c) => c.name === 'kairos search <q>')!;
