@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CLI_ENTRY, cliBuildOptions } from './cli-bundle.mjs';
+import { CLI_ENTRY, cliBuildOptions, ESM_REQUIRE_BANNER } from './cli-bundle.mjs';
 
 const require = createRequire(import.meta.url);
 const out = 'dist/engine';
@@ -45,11 +45,7 @@ await build(
     minify: true,
     legalComments: 'external',
     // CJS dependencies call require() for Node built-ins; ESM output needs a real one.
-    banner: {
-      js:
-        "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url); " +
-        "globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));",
-    },
+    banner: { js: `${ESM_REQUIRE_BANNER} globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));` },
     plugins: [modelDirPlugin],
   }),
 );

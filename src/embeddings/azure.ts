@@ -1,7 +1,6 @@
 /** Azure OpenAI embeddings through the `openai` package's AzureOpenAI client. */
-import { AzureOpenAI } from 'openai';
-import { openAIClientEmbedder } from './openai.js';
-import { displayUrl, forRuntime } from './remote.js';
+import { loadOpenAISdk, openAIClientEmbedder } from './openai.js';
+import { displayUrl, forRuntime, onFirstUse } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, RetryPolicy } from './retry.js';
@@ -39,7 +38,7 @@ export function createAzureEmbedder(opts: AzureEmbedderOptions): ProbingEmbedder
   const apiVersion = opts.apiVersion ?? AZURE_DEFAULT_API_VERSION;
   const endpoint = opts.endpoint.replace(/\/+$/, '').replace(/\/openai$/, '');
   const policy = resolveRetryPolicy(opts.retry);
-  const client = new AzureOpenAI({
+  const client = onFirstUse(async () => new (await loadOpenAISdk()).AzureOpenAI({
     apiKey: opts.apiKey,
     // baseURL rather than `endpoint`: the client would otherwise also read OPENAI_BASE_URL from
     // the environment and refuse the pair as mutually exclusive.
@@ -51,7 +50,7 @@ export function createAzureEmbedder(opts: AzureEmbedderOptions): ProbingEmbedder
     organization: null,
     project: null,
     ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
-  });
+  }));
   const where = displayUrl(endpoint);
   const provider: ProviderDescription = {
     name: 'Azure OpenAI',

@@ -1,6 +1,5 @@
 /** Cohere embeddings through the official `cohere-ai` client (v2 embed API). */
-import { CohereClientV2, CohereError, CohereTimeoutError } from 'cohere-ai';
-import { displayUrl, forRuntime, RemoteEmbedder, rootCauseMessage } from './remote.js';
+import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
@@ -9,6 +8,9 @@ export const COHERE_DEFAULT_MODEL = 'embed-english-v3.0';
 export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';
 /** Cohere accepts at most 96 texts per embed call. */
 export const COHERE_MAX_BATCH = 96;
+
+/** The `cohere-ai` package once loaded (by a Cohere embedder's first request). */
+let sdk: typeof import('cohere-ai') | undefined;
 
 export const COHERE_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
   'embed-english-v3.0': 1024,
@@ -42,7 +44,10 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
   const model = opts.model ?? COHERE_DEFAULT_MODEL;
   const baseUrl = (opts.baseURL ?? COHERE_DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/v[12]$/, '');
   const policy = resolveRetryPolicy(opts.retry);
-  const client = new CohereClientV2({ token: opts.apiKey, baseUrl, maxRetries: 0, ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}) });
+  const client = onFirstUse(async () => {
+    sdk ??= await import('cohere-ai');
+    return new sdk.CohereClientV2({ token: opts.apiKey, baseUrl, maxRetries: 0, ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}) });
+  });
   const provider: ProviderDescription = {
     name: 'Cohere',
     keySource: 'the COHERE_API_KEY environment variable',
@@ -60,7 +65,7 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
     provider: forRuntime(provider, opts.runtime),
     classify: classifyCohereError,
     embedBatch: async (texts, purpose, signal) => {
-      const res = await client.embed(
+      const res = await (await client()).embed(
         {
           model,
           texts,
@@ -78,8 +83,10 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
 
 /** Translates errors of the `cohere-ai` client into ProviderFailures. */
 export function classifyCohereError(error: unknown): ProviderFailure | undefined {
-  if (error instanceof CohereTimeoutError) return { kind: 'timeout', message: error.message };
-  if (!(error instanceof CohereError)) return undefined;
+  // Before the package loaded, no error can have come from it.
+  if (!sdk) return undefined;
+  if (error instanceof sdk.CohereTimeoutError) return { kind: 'timeout', message: error.message };
+  if (!(error instanceof sdk.CohereError)) return undefined;
   if (error.statusCode === undefined) return { kind: 'network', message: rootCauseMessage(error.cause ?? error) };
   const body = error.body as { message?: unknown } | string | undefined;
   const message =

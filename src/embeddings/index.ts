@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { InvalidInputError, KairosError } from '../core/errors.js';
 import type { Embedder, EmbedderInfo, EmbedPurpose } from '../core/ports.js';
+import { EMBEDDING_PROVIDERS, isEmbeddingProvider } from '../protocol/embedders.js';
 import { AZURE_DEFAULT_API_VERSION, createAzureEmbedder } from './azure.js';
 import { COHERE_DEFAULT_MODEL, COHERE_MAX_BATCH, createCohereEmbedder } from './cohere.js';
 import { createLocalEmbedder, LOCAL_EMBEDDER_INFO } from './local.js';
@@ -19,9 +20,6 @@ export { LOCAL_EMBEDDER_INFO } from './local.js';
 export { OPENAI_MODEL_DIMENSIONS } from './openai.js';
 export { COHERE_MODEL_DIMENSIONS } from './cohere.js';
 export { AZURE_DEFAULT_API_VERSION } from './azure.js';
-
-export const EMBEDDER_PROVIDERS = ['local', 'openai', 'azure', 'cohere'] as const;
-export type EmbedderProvider = (typeof EMBEDDER_PROVIDERS)[number];
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const apiKey = z.string().trim().min(1, 'an API key is required');
@@ -200,9 +198,9 @@ export function embedderConfigFromEnv(env: Env = process.env): EmbedderConfig {
     return v ? v : undefined;
   };
   const chosen = get('KAIROS_EMBEDDER')?.toLowerCase() ?? 'local';
-  if (!isProvider(chosen)) {
+  if (!isEmbeddingProvider(chosen)) {
     throw new InvalidInputError(
-      `KAIROS_EMBEDDER must be one of ${EMBEDDER_PROVIDERS.join(', ')} (got "${get('KAIROS_EMBEDDER')}").`,
+      `KAIROS_EMBEDDER must be one of ${EMBEDDING_PROVIDERS.join(', ')} (got "${get('KAIROS_EMBEDDER')}").`,
     );
   }
   const model = get('KAIROS_EMBEDDING_MODEL');
@@ -275,10 +273,6 @@ export function embedderConfigFromEnv(env: Env = process.env): EmbedderConfig {
       );
     }
   }
-}
-
-function isProvider(value: string): value is EmbedderProvider {
-  return (EMBEDDER_PROVIDERS as readonly string[]).includes(value);
 }
 
 function parseDimensions(raw: string | undefined): number | undefined {

@@ -5,6 +5,7 @@
 import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { KairosError } from '../core/errors.js';
 import type { EmbedderInfo, EmbedPurpose } from '../core/ports.js';
+import { KEYED_PROVIDERS } from '../protocol/embedders.js';
 import { nonEmptyText, toUnitVector } from './remote.js';
 import { SentencePieceEncoder, type Vocabulary } from './sentencePiece.js';
 import type { ProbingEmbedder } from './remote.js';
@@ -49,7 +50,7 @@ function loadModel(): Promise<EmbeddingsModel> {
     throw new KairosError(
       'embedder_unavailable',
       `The local embedding model could not be loaded (${error instanceof Error ? error.message : String(error)}). ` +
-        'Reinstall Kairos, or configure a provider with KAIROS_EMBEDDER=openai|azure|cohere.',
+        `Reinstall Kairos, or configure a provider with KAIROS_EMBEDDER=${KEYED_PROVIDERS.join('|')}.`,
       { cause: error },
     );
   });

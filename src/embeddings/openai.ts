@@ -2,14 +2,20 @@
  * OpenAI embeddings (and any OpenAI-compatible endpoint via `baseURL`) through the official
  * `openai` client.
  */
-import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { displayUrl, forRuntime, RemoteEmbedder, rootCauseMessage } from './remote.js';
+import type OpenAI from 'openai';
+import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
 import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
 
 export const OPENAI_DEFAULT_MODEL = 'text-embedding-3-small';
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** The `openai` package once loaded (by the first request of an OpenAI or Azure embedder). */
+let sdk: typeof import('openai') | undefined;
+export async function loadOpenAISdk(): Promise<typeof import('openai')> {
+  return (sdk ??= await import('openai'));
+}
 
 /** Native dimensions of OpenAI's embedding models (also served by Azure OpenAI). */
 export const OPENAI_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
@@ -44,7 +50,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
   const model = opts.model ?? OPENAI_DEFAULT_MODEL;
   const baseURL = opts.baseURL ?? OPENAI_DEFAULT_BASE_URL;
   const policy = resolveRetryPolicy(opts.retry);
-  const client = new OpenAI({
+  const client = onFirstUse(async () => new (await loadOpenAISdk()).OpenAI({
     apiKey: opts.apiKey,
     baseURL,
     // Our retry policy (retry.ts) is the only one: the client's own retries would multiply
@@ -57,7 +63,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
     organization: null,
     project: null,
     ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
-  });
+  }));
   const provider: ProviderDescription = {
     name: 'OpenAI',
     keySource: 'the KAIROS_OPENAI_API_KEY (or OPENAI_API_KEY) environment variable',
@@ -76,7 +82,7 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
  */
 export function openAIClientEmbedder(
   providerId: 'openai' | 'azure',
-  client: OpenAI,
+  client: () => Promise<OpenAI>,
   model: string,
   opts: { dimensions?: number; batchSize?: number; concurrency?: number; policy: RetryPolicy },
   provider: ProviderDescription,
@@ -89,7 +95,7 @@ export function openAIClientEmbedder(
     provider,
     classify: classifyOpenAIError,
     embedBatch: async (texts, _purpose, signal) => {
-      const res = await client.embeddings.create(
+      const res = await (await client()).embeddings.create(
         { model, input: texts, ...(opts.dimensions === undefined ? {} : { dimensions: opts.dimensions }) },
         { signal },
       );
@@ -100,8 +106,10 @@ export function openAIClientEmbedder(
 
 /** Translates errors of the `openai` client (OpenAI and Azure OpenAI) into ProviderFailures. */
 export function classifyOpenAIError(error: unknown): ProviderFailure | undefined {
-  if (error instanceof APIConnectionError) return { kind: 'network', message: rootCauseMessage(error) };
-  if (!(error instanceof APIError) || typeof error.status !== 'number') return undefined;
+  // Before the package loaded, no error can have come from it.
+  if (!sdk) return undefined;
+  if (error instanceof sdk.APIConnectionError) return { kind: 'network', message: rootCauseMessage(error) };
+  if (!(error instanceof sdk.APIError) || typeof error.status !== 'number') return undefined;
   const body = (error.error ?? {}) as { message?: unknown; code?: unknown; type?: unknown };
   const code =
     typeof error.code === 'string' ? error.code : body.type === 'insufficient_quota' ? 'insufficient_quota' : undefined;

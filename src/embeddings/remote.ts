@@ -17,6 +17,20 @@ export interface ProbingEmbedder extends Embedder {
   probe(): Promise<EmbedderInfo>;
 }
 
+/**
+ * A provider's SDK client, made on first use: the SDKs take longer to load than the rest of a CLI
+ * command, so a process that never calls the provider (the local model, a listing) never loads one.
+ * A failed load is not kept: the next call tries again.
+ */
+export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () =>
+    (made ??= make().catch((e: unknown) => {
+      made = undefined;
+      throw e;
+    }));
+}
+
 /** One request to the provider for one batch; returns one vector per text, in order. */
 export type EmbedBatch = (
   texts: string[],

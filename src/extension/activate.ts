@@ -24,6 +24,7 @@ import { KairosClient } from './client.js';
 import { registerCommands, reportError } from './commands.js';
 import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
 import { ConnectionResolver, MCP_LABEL, type McpDefinitionData } from './connection.js';
+import { Disposable, type DisposableLike } from './disposable.js';
 import { EngineManager, type SpawnFn } from './engine.js';
 import { EventStream } from './eventStream.js';
 import { buildEngineEnv } from './engineEnv.js';
@@ -58,10 +59,10 @@ function engineEntry(extensionPath: string): string {
 
 export async function activate(context: vscode.ExtensionContext): Promise<KairosTestApi | undefined> {
   const t0 = performance.now();
-  const sub = <T extends vscode.Disposable>(d: T): T => {
-    context.subscriptions.push(d);
-    return d;
-  };
+  // Everything activation creates is released with the extension (see disposable.ts).
+  const lifetime = new Disposable();
+  context.subscriptions.push(lifetime);
+  const sub = <T extends DisposableLike>(d: T): T => lifetime.register(d);
   const output = sub(vscode.window.createOutputChannel('Kairos', { log: true }));
   const log = createExtensionLogger(output);
   const readCfg = (): ExtensionSettings => readSettings((k) => vscode.workspace.getConfiguration('kairos').get(k));
@@ -128,7 +129,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       }
     },
   });
+  // deactivate() awaits the engine's stop; the lifetime releases it too if that never runs.
   shutdown = () => engine.dispose();
+  sub(engine);
   const checkouts = sub(new Checkouts(log));
   const resolver = new ConnectionResolver(() => settings, engine, auth, () => checkouts.windowRepo());
   const client = new KairosClient(() => resolver.target());
@@ -194,7 +197,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     },
     log,
   });
-  sub({ dispose: () => events.dispose() });
+  sub(events);
 
   async function settingsView(): Promise<SettingsView> {
     const view = await client.settings();
@@ -287,7 +290,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     delayMs: 50,
   });
-  sub({ dispose: () => watcher.dispose() });
+  sub(watcher);
   function checkAllAnchors(): void {
     if (!connected()) return;
     for (const c of checkouts.all()) watcher.checkoutChanged(c);
@@ -342,7 +345,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     void refreshStatus();
     checkAllAnchors();
   };
-  auth.onDidChange(() => authChanged());
+  sub(auth.onDidChange(() => authChanged()));
 
   for (const d of registerCommands({
     client,

@@ -10,6 +10,7 @@ import type { GetParams } from '../protocol/schemas.js';
 import { selectionAnchor } from './capture.js';
 import type { Checkouts } from './checkouts.js';
 import type { KairosClient } from './client.js';
+import { Disposable } from './disposable.js';
 
 export const ANCHOR_SCHEME = 'kairos-anchor';
 
@@ -31,11 +32,14 @@ class AnchorError extends Error {
 export function createAnchorActions(client: KairosClient, checkouts: Checkouts): AnchorActions & vscode.Disposable {
   // Contents of the virtual "then"/"now" documents, by URI; replaced on each Show change.
   const docs = new Map<string, string>();
-  const changed = new vscode.EventEmitter<vscode.Uri>();
-  const registration = vscode.workspace.registerTextDocumentContentProvider(ANCHOR_SCHEME, {
-    onDidChange: changed.event,
-    provideTextDocumentContent: (uri) => docs.get(uri.toString()) ?? '',
-  });
+  const owner = new Disposable();
+  const changed = owner.register(new vscode.EventEmitter<vscode.Uri>());
+  owner.register(
+    vscode.workspace.registerTextDocumentContentProvider(ANCHOR_SCHEME, {
+      onDidChange: changed.event,
+      provideTextDocumentContent: (uri) => docs.get(uri.toString()) ?? '',
+    }),
+  );
 
   const anchored = async (ref: GetParams): Promise<{ memory: Memory; anchor: CodeAnchor; root: vscode.Uri | undefined; commit: string | undefined }> => {
     const memory = await client.get(ref);
@@ -102,9 +106,6 @@ export function createAnchorActions(client: KairosClient, checkouts: Checkouts):
       return { opened: true };
     },
 
-    dispose() {
-      registration.dispose();
-      changed.dispose();
-    },
+    dispose: () => owner.dispose(),
   };
 }

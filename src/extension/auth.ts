@@ -3,6 +3,7 @@
  * provider id (in globalState); the access token is fetched from VS Code whenever a request
  * needs it, sent only to the configured Kairos server, and never stored by us.
  */
+import type { DisposableLike } from './disposable.js';
 
 export interface AuthSessionLike {
   accessToken: string;
@@ -63,9 +64,9 @@ export class AuthController {
     return this.store.get<string>(PROVIDER_KEY);
   }
 
-  onDidChange(listener: (s: AuthState) => void): () => void {
+  onDidChange(listener: (s: AuthState) => void): DisposableLike {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return { dispose: () => this.listeners.delete(listener) };
   }
 
   /** On activation: finds the previous session without any UI. */

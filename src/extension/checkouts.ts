@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { CheckoutFile } from './capture.js';
 import { checkoutRepoId, repoRelative, type GitRemote } from './checkoutPaths.js';
+import { Disposable } from './disposable.js';
 import type { ExtensionLogger } from './log.js';
 
 /** The part of the git extension's API (extensions/git/src/api/git.d.ts) this module reads. */
@@ -35,18 +36,19 @@ export interface Checkout {
   commit?: string;
 }
 
-export class Checkouts implements vscode.Disposable {
+export class Checkouts extends Disposable {
   private git: GitApi | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly heads = new Map<string, string | undefined>();
-  private readonly headChanged = new vscode.EventEmitter<Checkout>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly headChanged = this.register(new vscode.EventEmitter<Checkout>());
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
   /** The HEAD of a repository moved (commit, checkout, pull, rebase). */
   readonly onDidChangeHead = this.headChanged.event;
   /** Repositories opened or closed, or a remote changed: the window's repo may differ. */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: ExtensionLogger) {}
+  constructor(private readonly log: ExtensionLogger) {
+    super();
+  }
 
   /** Connects to the git extension (activating it); without it, workspace folders still work. */
   async start(): Promise<void> {
@@ -56,13 +58,13 @@ export class Checkouts implements vscode.Disposable {
       const api = (ext.isActive ? ext.exports : await ext.activate()).getAPI(1);
       this.git = api;
       for (const r of api.repositories) this.watch(r);
-      this.disposables.push(
+      this.register(
         api.onDidOpenRepository((r) => {
           this.watch(r);
           this.changed.fire();
         }),
-        api.onDidCloseRepository(() => this.changed.fire()),
       );
+      this.register(api.onDidCloseRepository(() => this.changed.fire()));
       this.changed.fire();
     } catch (e) {
       this.log.warn('the git extension is not available; repo ids come from folder names', { error: e });
@@ -73,7 +75,7 @@ export class Checkouts implements vscode.Disposable {
     const root = r.rootUri.fsPath;
     this.heads.set(root, r.state.HEAD?.commit);
     // onDidChange fires on every status refresh (each save): only a new HEAD commit counts.
-    this.disposables.push(
+    this.register(
       r.state.onDidChange(() => {
         const commit = r.state.HEAD?.commit;
         if (this.heads.get(root) === commit) return;
@@ -130,11 +132,5 @@ export class Checkouts implements vscode.Disposable {
   windowRepo(): string | undefined {
     const first = vscode.workspace.workspaceFolders?.[0];
     return first ? this.checkoutOf(first.uri)?.repo : undefined;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.headChanged.dispose();
-    this.changed.dispose();
   }
 }

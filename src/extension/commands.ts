@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Memory, RememberResult } from '../core/memory.js';
+import { EMBEDDING_PROVIDER_LABELS, isKeyedProvider, KEYED_PROVIDERS, type KeyedProvider } from '../protocol/embedders.js';
 import type { HostEvent } from '../protocol/messages.js';
 import { type AuthController, PROVIDER_LABELS } from './auth.js';
 import { rememberSelectionParams, replaceSimilar } from './capture.js';
@@ -13,7 +14,7 @@ import type { ExtensionSettings } from './config.js';
 import type { EngineManager } from './engine.js';
 import { testKey, type ProbeFactory } from './keyTest.js';
 import type { ExtensionLogger } from './log.js';
-import { checkKeyShape, KEYED_PROVIDERS, type KeyStore, needsKey, type KeyedProvider } from './secrets.js';
+import { checkKeyShape, type KeyStore, needsKey } from './secrets.js';
 import type { SidebarProvider } from './sidebar.js';
 
 export interface CommandDeps {
@@ -112,13 +113,12 @@ function pickMemory(deps: CommandDeps, placeholder: string): Promise<Memory | un
   });
 }
 
-const PROVIDER_NAMES: Record<KeyedProvider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' };
 
 async function chooseKeyedProvider(deps: CommandDeps, title: string): Promise<KeyedProvider | undefined> {
   const current = deps.settings().embedding.provider;
   if (needsKey(current)) return current;
   const pick = await vscode.window.showQuickPick(
-    KEYED_PROVIDERS.map((p) => ({ label: PROVIDER_NAMES[p], provider: p })),
+    KEYED_PROVIDERS.map((p) => ({ label: EMBEDDING_PROVIDER_LABELS[p], provider: p })),
     { title, placeHolder: t('Embedding provider') },
   );
   return pick?.provider;
@@ -304,7 +304,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg('kairos.setEmbeddingKey', async (arg?: unknown) => {
-      const provider = (KEYED_PROVIDERS as readonly unknown[]).includes(arg) ? (arg as KeyedProvider) : await chooseKeyedProvider(deps, t('Set embedding API key'));
+      const provider = isKeyedProvider(arg) ? arg : await chooseKeyedProvider(deps, t('Set embedding API key'));
       if (!provider) return false;
       const key = await vscode.window.showInputBox({
         title: t('Kairos: {0} API key', provider),
@@ -332,9 +332,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         return true;
       }
       // A key alone changes nothing while another provider embeds: offer the switch.
-      const use = t('Use {0}', PROVIDER_NAMES[provider]);
+      const use = t('Use {0}', EMBEDDING_PROVIDER_LABELS[provider]);
       void vscode.window
-        .showInformationMessage(t('Saved the {0} key. Embeddings still use "{1}": switch to {2}?', provider, deps.settings().embedding.provider, PROVIDER_NAMES[provider]), use)
+        .showInformationMessage(t('Saved the {0} key. Embeddings still use "{1}": switch to {2}?', provider, deps.settings().embedding.provider, EMBEDDING_PROVIDER_LABELS[provider]), use)
         .then(async (pick) => {
           if (pick === use) await vscode.workspace.getConfiguration('kairos').update('embedding.provider', provider, vscode.ConfigurationTarget.Global);
         });

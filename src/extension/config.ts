@@ -3,8 +3,10 @@
  * uses them is testable without VS Code.
  */
 
+import { isEmbeddingProvider, type EmbeddingProvider } from '../protocol/embedders.js';
+
+export type { EmbeddingProvider };
 export type Mode = 'local' | 'remote';
-export type EmbeddingProvider = 'local' | 'openai' | 'azure' | 'cohere';
 
 export interface EmbeddingSettings {
   provider: EmbeddingProvider;
@@ -24,8 +26,6 @@ export interface ExtensionSettings {
 /** Reads one `kairos.*` setting (vscode.workspace.getConfiguration('kairos').get). */
 export type SettingGetter = (key: string) => unknown;
 
-const PROVIDERS: readonly EmbeddingProvider[] = ['local', 'openai', 'azure', 'cohere'];
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 /** Builds a validated snapshot; unknown or malformed values fall back to the defaults. */
@@ -40,7 +40,7 @@ export function readSettings(get: SettingGetter): ExtensionSettings {
     mode,
     serverUrl: (str(get('serverUrl')) ?? '').replace(/\/+$/, ''),
     embedding: {
-      provider: PROVIDERS.includes(provider as EmbeddingProvider) ? (provider as EmbeddingProvider) : 'local',
+      provider: isEmbeddingProvider(provider) ? provider : 'local',
       ...(model ? { model } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(deployment ? { deployment } : {}),

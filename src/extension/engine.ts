@@ -117,6 +117,7 @@ export class EngineManager {
   private stopping = false;
   private restarts = 0;
   private disposed = false;
+  private released: Promise<void> | undefined;
   private current: EngineStatus = 'stopped';
 
   get status(): EngineStatus {
@@ -350,10 +351,14 @@ export class EngineManager {
 
   /**
    * On deactivate: unregister. An engine started by an editor then stops by itself once no window
-   * is left (and we wait for its flush); one a person started keeps running.
+   * is left (and we wait for its flush); one a person started keeps running. Both deactivate()
+   * and the extension's lifetime call this: every call returns the same promise.
    */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
+  dispose(): Promise<void> {
+    return (this.released ??= this.release());
+  }
+
+  private async release(): Promise<void> {
     this.disposed = true;
     const conn = this.conn;
     if (!conn) return;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { HostEvent, OpenSourceParams, RequestMap, RequestType, ResponseMessage, SettingsUpdate, SettingsView } from '../protocol/messages.js';
+import { EMBEDDING_PROVIDERS } from '../protocol/embedders.js';
 import { assertNever } from '../protocol/messages.js';
 import {
   DeleteParamsSchema,
@@ -29,7 +30,7 @@ const Empty = z.strictObject({});
 export const SettingsUpdateSchema = z.strictObject({
   embedder: z
     .strictObject({
-      provider: z.enum(['local', 'openai', 'azure', 'cohere']),
+      provider: z.enum(EMBEDDING_PROVIDERS),
       model: z.string().max(256).optional(),
       endpoint: z.string().max(2048).optional(),
       deployment: z.string().max(256).optional(),

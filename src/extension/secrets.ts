@@ -3,7 +3,7 @@
  * that hands it to an embedder (engine env, key test, remote settings call); everything meant
  * for people (status, webview, logs) gets `hint()`, never the key.
  */
-import type { EmbeddingProvider } from './config.js';
+import type { EmbeddingProvider, KeyedProvider } from '../protocol/embedders.js';
 
 /** The subset of vscode.SecretStorage used here. */
 export interface SecretStore {
@@ -12,9 +12,7 @@ export interface SecretStore {
   delete(key: string): PromiseLike<void>;
 }
 
-export type KeyedProvider = Exclude<EmbeddingProvider, 'local'>;
-
-export const KEYED_PROVIDERS: readonly KeyedProvider[] = ['openai', 'azure', 'cohere'];
+export type { KeyedProvider };
 
 export function needsKey(provider: EmbeddingProvider): provider is KeyedProvider {
   return provider !== 'local';

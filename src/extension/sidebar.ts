@@ -7,16 +7,16 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { HostEvent, HostToUi, PendingDeletesParamsRefs } from '../protocol/messages.js';
 import { renderShell, webviewAssetDir, webviewAssetNames } from '../ui/shell.js';
+import { Disposable } from './disposable.js';
 import type { ExtensionLogger } from './log.js';
 import { routeMessage, type RouterDeps } from './router.js';
 
 export const VIEW_ID = 'kairos.memories';
 
-export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+export class SidebarProvider extends Disposable implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   /** Events for a view that is not showing (e.g. "show this memory" from the quick pick). */
   private queued: HostEvent[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
   /** Deletes the UI shows as done but is still holding for Undo (see `commitPending`). */
   private pending: PendingDeletesParamsRefs = [];
 
@@ -26,7 +26,9 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     private readonly emit: (e: HostEvent) => void,
     private readonly initialEvents: () => HostEvent[],
     private readonly log: ExtensionLogger,
-  ) {}
+  ) {
+    super();
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -46,7 +48,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       this.log.error('the memory view could not be rendered', { error: e, cspSource: view.webview.cspSource });
       throw e;
     }
-    this.disposables.push(
+    for (const d of [
       view.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       // Hidden means the webview (and its undo timers) is destroyed: commit what it held.
       view.onDidChangeVisibility(() => {
@@ -56,7 +58,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
         void this.commitPending();
         if (this.view === view) this.view = undefined;
       }),
-    );
+    ])
+      this.register(d);
   }
 
   /** Sends the deletes the UI was holding for Undo; a memory already gone counts as done. */
@@ -106,9 +109,5 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   /** Reveals the view (which loads the UI if needed). */
   async reveal(): Promise<void> {
     await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

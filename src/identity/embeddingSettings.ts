@@ -3,6 +3,7 @@
  * sealed with the master key. Reads for clients return only provider, model, last four
  * characters and the last-verified time.
  */
+import type { KeyedProvider } from '../protocol/embedders.js';
 import { open, seal, type MasterKeyRing } from './byok.js';
 import { sha256Hex } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
@@ -10,7 +11,7 @@ import { iso, type SqlQueryable } from './sql.js';
 export type OwnerKind = 'user' | 'org';
 
 export interface EmbeddingSettingsInput {
-  provider: 'openai' | 'azure' | 'cohere';
+  provider: KeyedProvider;
   apiKey: string;
   model?: string;
   endpoint?: string;

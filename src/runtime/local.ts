@@ -14,7 +14,8 @@ import { createLogger } from '../util/logger.js';
 import { InProcessEventHub, type EventHub } from './events.js';
 import { ObservedMemoryService } from './observedService.js';
 import { openConfiguredEmbedder, openConfiguredStore } from './adapters.js';
-import { ensureHome, loadOrCreateToken, safeEqual } from './token.js';
+import { safeEqual } from '../util/safeEqual.js';
+import { ensureHome, loadOrCreateToken } from './token.js';
 
 const log = createLogger('runtime');
 

@@ -1,6 +1,9 @@
-/** The local bearer token: created once per KAIROS_HOME, reused across restarts. */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+/**
+ * The local bearer token: created once per KAIROS_HOME, reused across restarts. The CLI reads it
+ * on every call to a running server, so this module does not load node:crypto (a large part of a
+ * `kairos search`); the token's randomness comes from Web Crypto, only when one is created.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function tokenPath(home: string): string {
@@ -18,7 +21,7 @@ export function loadOrCreateToken(home: string): string {
   const path = tokenPath(home);
   try {
     // 'wx' makes creation atomic: two processes starting together end up with one token.
-    writeFileSync(path, randomBytes(32).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
+    if (!existsSync(path)) writeFileSync(path, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
@@ -35,11 +38,4 @@ export function readToken(home: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Constant-time comparison; hashing first makes the lengths equal. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
 }

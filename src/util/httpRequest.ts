@@ -2,9 +2,9 @@
  * One HTTP request over node:http(s), the response read whole. The CLI's short calls use this
  * rather than fetch: fetch's first use in a process compiles Node's bundled undici, which costs
  * more than the rest of a `kairos search` against a running server (see `npm run bench:cli`).
+ * node:http and node:https load on the first request, so commands that send none skip them.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 
 export interface SmallResponse {
   status: number;
@@ -20,9 +20,9 @@ export interface SmallRequest {
   timeoutMs?: number;
 }
 
-export function requestText(url: string, opts: SmallRequest = {}): Promise<SmallResponse> {
+export async function requestText(url: string, opts: SmallRequest = {}): Promise<SmallResponse> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const { request: send } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
   const headers = { ...opts.headers, ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}) };
   return new Promise((resolve, reject) => {
     const req = send(

@@ -68,6 +68,16 @@ describe('AuthController', () => {
     expect(auth.providerId).toBeUndefined();
   });
 
+  it('stops notifying a listener once its subscription is disposed', async () => {
+    const auth = new AuthController(async () => session('1', 't'), memento());
+    const seen: boolean[] = [];
+    const subscription = auth.onDidChange((s) => seen.push(s.signedIn));
+    await auth.signIn('github');
+    subscription.dispose();
+    await auth.signOut();
+    expect(seen).toEqual([true]);
+  });
+
   it('keeps the previous state when the user cancels the sign-in', async () => {
     const auth = new AuthController(async () => undefined, memento());
     expect(await auth.signIn('github')).toEqual({ signedIn: false });

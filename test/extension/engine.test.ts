@@ -89,7 +89,10 @@ describe('EngineManager', () => {
     await second.ensure();
     await first.dispose();
     expect(isAlive(conn.pid)).toBe(true);
-    await second.dispose();
+    const stopping = second.dispose();
+    // deactivate() and the extension's lifetime both release it: the later call waits for the same stop.
+    expect(second.dispose()).toBe(stopping);
+    await stopping;
     expect(isAlive(conn.pid)).toBe(false);
     // SIGTERM let the engine remove its discovery file: the next window starts cleanly.
     expect(existsSync(join(home, 'engine.json'))).toBe(false);

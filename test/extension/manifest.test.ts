@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { EMBEDDING_PROVIDERS } from '../../src/protocol/embedders.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const nls = JSON.parse(readFileSync('package.nls.json', 'utf8')) as Record<string, string>;
@@ -30,6 +31,10 @@ describe('extension manifest', () => {
   it('declares the MCP provider id that activate.ts registers', () => {
     expect(pkg.contributes.mcpServerDefinitionProviders).toEqual([{ id: 'kairos', label: 'Kairos Memory' }]);
     expect(activateSrc).toContain("registerMcpServerDefinitionProvider('kairos'");
+  });
+
+  it("offers exactly the embedding providers the code knows (the manifest's copy of the one list)", () => {
+    expect(pkg.contributes.configuration.properties['kairos.embedding.provider'].enum).toEqual([...EMBEDDING_PROVIDERS]);
   });
 
   it('targets the VS Code version whose API types it compiles against', () => {

@@ -56,6 +56,17 @@ describe('BYOK key handling', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it("tags a child logger's lines, and the child redacts the parent's secrets and the parent the child's", () => {
+    const { lines, channel } = memoryChannel();
+    const log = createExtensionLogger(channel);
+    const engine = log.child('engine');
+    log.addSecret('parent-secret-token-1');
+    engine.addSecret('child-secret-token-2');
+    engine.warn('saw parent-secret-token-1');
+    log.warn('saw child-secret-token-2');
+    expect(lines).toEqual(['[kairos.engine] saw [redacted]', '[kairos] saw [redacted]']);
+  });
+
   it('passes the key to the engine only as the provider variable of the child environment', () => {
     const env = buildEngineEnv({ PATH: '/bin', OPENAI_API_KEY: 'inherited-key', KAIROS_PORT: '9999' }, '/data/home', { provider: 'openai', model: 'text-embedding-3-small', endpoint: 'http://127.0.0.1:1/v1' }, KEY);
     expect(env).toMatchObject({

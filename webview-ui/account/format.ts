@@ -1,4 +1,5 @@
 /** Pure text for the page: dates, key hints, scopes, channels, roles. No DOM here. */
+import { isKeyedProvider, EMBEDDING_PROVIDER_LABELS } from '../../src/protocol/embedders.js';
 import type { ApiKeyInfo, Channel, EmbedderKeyView, LoginProviderInfo, SpaceRole } from './types.js';
 
 export interface DateOptions {
@@ -51,10 +52,8 @@ export function lastUsed(iso: string | null | undefined, now: Date, o: DateOptio
   return formatDate(iso, o);
 }
 
-const PROVIDER_NAMES: Record<string, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' };
-
 export function providerName(provider: string): string {
-  return PROVIDER_NAMES[provider] ?? provider;
+  return isKeyedProvider(provider) ? EMBEDDING_PROVIDER_LABELS[provider] : provider;
 }
 
 /** The stored key as "openai …abcd": provider and last four characters, never more. */

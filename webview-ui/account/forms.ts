@@ -3,7 +3,8 @@
  * why. The DOM code only reads values in and shows the outcome.
  */
 import { CHANNEL_TYPE_PATTERN, RESERVED_CHANNEL_TYPES } from '../../src/protocol/channels.js';
-import { PROVIDERS, type CreateConnectorBody, type CreateKeyBody, type EmbedderKeyBody, type EmbedderProvider, type FirstContactPolicy, type Scope } from './types.js';
+import { isKeyedProvider } from '../../src/protocol/embedders.js';
+import type { CreateConnectorBody, CreateKeyBody, EmbedderKeyBody, FirstContactPolicy, Scope } from './types.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 
@@ -15,10 +16,6 @@ export interface EmbedderFields {
   endpoint: string;
   deployment: string;
   apiKey: string;
-}
-
-export function isProvider(p: string): p is EmbedderProvider {
-  return (PROVIDERS as readonly string[]).includes(p);
 }
 
 /** Endpoint and deployment name a resource in Azure; the other providers have fixed hosts. */
@@ -38,7 +35,7 @@ function isHttpUrl(s: string): boolean {
 /** Body of "Test key" and "Save": empty optional fields are left out, deployment for Azure only. */
 export function embedderBody(f: EmbedderFields): Checked<EmbedderKeyBody> {
   const provider = f.provider.trim();
-  if (!isProvider(provider)) return fail('provider', 'Choose a provider: OpenAI, Azure OpenAI or Cohere.');
+  if (!isKeyedProvider(provider)) return fail('provider', 'Choose a provider: OpenAI, Azure OpenAI or Cohere.');
   const apiKey = f.apiKey.trim();
   const model = f.model.trim();
   const endpoint = f.endpoint.trim();

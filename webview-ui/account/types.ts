@@ -7,12 +7,12 @@ import type { ApiKeyInfo, Scope } from '../../src/identity/apiKeys.js';
 import type { ConnectorInfo, FirstContactPolicy } from '../../src/identity/connectors.js';
 import type { EmbeddingSettingsView } from '../../src/identity/embeddingSettings.js';
 import type { Membership } from '../../src/identity/orgs.js';
+import type { KeyedProvider as EmbedderProvider } from '../../src/protocol/embedders.js';
 import type { SpaceInfo } from '../../src/protocol/messages.js';
 
 export type { ApiKeyInfo, EmbeddingSettingsView, Scope, SpaceRole };
 
-export const PROVIDERS = ['openai', 'azure', 'cohere'] as const;
-export type EmbedderProvider = (typeof PROVIDERS)[number];
+export type { EmbedderProvider };
 
 export const KEY_SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 export const TEAM_ROLES: readonly SpaceRole[] = ['owner', 'writer', 'reader'];

@@ -1,5 +1,4 @@
 /** `kairos keys rotate-master`: re-encrypts every stored BYOK key under the current master key. */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -19,8 +18,9 @@ export function registerKeyCommands(program: Command): void {
     .addHelpText('after', examples('KAIROS_MASTER_KEY_PREVIOUS=$OLD KAIROS_MASTER_KEY=$(openssl rand -base64 32) kairos keys rotate-master'))
     .action(async (o: { json?: boolean }) => {
       const config = await loadCliConfig();
-      const [{ loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile }, { rotateMasterKey }, { identityDbConfig, openIdentityDb }] =
-        await Promise.all([import('../../identity/byok.js'), import('../../identity/embeddingSettings.js'), import('../../identity/open.js')]);
+      // node:crypto too: loading it costs every command's start-up more than this one's run.
+      const [{ loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile }, { rotateMasterKey }, { identityDbConfig, openIdentityDb }, { randomBytes }] =
+        await Promise.all([import('../../identity/byok.js'), import('../../identity/embeddingSettings.js'), import('../../identity/open.js'), import('node:crypto')]);
       let ring = masterKeyRingFromEnv(process.env);
       const embedded = !ring;
       if (!ring) {

@@ -69,10 +69,12 @@ export function registerMemoryCommands(program: Command): void {
     .option('--json', 'print the page as JSON')
     .addHelpText('after', examples('kairos search how do we run tests', 'kairos search deploy --tag ops --limit 5 --json', 'kairos search auth --path src/auth.ts --repo-only'))
     .action(async (words: string[], o: JsonOpt & { limit?: number; tag: string[]; space: string[]; cursor?: string; repo?: string | false; repoOnly?: boolean; path: string[] }) => {
-      const repo = o.repo === false ? undefined : (o.repo ?? (await gitContext())?.repo);
-      const context = repo || o.path.length ? { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } : undefined;
-      const page = await withBackend((b) =>
-        b.search({
+      // git runs while the backend connects (a server's health check, or opening the data dir).
+      const here = o.repo === undefined ? gitContext() : undefined;
+      const page = await withBackend(async (b) => {
+        const repo = o.repo === false ? undefined : (o.repo ?? (await here)?.repo);
+        const context = repo || o.path.length ? { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } : undefined;
+        return b.search({
           query: words.join(' '),
           ...(context ? { context } : {}),
           ...(o.repoOnly ? { repoOnly: true } : {}),
@@ -80,8 +82,8 @@ export function registerMemoryCommands(program: Command): void {
           ...(o.tag.length ? { filter: { tags: o.tag } } : {}),
           ...(o.space.length ? { spaces: o.space } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
-        }),
-      );
+        });
+      });
       if (o.json) printJson(page);
       else writeOut(formatSearch(page));
     });

@@ -1,5 +1,6 @@
 /** serve, mcp, token, console. The server, MCP and store code load inside the actions that run them. */
 import type { Command } from 'commander';
+import { EMBEDDING_PROVIDERS } from '../../protocol/embedders.js';
 import { findRunningServer } from '../../runtime/discovery.js';
 import { loadOrCreateToken } from '../../runtime/token.js';
 import { kairosHome } from '../../util/home.js';
@@ -16,7 +17,7 @@ export function registerServerCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: KAIROS_HOME (default ~/.kairos), KAIROS_HOST (127.0.0.1), KAIROS_PORT (7377; 0 = any free port),\n' +
-        'KAIROS_EMBEDDER (local|openai|azure|cohere), QDRANT_URL, KAIROS_LOG_LEVEL.\n' +
+        `KAIROS_EMBEDDER (${EMBEDDING_PROVIDERS.join('|')}), QDRANT_URL, KAIROS_LOG_LEVEL.\n` +
         'Editors that start the server set KAIROS_EXIT_WHEN_UNUSED=1: it then stops once no client is registered\n' +
         'for KAIROS_UNUSED_EXIT_SECONDS (30). A server you start yourself never stops on its own.\n' +
         'Service mode (many users): KAIROS_MODE=service or DATABASE_URL; see docs/deployment.md.\n' +

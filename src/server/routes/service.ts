@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { SCOPES } from '../../identity/apiKeys.js';
 import { ROLES } from '../../identity/orgs.js';
+import { KEYED_PROVIDERS } from '../../protocol/embedders.js';
 import type { AccountService } from '../../runtime/accounts.js';
 import type { ConnectorAdmin } from '../../runtime/connectors.js';
 import { connectorRoutes } from './connectors.js';
@@ -22,7 +23,7 @@ const CreateKeySchema = z.strictObject({
 });
 const RedeemSchema = z.strictObject({ code: CodeSchema, merge: z.boolean().optional() });
 const EmbedderKeySchema = z.strictObject({
-  provider: z.enum(['openai', 'azure', 'cohere']),
+  provider: z.enum(KEYED_PROVIDERS),
   apiKey: z.string().trim().min(8).max(512),
   model: z.string().trim().min(1).max(256).optional(),
   endpoint: z.url({ protocol: /^https?$/ }).max(2048).optional(),

@@ -6,11 +6,12 @@ import { clear, el, icon } from '../../dom.js';
 import type { AccountContext, SectionHandle } from '../context.js';
 import { embedderSummary, formatDateTime, keyHint } from '../format.js';
 import { embedderBody, needsAzureFields, type EmbedderFields } from '../forms.js';
-import { PROVIDERS, type EmbedderKeyView } from '../types.js';
+import { isKeyedProvider, KEYED_PROVIDERS, EMBEDDING_PROVIDER_LABELS } from '../../../src/protocol/embedders.js';
+import type { EmbedderKeyView } from '../types.js';
 import { actionButton, alertSlot, attempt, busy, button, field, loadingLine, selectField, setInvalid, statusSlot, type Field } from '../ui.js';
 import { pageSection } from './nav.js';
 
-const PROVIDER_OPTIONS = PROVIDERS.map((p) => ({ value: p, label: { openai: 'OpenAI', azure: 'Azure OpenAI', cohere: 'Cohere' }[p] }));
+const PROVIDER_OPTIONS = KEYED_PROVIDERS.map((p) => ({ value: p, label: EMBEDDING_PROVIDER_LABELS[p] }));
 const MODEL_PLACEHOLDER: Record<string, string> = { openai: 'text-embedding-3-small', azure: 'text-embedding-3-small', cohere: 'embed-english-v3.0' };
 
 export function embeddingSection(ctx: AccountContext): SectionHandle {
@@ -84,7 +85,7 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
 
   const fill = (v: EmbedderKeyView | null): void => {
     if (!v) return;
-    if ((PROVIDERS as readonly string[]).includes(v.provider)) provider.select.value = v.provider;
+    if (isKeyedProvider(v.provider)) provider.select.value = v.provider;
     model.input.value = v.model ?? '';
     endpoint.input.value = v.endpoint ?? '';
     deployment.input.value = v.deployment ?? '';
