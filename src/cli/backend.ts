@@ -10,7 +10,7 @@ import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/me
 import type { ImportSummary, ListInput, RememberInput, SearchInput, SpaceSearchHit } from '../core/memoryService.js';
 import type { PortableFormat } from '../core/portable.js';
 import type { EmbedderInfo } from '../core/ports.js';
-import { rest } from '../protocol/rest/endpoints.js';
+import { routes as rest } from '../protocol/rest/routes.js';
 import { listQuery } from '../protocol/rest/query.js';
 import { findRunningServer } from '../runtime/discovery.js';
 import { loadOrCreateToken } from '../runtime/token.js';

@@ -7,9 +7,8 @@
  */
 import { KairosError, type ErrorCode } from '../core/errors.js';
 import { ApiError } from '../protocol/apiError.js';
-import type { Endpoint, EndpointAnswer, EndpointInput } from '../protocol/rest/endpoint.js';
-import { callEndpoint, sendEndpoint, type RestTarget, type RestTransport } from '../protocol/restClient.js';
-import type { z } from 'zod';
+import type { Endpoint, EndpointInput } from '../protocol/rest/endpoint.js';
+import { callEndpoint, sendEndpoint, type JsonEndpoint, type RestTarget, type RestTransport } from '../protocol/restClient.js';
 import { requestText } from '../util/httpRequest.js';
 import { CliError, EXIT } from './exitCodes.js';
 
@@ -22,7 +21,6 @@ const nodeHttp: RestTransport = async (url, init) => {
 const fetchTransport: RestTransport<Response> = (url, init) =>
   fetch(url, { ...init, ...(init.body !== undefined && typeof init.body !== 'string' ? { duplex: 'half' } : {}) } as RequestInit);
 
-type JsonEndpoint = Endpoint<string, string, z.ZodType | 'raw' | undefined, z.ZodType>;
 
 export class HttpClient {
   private readonly target: RestTarget;
@@ -34,10 +32,14 @@ export class HttpClient {
     this.target = { base: baseUrl, headers: { Authorization: `Bearer ${token}` } };
   }
 
-  /** One JSON call of the contract; a streamed (raw) body goes over fetch. */
-  async call<E extends JsonEndpoint>(ep: E, input: EndpointInput<E>): Promise<EndpointAnswer<E>> {
+  /**
+   * One JSON call of a route; a streamed (raw) body goes over fetch. The CLI passes schema-less
+   * routes (protocol/rest/routes.ts: no zod to load); the server validates, and the answer is typed
+   * by the caller.
+   */
+  async call<T, E extends JsonEndpoint = JsonEndpoint>(ep: E, input: EndpointInput<E>): Promise<T> {
     try {
-      return await callEndpoint(ep.body === 'raw' ? fetchTransport : nodeHttp, this.target, ep, input);
+      return (await callEndpoint(ep.body === 'raw' ? fetchTransport : nodeHttp, this.target, ep, input)) as T;
     } catch (e) {
       throw this.reportable(e);
     }

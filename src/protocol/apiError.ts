@@ -4,6 +4,7 @@
  * vscode, no node imports.
  */
 import type { ErrorCode } from '../core/errors.js';
+import { BridgeError } from './messages.js';
 import { codeForStatus } from './rest/errors.js';
 
 /**
@@ -12,14 +13,17 @@ import { codeForStatus } from './rest/errors.js';
  */
 export type ApiErrorCode = ErrorCode | 'unreachable' | 'bad_response';
 
-/** An error answered by the server (`code` from its body) or raised reaching it; status 0: no answer. */
-export class ApiError extends Error {
+/**
+ * An error answered by the server (`code` from its body) or raised reaching it; status 0: no
+ * answer. A BridgeError, so the memory UI handles REST failures like any other host's.
+ */
+export class ApiError extends BridgeError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly status: number,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ApiError';
   }
 }

@@ -9,7 +9,7 @@ import type { ImportSummary } from '../../core/memoryService.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { HttpClient } from '../httpClient.js';
 import { formatImport, printJson, writeOut } from '../output.js';
-import { rest } from '../../protocol/rest/endpoints.js';
+import { routes as rest } from '../../protocol/rest/routes.js';
 import { examples } from './shared.js';
 
 interface ServiceOptions {
@@ -59,7 +59,7 @@ export function registerLinkCommands(program: Command): void {
     .description('Print a one-time link code (10 minutes, single use) for the account you are signed in with')
     .addHelpText('after', examples('KAIROS_TOKEN=$(gh auth token) kairos link code --server https://kairos.example.com'))
     .action(async (o: ServiceOptions) => {
-      const out = await (await serviceClient(o).call(rest.linkCode, {})) as { code: string; expiresAt: string };
+      const out = (await serviceClient(o).call(rest.linkCode, {})) as { code: string; expiresAt: string };
       if (o.json) printJson(out);
       else writeOut(`Link code: ${out.code}\nValid until ${out.expiresAt}, once. Redeem it from your other sign-in with \`kairos link redeem ${out.code}\`.`);
     });
@@ -74,7 +74,7 @@ export function registerLinkCommands(program: Command): void {
       const client = serviceClient(o);
       let out: RedeemOut;
       try {
-        out = await (await client.call(rest.redeem, { body: { code, ...(o.merge === undefined ? {} : { merge: o.merge }) } })) as RedeemOut;
+        out = (await client.call(rest.redeem, { body: { code, ...(o.merge === undefined ? {} : { merge: o.merge }) } })) as RedeemOut;
       } catch (e) {
         const held = isKairosError(e) && e.code === 'conflict' ? /holds (\d+) memories/.exec(e.message) : null;
         if (held) {

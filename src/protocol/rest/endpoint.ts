@@ -1,33 +1,26 @@
 /**
- * What an entry of the REST table is: method, path template, allowed query names, the JSON body's
- * schema and the answer's schema. The server registers and validates its routes from these and
- * every client builds its requests and reads its answers from the same entries.
+ * What an entry of the REST contract is: method, path template, allowed query names, what the
+ * body is and how the answer is read. protocol/rest/routes.ts lists every entry without schemas
+ * (no zod: the CLI's quick calls load only that); protocol/rest/endpoints.ts adds the schemas the
+ * server validates with and the other clients check with.
  */
 import type { z } from 'zod';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** How an answer is read: JSON checked against a schema, or a stream the caller reads itself. */
-export type AnswerKind = z.ZodType | 'ndjson' | 'sse';
+/** A JSON body: its schema, or 'json' where only the route is known; 'raw': a file sent as-is. */
+export type BodyKind = z.ZodType | 'json' | 'raw' | undefined;
+/** A JSON answer checked by a schema, unchecked JSON ('json'), or a stream the caller reads itself. */
+export type AnswerKind = z.ZodType | 'json' | 'ndjson' | 'sse';
 
-export interface Endpoint<P extends string = string, Q extends string = string, B extends z.ZodType | 'raw' | undefined = z.ZodType | 'raw' | undefined, A extends AnswerKind = AnswerKind> {
+export interface Endpoint<P extends string = string, Q extends string = string, B extends BodyKind = BodyKind, A extends AnswerKind = AnswerKind> {
   readonly method: Method;
-  /** Path template with `:name` segments, always under /v1 or /auth. */
+  /** Path template with `:name` segments, under /v1 or /auth. */
   readonly path: P;
   /** Query parameter names the server accepts; anything else is refused with a 400. */
   readonly query: readonly Q[];
-  /** The JSON body's schema; 'raw': the body is a file sent as-is (import); undefined: no body. */
   readonly body: B;
   readonly answer: A;
-}
-
-/** Builds a table entry; the literal path and query names stay in the type. */
-export function endpoint<const P extends string, const Q extends string = never, B extends z.ZodType | 'raw' | undefined = undefined, A extends AnswerKind = z.ZodUnknown>(
-  method: Method,
-  path: P,
-  opts: { query?: readonly Q[]; body?: B; answer?: A } = {},
-): Endpoint<P, Q, B, A> {
-  return { method, path, query: opts.query ?? [], body: opts.body as B, answer: opts.answer as A };
 }
 
 /** `{ id: string }` for '/v1/memories/:id'. */
@@ -43,13 +36,15 @@ export type QueryValue = string | readonly string[] | undefined;
 export type EndpointInput<E extends Endpoint> = E extends Endpoint<infer P, infer Q, infer B>
   ? (keyof PathParams<P> extends never ? { path?: undefined } : { path: PathParams<P> }) & { query?: Partial<Record<Q, QueryValue>> } & (B extends z.ZodType
         ? { body: z.input<B> }
-        : B extends 'raw'
-          ? { raw: string | ReadableStream<Uint8Array>; contentType?: string }
-          : { body?: undefined })
+        : B extends 'json'
+          ? { body: unknown }
+          : B extends 'raw'
+            ? { raw: string | ReadableStream<Uint8Array>; contentType?: string }
+            : { body?: undefined })
   : never;
 
 /** What a JSON call of `E` resolves to. */
-export type EndpointAnswer<E extends Endpoint> = E['answer'] extends z.ZodType ? z.output<E['answer']> : never;
+export type EndpointAnswer<E extends Endpoint> = E['answer'] extends z.ZodType ? z.output<E['answer']> : unknown;
 
 /** The concrete path of one call: each `:name` replaced by its encoded value. */
 export function fillPath(template: string, params: Record<string, string> | undefined): string {

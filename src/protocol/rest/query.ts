@@ -1,7 +1,7 @@
 /** Protocol params → query objects, for the GET routes whose input travels in the query string. */
 import type { FileRecallParams, ListParams } from '../schemas.js';
 import type { QueryValue } from './endpoint.js';
-import type { LIST_QUERY } from './endpoints.js';
+import type { LIST_QUERY } from './routes.js';
 
 const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
 
