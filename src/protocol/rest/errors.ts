@@ -27,14 +27,12 @@ const GENERAL: Readonly<Record<number, ErrorCode>> = { 409: 'conflict', 424: 'em
 
 /**
  * The code a status stands for when the answer carries no error body (a proxy, a load balancer):
- * the table read backwards; 502 and 504 mean the server is not there; anything else unknown is
- * `bad_response`.
+ * the table read backwards; 502 and 504 mean the server is not there; any other status is not
+ * one Kairos answers with: `bad_response`.
  */
 export function codeForStatus(status: number): ErrorCode | 'bad_response' {
   if (GENERAL[status]) return GENERAL[status];
   for (const [code, s] of Object.entries(httpStatusFor)) if (s === status) return code as ErrorCode;
   if (status === 502 || status === 504) return 'unavailable';
-  if (status >= 500) return 'internal';
-  if (status >= 400) return 'invalid_input';
   return 'bad_response';
 }
