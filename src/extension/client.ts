@@ -8,7 +8,7 @@ import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/me
 import type { AnchorCheck } from '../core/code.js';
 import type { FileRecallItem, ImportSummary, SpaceSearchHit } from '../core/memoryService.js';
 import { ApiError, errorFromAnswer, unreachableError } from '../protocol/apiError.js';
-import { queryString, type Endpoint, type EndpointAnswer, type EndpointInput, type Method, type QueryValue } from '../protocol/rest/endpoint.js';
+import { queryString, type EndpointAnswer, type EndpointInput, type Method, type QueryValue } from '../protocol/rest/endpoint.js';
 import { rest } from '../protocol/rest/endpoints.js';
 import { forFileQuery, listQuery } from '../protocol/rest/query.js';
 import { callEndpoint, sendEndpoint, type JsonEndpoint, type RestTarget } from '../protocol/restClient.js';
