@@ -10,7 +10,7 @@ import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/me
 import type { ImportSummary, ListInput, RememberInput, SearchInput, SpaceSearchHit } from '../core/memoryService.js';
 import type { PortableFormat } from '../core/portable.js';
 import type { EmbedderInfo } from '../core/ports.js';
-import { routes as rest } from '../protocol/rest/routes.js';
+import { routes } from '../protocol/rest/routes.js';
 import { listQuery } from '../protocol/rest/query.js';
 import { findRunningServer } from '../runtime/discovery.js';
 import { loadOrCreateToken } from '../runtime/token.js';
@@ -62,28 +62,28 @@ class HttpBackend implements Backend {
   constructor(private readonly http: HttpClient) {}
 
   remember(input: RememberInput): Promise<RememberResult> {
-    return this.http.call(rest.create, { body: input });
+    return this.http.call(routes.create, { body: input });
   }
   search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
-    return this.http.call(rest.search, { body: input });
+    return this.http.call(routes.search, { body: input });
   }
   list(input: ListInput): Promise<Page<Memory>> {
-    return this.http.call(rest.list, { query: listQuery(input) });
+    return this.http.call(routes.list, { query: listQuery(input) });
   }
   get(id: string, space?: string): Promise<MemoryWithHistory> {
-    return this.http.call(rest.get, { path: { id }, query: { space } });
+    return this.http.call(routes.get, { path: { id }, query: { space } });
   }
   forget(id: string, space?: string): Promise<{ id: string; space: string }> {
-    return this.http.call(rest.delete, { path: { id }, query: { space } });
+    return this.http.call(routes.delete, { path: { id }, query: { space } });
   }
   verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
-    return this.http.call(rest.verify, { path: { id }, query: { space: opts.space }, body: opts.commit ? { commit: opts.commit } : {} });
+    return this.http.call(routes.verify, { path: { id }, query: { space: opts.space }, body: opts.commit ? { commit: opts.commit } : {} });
   }
   recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
-    return this.http.call(rest.anchorCheck, { path: { id }, body: { check, ...(commit ? { commit } : {}) } });
+    return this.http.call(routes.anchorCheck, { path: { id }, body: { check, ...(commit ? { commit } : {}) } });
   }
   async *export(space?: string): AsyncIterable<string> {
-    const res = await this.http.open(rest.export, { query: { space } });
+    const res = await this.http.open(routes.export, { query: { space } });
     if (!res.body) return;
     const { splitLines } = await import('../core/portable.js');
     for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
@@ -92,10 +92,10 @@ class HttpBackend implements Backend {
   }
   import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
     const body = Readable.toWeb(Readable.from(countBytes(createReadStream(file), opts.onBytes))) as ReadableStream<Uint8Array>;
-    return this.http.call(rest.import, { query: { space: opts.space, format: opts.format }, raw: body });
+    return this.http.call(routes.import, { query: { space: opts.space, format: opts.format }, raw: body });
   }
   async reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
-    const res = await this.http.open(rest.reembed, { query: { space } });
+    const res = await this.http.open(routes.reembed, { query: { space } });
     let result: ReembedResult | undefined;
     const { splitLines } = await import('../core/portable.js');
     if (res.body) {

@@ -72,8 +72,8 @@ function clientsFor(url: string, token: string, cli: Backend | undefined): Clien
       // The Account page's own routes plus the shared client it is built on, for the memory routes.
       name: 'account page',
       spaces: async () => (await account.me()).spaces,
-      get: (id) => page.call(rest.get, { path: { id } }),
-      listInBadSpace: () => page.call(rest.list, { query: { space: BAD_SPACE } }),
+      get: (id) => page.call(routes.get, { path: { id } }),
+      listInBadSpace: () => page.call(routes.list, { query: { space: BAD_SPACE } }),
     },
   ];
   if (cli) {

@@ -14,7 +14,7 @@ import {
   type RequestType,
 } from '../../src/protocol/messages.js';
 import type { Endpoint, EndpointInput } from '../../src/protocol/rest/endpoint.js';
-import { rest } from '../../src/protocol/rest/endpoints.js';
+import { routes } from '../../src/protocol/rest/routes.js';
 import { forFileQuery, listQuery } from '../../src/protocol/rest/query.js';
 import { buildCall, callEndpoint, sendEndpoint, type JsonEndpoint, type RestTarget } from '../../src/protocol/restClient.js';
 import { browserTransport } from '../browserTransport.js';
@@ -64,37 +64,37 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
   const req = { type, params } as { [T in RequestType]: { type: T; params: RequestMap[T]['params'] } }[RequestType];
   switch (req.type) {
     case 'search':
-      return call(rest.search, { body: req.params });
+      return call(routes.search, { body: req.params });
     case 'list':
-      return call(rest.list, { query: listQuery(req.params) });
+      return call(routes.list, { query: listQuery(req.params) });
     case 'get':
-      return call(rest.get, { path: { id: req.params.id }, query: { space: req.params.space } });
+      return call(routes.get, { path: { id: req.params.id }, query: { space: req.params.space } });
     case 'create':
-      return call(rest.create, { body: req.params });
+      return call(routes.create, { body: req.params });
     case 'update':
-      return call(rest.update, { path: { id: req.params.id }, query: { space: req.params.space }, body: req.params.patch });
+      return call(routes.update, { path: { id: req.params.id }, query: { space: req.params.space }, body: req.params.patch });
     case 'restore':
-      return call(rest.restore, { path: { id: req.params.id }, query: { space: req.params.space }, body: { version: req.params.version } });
+      return call(routes.restore, { path: { id: req.params.id }, query: { space: req.params.space }, body: { version: req.params.version } });
     case 'delete':
-      return call(rest.delete, { path: { id: req.params.id }, query: { space: req.params.space } });
+      return call(routes.delete, { path: { id: req.params.id }, query: { space: req.params.space } });
     case 'export':
-      return call(rest.export, { query: { space: req.params.space } });
+      return call(routes.export, { query: { space: req.params.space } });
     case 'import':
-      return call(rest.import, { query: { space: req.params.space, format: req.params.format }, raw: req.params.content, contentType: 'application/octet-stream' });
+      return call(routes.import, { query: { space: req.params.space, format: req.params.format }, raw: req.params.content, contentType: 'application/octet-stream' });
     case 'spaces':
-      return call(rest.spaces, {});
+      return call(routes.spaces, {});
     case 'settings.get':
-      return call(rest.settings, {});
+      return call(routes.settings, {});
     case 'settings.set':
-      return call(rest.putSettings, { body: req.params });
+      return call(routes.putSettings, { body: req.params });
     case 'pendingDeletes':
       throw new BridgeError('unsupported', 'Pending deletes are held by the bridge, not sent.');
     case 'openSource':
       throw new BridgeError('unsupported', 'The web console cannot open files. Open it from VS Code instead.');
     case 'forFile':
-      return call(rest.forFile, { query: forFileQuery(req.params) });
+      return call(routes.forFile, { query: forFileQuery(req.params) });
     case 'verify':
-      return call(rest.verify, { path: { id: req.params.id }, query: { space: req.params.space }, body: {} });
+      return call(routes.verify, { path: { id: req.params.id }, query: { space: req.params.space }, body: {} });
     case 'reanchor':
     case 'showChange':
       throw new BridgeError('unsupported', 'The web console cannot read your code. Use "Show change" and "Re-anchor" in VS Code.');
@@ -123,7 +123,7 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
     held = [];
     const finishAfterPage = browserTransport(doFetch, { keepalive: true });
     for (const ref of refs) {
-      const { url, init } = buildCall(target, rest.delete, { path: { id: ref.id }, query: { space: ref.space } });
+      const { url, init } = buildCall(target, routes.delete, { path: { id: ref.id }, query: { space: ref.space } });
       void finishAfterPage(url, init).catch(() => undefined);
     }
   });
