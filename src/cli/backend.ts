@@ -10,6 +10,8 @@ import type { Memory, MemoryWithHistory, Page, RememberResult } from '../core/me
 import type { ImportSummary, ListInput, RememberInput, SearchInput, SpaceSearchHit } from '../core/memoryService.js';
 import type { PortableFormat } from '../core/portable.js';
 import type { EmbedderInfo } from '../core/ports.js';
+import { routes } from '../protocol/rest/routes.js';
+import { listQuery } from '../protocol/rest/query.js';
 import { findRunningServer } from '../runtime/discovery.js';
 import { loadOrCreateToken } from '../runtime/token.js';
 import { kairosHome } from '../util/home.js';
@@ -60,42 +62,28 @@ class HttpBackend implements Backend {
   constructor(private readonly http: HttpClient) {}
 
   remember(input: RememberInput): Promise<RememberResult> {
-    return this.http.json('POST', '/v1/memories', { body: input });
+    return this.http.call(routes.create, { body: input });
   }
   search(input: SearchInput): Promise<Page<SpaceSearchHit>> {
-    return this.http.json('POST', '/v1/search', { body: input });
+    return this.http.call(routes.search, { body: input });
   }
   list(input: ListInput): Promise<Page<Memory>> {
-    const q = new URLSearchParams();
-    if (input.space) q.set('space', input.space);
-    if (input.limit !== undefined) q.set('limit', String(input.limit));
-    if (input.cursor) q.set('cursor', input.cursor);
-    for (const t of input.filter?.tags ?? []) q.append('tag', t);
-    for (const s of input.filter?.sourceKinds ?? []) q.append('source', s);
-    if (input.filter?.since) q.set('since', input.filter.since);
-    if (input.filter?.until) q.set('until', input.filter.until);
-    if (input.filter?.repo) q.set('repo', input.filter.repo);
-    if (input.filter?.path) q.set('path', input.filter.path);
-    if (input.filter?.stale !== undefined) q.set('stale', String(input.filter.stale));
-    return this.http.json('GET', '/v1/memories', { query: q });
+    return this.http.call(routes.list, { query: listQuery(input) });
   }
   get(id: string, space?: string): Promise<MemoryWithHistory> {
-    return this.http.json('GET', `/v1/memories/${encodeURIComponent(id)}`, { query: spaceQuery(space) });
+    return this.http.call(routes.get, { path: { id }, query: { space } });
   }
   forget(id: string, space?: string): Promise<{ id: string; space: string }> {
-    return this.http.json('DELETE', `/v1/memories/${encodeURIComponent(id)}`, { query: spaceQuery(space) });
+    return this.http.call(routes.delete, { path: { id }, query: { space } });
   }
   verify(id: string, opts: { commit?: string; space?: string }): Promise<Memory> {
-    return this.http.json('POST', `/v1/memories/${encodeURIComponent(id)}/verify`, {
-      query: spaceQuery(opts.space),
-      body: opts.commit ? { commit: opts.commit } : {},
-    });
+    return this.http.call(routes.verify, { path: { id }, query: { space: opts.space }, body: opts.commit ? { commit: opts.commit } : {} });
   }
   recordAnchorCheck(id: string, check: AnchorCheck, commit: string | undefined): Promise<Memory> {
-    return this.http.json('POST', `/v1/memories/${encodeURIComponent(id)}/anchor-check`, { body: { check, ...(commit ? { commit } : {}) } });
+    return this.http.call(routes.anchorCheck, { path: { id }, body: { check, ...(commit ? { commit } : {}) } });
   }
   async *export(space?: string): AsyncIterable<string> {
-    const res = await this.http.raw('GET', '/v1/export', { query: spaceQuery(space) });
+    const res = await this.http.open(routes.export, { query: { space } });
     if (!res.body) return;
     const { splitLines } = await import('../core/portable.js');
     for await (const line of splitLines(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))) {
@@ -103,13 +91,11 @@ class HttpBackend implements Backend {
     }
   }
   import(file: string, opts: { format?: PortableFormat; space?: string; onBytes?: (n: number) => void }): Promise<ImportSummary> {
-    const q = spaceQuery(opts.space);
-    if (opts.format) q.set('format', opts.format);
     const body = Readable.toWeb(Readable.from(countBytes(createReadStream(file), opts.onBytes))) as ReadableStream<Uint8Array>;
-    return this.http.json('POST', '/v1/import', { query: q, rawBody: body });
+    return this.http.call(routes.import, { query: { space: opts.space, format: opts.format }, raw: body });
   }
   async reembed(space: string | undefined, onProgress: ProgressFn): Promise<ReembedResult> {
-    const res = await this.http.raw('POST', '/v1/reembed', { query: spaceQuery(space) });
+    const res = await this.http.open(routes.reembed, { query: { space } });
     let result: ReembedResult | undefined;
     const { splitLines } = await import('../core/portable.js');
     if (res.body) {
@@ -125,12 +111,6 @@ class HttpBackend implements Backend {
     return result;
   }
   async close(): Promise<void> {}
-}
-
-function spaceQuery(space: string | undefined): URLSearchParams {
-  const q = new URLSearchParams();
-  if (space) q.set('space', space);
-  return q;
 }
 
 /**

@@ -77,22 +77,3 @@ export class EmbedderMismatchError extends KairosError {
 export function isKairosError(e: unknown): e is KairosError {
   return e instanceof KairosError;
 }
-
-/** HTTP status for each error code: the single mapping used by every HTTP edge. */
-export const httpStatusFor: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  embedder_mismatch: 409,
-  payload_too_large: 413,
-  embedder_auth: 424,
-  embedder_not_found: 424,
-  embedder_quota: 429,
-  rate_limited: 429,
-  embedder_unavailable: 503,
-  data_dir_locked: 503,
-  unavailable: 503,
-  internal: 500,
-};

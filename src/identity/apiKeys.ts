@@ -8,7 +8,9 @@ import { newId, sha256Hex } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
 
 export const API_KEY_PREFIX = 'kairos_sk_';
-export const SCOPES = ['read', 'write', 'admin'] as const;
+import { SCOPES } from '../protocol/rest/accountSchemas.js';
+
+export { SCOPES };
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKeyInfo {

@@ -6,13 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import {
-  CHANNEL_TYPE_HINT,
-  CHANNEL_TYPE_PATTERN,
-  RESERVED_CHANNEL_TYPE_HINT,
-  RESERVED_CHANNEL_TYPES,
-  type FirstContactPolicy,
-} from '../protocol/channels.js';
+import type { FirstContactPolicy } from '../protocol/channels.js';
 import { newId, sha256Hex } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
 
@@ -21,10 +15,7 @@ export { FIRST_CONTACT_POLICIES, type FirstContactPolicy } from '../protocol/cha
 /** Default lifetime of a connector secret when the admin names none. */
 export const CONNECTOR_DEFAULT_TTL_MS = 365 * 24 * 60 * 60 * 1000;
 
-export const ChannelTypeSchema = z
-  .string()
-  .regex(CHANNEL_TYPE_PATTERN, { error: CHANNEL_TYPE_HINT })
-  .refine((t) => !RESERVED_CHANNEL_TYPES.includes(t), { error: RESERVED_CHANNEL_TYPE_HINT });
+export { ChannelTypeSchema } from '../protocol/rest/accountSchemas.js';
 
 /**
  * A channel user id as the channel itself reports it (Telegram and Discord numeric ids, Slack

@@ -4,7 +4,7 @@ import { hashOneTimeCode, newId, newOneTimeCode } from './ids.js';
 import { iso, type SqlQueryable } from './sql.js';
 
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-export const ROLES = ['owner', 'writer', 'reader'] as const;
+export { ROLES } from '../protocol/rest/accountSchemas.js';
 
 export interface Membership {
   oid: string;

@@ -161,10 +161,4 @@ export type ImportParams = z.infer<typeof ImportParamsSchema>;
 export type ExportParams = z.infer<typeof ExportParamsSchema>;
 export type ImportFormat = z.infer<typeof ImportFormatSchema>;
 
-/** Turns a zod error into one sentence naming each bad field. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
+export { describeZodError } from './zodError.js';

@@ -1,5 +1,6 @@
 /**
- * The HTTP edge's single error mapping: KairosError codes → status via httpStatusFor, zod
+ * The HTTP edge's single error mapping: KairosError codes → status via the REST contract's table
+ * (protocol/rest/errors.ts, which clients read back the same way), zod
  * errors → 400, anything else → 500 with a generic message (details go to the log only).
  */
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { KairosError, httpStatusFor, isKairosError, type ErrorCode } from '../core/errors.js';
+import { KairosError, isKairosError, type ErrorCode } from '../core/errors.js';
+import { httpStatusFor } from '../protocol/rest/errors.js';
 import { describeZodError } from '../protocol/schemas.js';
 import { createLogger } from '../util/logger.js';
 import { discardBody } from './streams.js';

@@ -1,9 +1,11 @@
 /** Request parsing shared by the routes: JSON bodies and query strings, validated with zod. */
-import type { Context } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { refuseUnsafe } from '../core/text.js';
+import type { Endpoint } from '../protocol/rest/endpoint.js';
 import { describeZodError } from '../protocol/schemas.js';
+import type { KairosEnv } from './context.js';
 
 /** Parses the JSON body and validates it; invalid JSON and schema errors become 400s. */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
@@ -50,4 +52,21 @@ export function intParam(q: Record<string, string[]>, name: string): number | un
   if (v === undefined) return undefined;
   if (!/^\d{1,9}$/.test(v)) throw new InvalidInputError(`"${name}" must be a whole number.`);
   return Number(v);
+}
+
+/**
+ * Registers the handler of one contract entry (protocol/rest/endpoints.ts) on a router mounted at
+ * /v1: its method and path come from the entry, and the query is checked against its names.
+ */
+export function route<E extends Endpoint>(
+  r: Hono<KairosEnv>,
+  ep: E,
+  handler: (c: Context<KairosEnv>, query: Record<string, string[]>) => Response | Promise<Response>,
+): void {
+  r.on(ep.method, ep.path.replace(/^\/v1(?=\/)/, ''), (c) => handler(c, queryParams(c, ep.query)));
+}
+
+/** A path parameter of the matched route (always present: the route's template names it). */
+export function pathParam(c: Context, name: string): string {
+  return c.req.param(name) ?? '';
 }

@@ -1,68 +1,94 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, buildRequest, createApiClient, errorFromBody, SIGN_IN_URL, type ApiCall } from '../../webview-ui/account/api.js';
+import { errorFromAnswer } from '../../src/protocol/apiError.js';
+import type { Endpoint } from '../../src/protocol/rest/endpoint.js';
+import { rest } from '../../src/protocol/rest/endpoints.js';
+import { buildCall } from '../../src/protocol/restClient.js';
+import { ApiError, createApiClient, SIGN_IN_URL, type ApiClient } from '../../webview-ui/account/api.js';
 import { accountApi } from '../../webview-ui/account/routes.js';
 
 function jsonResponse(status: number, body: unknown, statusText = ''): Response {
   return new Response(JSON.stringify(body), { status, statusText, headers: { 'Content-Type': 'application/json' } });
 }
 
-describe('buildRequest', () => {
-  it('sends GETs with the cookie and no CSRF header or body', () => {
-    const r = buildRequest({ method: 'GET', path: '/v1/keys' });
-    expect(r.url).toBe('/v1/keys');
-    expect(r.init.credentials).toBe('same-origin');
-    expect(r.init.headers['X-Kairos-CSRF']).toBeUndefined();
-    expect(r.init.headers['Content-Type']).toBeUndefined();
-    expect(r.init.body).toBeUndefined();
+type Sent = [string, RequestInit & { headers: Record<string, string> }];
+
+/** A client whose fetch records what it was given and answers `body`. */
+function recording(body: unknown = { items: [] }, base?: string) {
+  const fetch = vi.fn(async (..._args: unknown[]) => jsonResponse(200, body));
+  return { fetch, client: createApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, ...(base ? { base } : {}) }), sent: () => fetch.mock.calls.map((c) => c as unknown as Sent) };
+}
+
+describe('the browser transport', () => {
+  it('sends GETs with the cookie and no CSRF header or body', async () => {
+    const { client, sent } = recording();
+    await client.call(rest.keys, {});
+    const [url, init] = sent()[0]!;
+    expect(url).toBe('/v1/keys');
+    expect(init.credentials).toBe('same-origin');
+    expect(init.headers['X-Kairos-CSRF']).toBeUndefined();
+    expect(init.headers['Content-Type']).toBeUndefined();
+    expect(init.body).toBeUndefined();
   });
 
-  it('marks every state-changing request with the CSRF header, and JSON bodies with their type', () => {
-    for (const method of ['POST', 'PUT', 'DELETE'] as const) {
-      const bare = buildRequest({ method, path: '/x' });
-      expect(bare.init.headers['X-Kairos-CSRF']).toBe('1');
-      expect(bare.init.credentials).toBe('same-origin');
-      expect(bare.init.headers['Content-Type']).toBeUndefined();
-      const withBody = buildRequest({ method, path: '/x', json: { name: 'a"b' } });
-      expect(withBody.init.headers['Content-Type']).toBe('application/json');
-      expect(withBody.init.body).toBe('{"name":"a\\"b"}');
+  it('marks every state-changing request with the CSRF header, and JSON bodies with their type', async () => {
+    const { client, sent } = recording({ revoked: true, embedderKey: null, key: 'k' });
+    await client.call(rest.revokeKey, { path: { id: 'k1' } });
+    await client.call(rest.deleteEmbedderKey, {});
+    await client.call(rest.createKey, { body: { name: 'a"b' } });
+    for (const [, init] of sent()) {
+      expect(init.headers['X-Kairos-CSRF']).toBe('1');
+      expect(init.credentials).toBe('same-origin');
     }
+    expect(sent()[0]![1].headers['Content-Type']).toBeUndefined();
+    expect(sent()[2]![1].headers['Content-Type']).toBe('application/json');
+    expect(sent()[2]![1].body).toBe('{"name":"a\\"b"}');
   });
 
-  it('prefixes a base without doubling slashes', () => {
-    expect(buildRequest({ method: 'GET', path: '/v1/me' }, 'https://k.example/').url).toBe('https://k.example/v1/me');
+  it('prefixes a base without doubling slashes', async () => {
+    const { client, sent } = recording({ principal: { uid: 'u' } }, 'https://k.example/');
+    await client.call(rest.me, {});
+    expect(sent()[0]![0]).toBe('https://k.example/v1/me');
   });
 });
 
-describe('errorFromBody', () => {
+describe('errorFromAnswer (the one mapping every client uses)', () => {
   it('takes code and message from the error body', () => {
-    const e = errorFromBody(409, 'Conflict', { error: { code: 'conflict', message: 'Last owner.' } });
+    const e = errorFromAnswer(409, 'Conflict', JSON.stringify({ error: { code: 'conflict', message: 'Last owner.' } }));
     expect(e).toBeInstanceOf(ApiError);
     expect([e.code, e.message, e.status]).toEqual(['conflict', 'Last owner.', 409]);
   });
 
-  it('falls back to the status when the body says nothing usable', () => {
-    expect(errorFromBody(401, 'Unauthorized', undefined).code).toBe('unauthorized');
-    const e = errorFromBody(502, 'Bad Gateway', '<html>');
-    expect([e.code, e.message]).toEqual(['http_502', 'The Kairos server answered 502 Bad Gateway.']);
-    expect(errorFromBody(500, '', { error: { code: 1 } }).message).toBe('The Kairos server answered 500.');
+  it('falls back to the code the status stands for when the body says nothing usable', () => {
+    expect(errorFromAnswer(401, 'Unauthorized', '').code).toBe('unauthorized');
+    const e = errorFromAnswer(502, 'Bad Gateway', '<html>');
+    expect([e.code, e.message]).toEqual(['unavailable', 'The Kairos server answered 502 Bad Gateway.']);
+    const odd = errorFromAnswer(500, '', JSON.stringify({ error: { code: 1 } }));
+    expect([odd.code, odd.message]).toEqual(['internal', 'The Kairos server answered 500.']);
+    expect(errorFromAnswer(418, "I'm a teapot", '').code).toBe('bad_response');
   });
 });
 
 describe('createApiClient', () => {
   it('parses JSON answers and passes the built request to fetch', async () => {
-    const fetch = vi.fn(async () => jsonResponse(200, { items: [] }));
-    const c = createApiClient({ fetch });
-    await expect(c.json({ method: 'POST', path: '/v1/orgs', json: { name: 'T' } })).resolves.toEqual({ items: [] });
-    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit & { headers: Record<string, string> }];
+    const { client, sent } = recording({ items: [] });
+    await expect(client.call(rest.orgs, {})).resolves.toEqual({ items: [] });
+    await client.call(rest.createOrg, { body: { name: 'T' } });
+    const [url, init] = sent()[1]!;
     expect(url).toBe('/v1/orgs');
     expect(init.method).toBe('POST');
     expect(init.headers['X-Kairos-CSRF']).toBe('1');
   });
 
+  it('refuses a body the contract refuses, before sending anything', async () => {
+    const { client, fetch } = recording();
+    await expect(client.call(rest.createOrg, { body: { name: '' } })).rejects.toMatchObject({ code: 'invalid_input', status: 0 });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
   it('calls onUnauthorized on a 401 and still rejects', async () => {
     const onUnauthorized = vi.fn();
     const c = createApiClient({ fetch: async () => jsonResponse(401, { error: { code: 'unauthorized', message: 'Sign in.' } }), onUnauthorized });
-    await expect(c.json({ method: 'GET', path: '/v1/me' })).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+    await expect(c.call(rest.me, {})).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
     expect(SIGN_IN_URL).toBe('/auth/signin?return=/account');
   });
@@ -70,7 +96,7 @@ describe('createApiClient', () => {
   it('turns errors into ApiError with the server message, without calling onUnauthorized', async () => {
     const onUnauthorized = vi.fn();
     const c = createApiClient({ fetch: async () => jsonResponse(424, { error: { code: 'embedder_auth', message: 'OpenAI refused the key.' } }), onUnauthorized });
-    await expect(c.json({ method: 'PUT', path: '/v1/settings/embedder-key', json: {} })).rejects.toMatchObject({ code: 'embedder_auth', message: 'OpenAI refused the key.' });
+    await expect(c.call(rest.putEmbedderKey, { body: { provider: 'openai', apiKey: 'sk-12345678' } })).rejects.toMatchObject({ code: 'embedder_auth', message: 'OpenAI refused the key.' });
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
@@ -80,25 +106,35 @@ describe('createApiClient', () => {
         throw new TypeError('Failed to fetch');
       },
     });
-    await expect(c.json({ method: 'GET', path: '/v1/me' })).rejects.toMatchObject({ code: 'network' });
+    await expect(c.call(rest.me, {})).rejects.toMatchObject({ code: 'unreachable', status: 0 });
+  });
+
+  it('reports an answer that is not the contract\'s as bad_response', async () => {
+    const c = createApiClient({ fetch: async () => new Response('<html>login</html>', { status: 200 }) });
+    await expect(c.call(rest.me, {})).rejects.toMatchObject({ code: 'bad_response', status: 200 });
   });
 
   it('returns text for downloads', async () => {
     const c = createApiClient({ fetch: async () => new Response('{"user":{}}', { status: 200 }) });
-    await expect(c.text({ method: 'GET', path: '/v1/me/export' })).resolves.toBe('{"user":{}}');
+    await expect(c.text(rest.exportAccount, {})).resolves.toBe('{"user":{}}');
   });
 });
 
 describe('accountApi', () => {
+  /** Records each call as method, path and JSON body, as buildCall would send it. */
   const recorder = () => {
-    const calls: ApiCall[] = [];
-    const client = {
-      json: async <T>(call: ApiCall): Promise<T> => {
-        calls.push(call);
+    const calls: Array<{ method: string; path: string; json?: unknown }> = [];
+    const record = (ep: Endpoint, input: unknown): void => {
+      const { url, init } = buildCall({ base: '' }, ep, input as never);
+      calls.push({ method: init.method, path: url, ...(typeof init.body === 'string' ? { json: JSON.parse(init.body) } : {}) });
+    };
+    const client: ApiClient = {
+      call: async <T,>(ep: Endpoint, input: unknown): Promise<T> => {
+        record(ep, input);
         return {} as T;
       },
-      text: async (call: ApiCall): Promise<string> => {
-        calls.push(call);
+      text: async (ep: Endpoint, input: unknown): Promise<string> => {
+        record(ep, input);
         return '';
       },
     };

@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError, type HostEvent } from '../../src/protocol/messages.js';
+import { buildCall } from '../../src/protocol/restClient.js';
 import { createHttpBridge, EVENT_RETRY, toHttpCall, type EventSourceLike } from '../../webview-ui/bridges/http.js';
 import { createVsCodeBridge } from '../../webview-ui/bridges/vscode.js';
 import { consoleCookie, httpBridgeFor, startBackend, vscodeBridgeFor, type Backend } from './backend.js';
@@ -15,14 +16,18 @@ describe('HTTP bridge', () => {
   });
 
   it('maps requests to the documented REST routes', () => {
-    expect(toHttpCall('update', { id: 'a/b', space: 'kairos_user_x', patch: { text: 't' } })).toMatchObject({
+    const built = (type: Parameters<typeof toHttpCall>[0], params: Parameters<typeof toHttpCall>[1]) => {
+      const c = toHttpCall(type, params);
+      const { url, init } = buildCall({ base: '' }, c.ep, c.input as never);
+      return { method: init.method, url, body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined };
+    };
+    expect(built('update', { id: 'a/b', space: 'kairos_user_x', patch: { text: 't' } })).toEqual({
       method: 'PATCH',
-      path: '/v1/memories/a%2Fb',
-      json: { text: 't' },
+      url: '/v1/memories/a%2Fb?space=kairos_user_x',
+      body: { text: 't' },
     });
-    const list = toHttpCall('list', { limit: 5, filter: { tags: ['a', 'b'], sourceKinds: ['agent'] } });
-    expect(list.query?.toString()).toBe('tag=a&tag=b&source=agent&limit=5');
-    expect(toHttpCall('restore', { id: 'x', version: 2 })).toMatchObject({ method: 'POST', path: '/v1/memories/x/restore', json: { version: 2 } });
+    expect(built('list', { limit: 5, filter: { tags: ['a', 'b'], sourceKinds: ['agent'] } }).url).toBe('/v1/memories?limit=5&tag=a&tag=b&source=agent');
+    expect(built('restore', { id: 'x', version: 2 })).toEqual({ method: 'POST', url: '/v1/memories/x/restore', body: { version: 2 } });
   });
 
   it('needs the CSRF header the bridge sends: the same cookie request without it is refused', async () => {
@@ -91,7 +96,7 @@ describe('HTTP bridge', () => {
     const err = await noCookie.request('spaces', {}).catch((e: unknown) => e as BridgeError);
     expect(err).toMatchObject({ code: 'unauthorized' });
     const down = createHttpBridge({ baseUrl: 'http://127.0.0.1:9' });
-    await expect(down.request('spaces', {})).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/kairos serve/) });
+    await expect(down.request('spaces', {})).rejects.toMatchObject({ code: 'unreachable', status: 0, message: expect.stringMatching(/Cannot reach the Kairos server at http:\/\/127\.0\.0\.1:9/) });
   });
 
   it('commits the deletes it holds for Undo when the page is left (pagehide), and only those', async () => {

@@ -1,5 +1,6 @@
 /** Every account route the page calls, typed; one place that knows paths and methods. */
-import { pathOf, type ApiClient } from './api.js';
+import { routes } from '../../src/protocol/rest/routes.js';
+import type { ApiClient } from './api.js';
 import type {
   ApiKeyInfo,
   Channel,
@@ -52,36 +53,34 @@ export interface AccountApi {
   revokeConnector(id: string): Promise<unknown>;
 }
 
-const KEY_ROUTE = '/v1/settings/embedder-key';
-
 export function accountApi(c: ApiClient): AccountApi {
   return {
-    me: () => c.json({ method: 'GET', path: '/v1/me' }),
-    signOut: () => c.json({ method: 'POST', path: '/auth/signout' }),
-    signOutEverywhere: () => c.json({ method: 'POST', path: '/auth/signout-everywhere' }),
-    embedderKey: () => c.json({ method: 'GET', path: KEY_ROUTE }),
-    testEmbedderKey: (body) => c.json({ method: 'POST', path: `${KEY_ROUTE}/test`, json: body }),
-    saveEmbedderKey: (body) => c.json({ method: 'PUT', path: KEY_ROUTE, json: body }),
-    removeEmbedderKey: () => c.json({ method: 'DELETE', path: KEY_ROUTE }),
-    keys: () => c.json({ method: 'GET', path: '/v1/keys' }),
-    createKey: (body) => c.json({ method: 'POST', path: '/v1/keys', json: body }),
-    revokeKey: (id) => c.json({ method: 'DELETE', path: pathOf('/v1/keys', id) }),
-    grants: () => c.json({ method: 'GET', path: '/v1/oauth/grants' }),
-    revokeGrant: (id) => c.json({ method: 'DELETE', path: pathOf('/v1/oauth/grants', id) }),
-    channels: () => c.json({ method: 'GET', path: '/v1/link/channels' }),
-    providers: () => c.json({ method: 'GET', path: '/auth/providers' }),
-    linkCode: () => c.json({ method: 'POST', path: '/v1/link/code' }),
-    redeem: (code, merge) => c.json({ method: 'POST', path: '/v1/link/redeem', json: merge === undefined ? { code } : { code, merge } }),
-    unlink: (ch) => c.json({ method: 'DELETE', path: pathOf('/v1/link/channels', ch.type, ch.uid) }),
-    teams: () => c.json({ method: 'GET', path: '/v1/orgs' }),
-    createTeam: (name) => c.json({ method: 'POST', path: '/v1/orgs', json: { name } }),
-    invite: (oid, role) => c.json({ method: 'POST', path: `${pathOf('/v1/orgs', oid)}/invites`, json: { role } }),
-    join: (code) => c.json({ method: 'POST', path: '/v1/orgs/join', json: { code } }),
-    leave: (oid) => c.json({ method: 'POST', path: `${pathOf('/v1/orgs', oid)}/leave` }),
-    exportAccount: () => c.text({ method: 'GET', path: '/v1/me/export' }),
-    deleteAccount: () => c.json({ method: 'DELETE', path: '/v1/me' }),
-    connectors: () => c.json({ method: 'GET', path: '/v1/connectors' }),
-    createConnector: (body) => c.json({ method: 'POST', path: '/v1/connectors', json: body }),
-    revokeConnector: (id) => c.json({ method: 'DELETE', path: pathOf('/v1/connectors', id) }),
+    me: () => c.call(routes.me, {}),
+    signOut: () => c.call(routes.signOut, {}),
+    signOutEverywhere: () => c.call(routes.signOutEverywhere, {}),
+    embedderKey: () => c.call(routes.embedderKey, {}),
+    testEmbedderKey: (body) => c.call(routes.testEmbedderKey, { body }),
+    saveEmbedderKey: (body) => c.call(routes.putEmbedderKey, { body }),
+    removeEmbedderKey: () => c.call(routes.deleteEmbedderKey, {}),
+    keys: () => c.call(routes.keys, {}),
+    createKey: (body) => c.call(routes.createKey, { body }),
+    revokeKey: (id) => c.call(routes.revokeKey, { path: { id } }),
+    grants: () => c.call(routes.grants, {}),
+    revokeGrant: (id) => c.call(routes.revokeGrant, { path: { id } }),
+    channels: () => c.call(routes.channels, {}),
+    providers: () => c.call(routes.providers, {}),
+    linkCode: () => c.call(routes.linkCode, {}),
+    redeem: (code, merge) => c.call(routes.redeem, { body: merge === undefined ? { code } : { code, merge } }),
+    unlink: (ch) => c.call(routes.unlink, { path: { type: ch.type, uid: ch.uid } }),
+    teams: () => c.call(routes.orgs, {}),
+    createTeam: (name) => c.call(routes.createOrg, { body: { name } }),
+    invite: (oid, role) => c.call(routes.invite, { path: { id: oid }, body: { role } }),
+    join: (code) => c.call(routes.joinOrg, { body: { code } }),
+    leave: (oid) => c.call(routes.leaveOrg, { path: { id: oid } }),
+    exportAccount: () => c.text(routes.exportAccount, {}),
+    deleteAccount: () => c.call(routes.deleteAccount, {}),
+    connectors: () => c.call(routes.connectors, {}),
+    createConnector: (body) => c.call(routes.createConnector, { body }),
+    revokeConnector: (id) => c.call(routes.revokeConnector, { path: { id } }),
   };
 }

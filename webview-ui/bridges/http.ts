@@ -1,10 +1,10 @@
 /**
- * The console's bridge: each protocol request becomes a call to the /v1 REST API, with the
- * session cookie (sent by the browser) and the CSRF header on state-changing requests.
+ * The console's bridge: each protocol request becomes a call of the REST contract
+ * (src/protocol/rest/), sent by the shared client with the browser transport (session cookie,
+ * CSRF header on state-changing requests); failures are ApiErrors, which are BridgeErrors.
  * Host events arrive over Server-Sent Events from /v1/events; when the stream breaks, the bridge
  * reopens it with back-off and the last event id, so the server replays what was missed.
  */
-import type { MemoryFilter } from '../../src/core/memory.js';
 import {
   assertNever,
   BridgeError,
@@ -13,6 +13,11 @@ import {
   type RequestMap,
   type RequestType,
 } from '../../src/protocol/messages.js';
+import type { Endpoint, EndpointInput } from '../../src/protocol/rest/endpoint.js';
+import { routes } from '../../src/protocol/rest/routes.js';
+import { forFileQuery, listQuery } from '../../src/protocol/rest/query.js';
+import { buildCall, callEndpoint, sendEndpoint, type JsonEndpoint, type RestTarget } from '../../src/protocol/restClient.js';
+import { browserTransport } from '../browserTransport.js';
 
 /** A frame as EventSource hands it over: `lastEventId` is the id of the latest frame that had one. */
 export interface EventFrame {
@@ -44,91 +49,52 @@ export interface HttpBridgeOptions {
   schedule?: (run: () => void, ms: number) => void;
 }
 
-interface HttpCall {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  path: string;
-  query?: URLSearchParams;
-  json?: unknown;
-  /** Sent as-is (import files). */
-  raw?: string;
-  /** The answer is a body of text, not JSON (export). */
-  text?: boolean;
+/** One protocol request as a call of the REST contract: its entry and its input. */
+export interface HttpCall {
+  ep: Endpoint;
+  input: Record<string, unknown>;
 }
 
 const EVENT_TYPES: ReadonlyArray<HostEvent['type']> = ['memoryChanged', 'authChanged', 'embedderChanged', 'focusSearch', 'showMemory'];
 
-function spaceQuery(space: string | undefined): URLSearchParams {
-  const q = new URLSearchParams();
-  if (space) q.set('space', space);
-  return q;
-}
-
-function filterQuery(q: URLSearchParams, filter: MemoryFilter | undefined): URLSearchParams {
-  for (const t of filter?.tags ?? []) q.append('tag', t);
-  for (const s of filter?.sourceKinds ?? []) q.append('source', s);
-  if (filter?.since) q.set('since', filter.since);
-  if (filter?.until) q.set('until', filter.until);
-  if (filter?.repo) q.set('repo', filter.repo);
-  if (filter?.path) q.set('path', filter.path);
-  if (filter?.stale !== undefined) q.set('stale', String(filter.stale));
-  return q;
-}
-
-const memoryPath = (id: string): string => `/v1/memories/${encodeURIComponent(id)}`;
+const call = <E extends Endpoint>(ep: E, input: EndpointInput<E>): HttpCall => ({ ep, input: input as Record<string, unknown> });
 
 /** Maps one protocol request to its REST route (docs/rest-api.md). */
 export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]['params']): HttpCall {
   const req = { type, params } as { [T in RequestType]: { type: T; params: RequestMap[T]['params'] } }[RequestType];
   switch (req.type) {
     case 'search':
-      return { method: 'POST', path: '/v1/search', json: req.params };
-    case 'list': {
-      const q = filterQuery(spaceQuery(req.params.space), req.params.filter);
-      if (req.params.limit !== undefined) q.set('limit', String(req.params.limit));
-      if (req.params.cursor) q.set('cursor', req.params.cursor);
-      return { method: 'GET', path: '/v1/memories', query: q };
-    }
+      return call(routes.search, { body: req.params });
+    case 'list':
+      return call(routes.list, { query: listQuery(req.params) });
     case 'get':
-      return { method: 'GET', path: memoryPath(req.params.id), query: spaceQuery(req.params.space) };
+      return call(routes.get, { path: { id: req.params.id }, query: { space: req.params.space } });
     case 'create':
-      return { method: 'POST', path: '/v1/memories', json: req.params };
+      return call(routes.create, { body: req.params });
     case 'update':
-      return { method: 'PATCH', path: memoryPath(req.params.id), query: spaceQuery(req.params.space), json: req.params.patch };
+      return call(routes.update, { path: { id: req.params.id }, query: { space: req.params.space }, body: req.params.patch });
     case 'restore':
-      return {
-        method: 'POST',
-        path: `${memoryPath(req.params.id)}/restore`,
-        query: spaceQuery(req.params.space),
-        json: { version: req.params.version },
-      };
+      return call(routes.restore, { path: { id: req.params.id }, query: { space: req.params.space }, body: { version: req.params.version } });
     case 'delete':
-      return { method: 'DELETE', path: memoryPath(req.params.id), query: spaceQuery(req.params.space) };
+      return call(routes.delete, { path: { id: req.params.id }, query: { space: req.params.space } });
     case 'export':
-      return { method: 'GET', path: '/v1/export', query: spaceQuery(req.params.space), text: true };
-    case 'import': {
-      const q = spaceQuery(req.params.space);
-      q.set('format', req.params.format);
-      return { method: 'POST', path: '/v1/import', query: q, raw: req.params.content };
-    }
+      return call(routes.export, { query: { space: req.params.space } });
+    case 'import':
+      return call(routes.import, { query: { space: req.params.space, format: req.params.format }, raw: req.params.content, contentType: 'application/octet-stream' });
     case 'spaces':
-      return { method: 'GET', path: '/v1/spaces' };
+      return call(routes.spaces, {});
     case 'settings.get':
-      return { method: 'GET', path: '/v1/settings' };
+      return call(routes.settings, {});
     case 'settings.set':
-      return { method: 'PUT', path: '/v1/settings', json: req.params };
+      return call(routes.putSettings, { body: req.params });
     case 'pendingDeletes':
       throw new BridgeError('unsupported', 'Pending deletes are held by the bridge, not sent.');
     case 'openSource':
       throw new BridgeError('unsupported', 'The web console cannot open files. Open it from VS Code instead.');
-    case 'forFile': {
-      const q = spaceQuery(req.params.space);
-      q.set('path', req.params.path);
-      if (req.params.repo) q.set('repo', req.params.repo);
-      if (req.params.limit !== undefined) q.set('limit', String(req.params.limit));
-      return { method: 'GET', path: '/v1/memories/for-file', query: q };
-    }
+    case 'forFile':
+      return call(routes.forFile, { query: forFileQuery(req.params) });
     case 'verify':
-      return { method: 'POST', path: `${memoryPath(req.params.id)}/verify`, query: spaceQuery(req.params.space), json: {} };
+      return call(routes.verify, { path: { id: req.params.id }, query: { space: req.params.space }, body: {} });
     case 'reanchor':
     case 'showChange':
       throw new BridgeError('unsupported', 'The web console cannot read your code. Use "Show change" and "Re-anchor" in VS Code.');
@@ -137,22 +103,11 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
   }
 }
 
-async function errorFrom(res: Response): Promise<BridgeError> {
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    body = undefined;
-  }
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (err && typeof err.code === 'string' && typeof err.message === 'string') return new BridgeError(err.code, err.message);
-  if (res.status === 401) return new BridgeError('unauthorized', 'Your console session has ended. Open the URL printed by `kairos serve` again.');
-  return new BridgeError(`http_${res.status}`, `The Kairos server answered ${res.status} ${res.statusText}.`.trim());
-}
-
 export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
   const base = (opts.baseUrl ?? '').replace(/\/+$/, '');
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const transport = browserTransport(doFetch);
+  const target: RestTarget = { base };
   const openEvents = opts.openEvents ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike);
   const listeners = new Set<(event: HostEvent) => void>();
   const schedule = opts.schedule ?? ((run: () => void, ms: number) => void setTimeout(run, ms));
@@ -166,14 +121,10 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
   lifecycle?.addEventListener('pagehide', () => {
     const refs = held;
     held = [];
+    const finishAfterPage = browserTransport(doFetch, { keepalive: true });
     for (const ref of refs) {
-      const call = toHttpCall('delete', ref);
-      void doFetch(`${base}${call.path}?${call.query?.toString() ?? ''}`, {
-        method: 'DELETE',
-        headers: { 'X-Kairos-CSRF': '1', Accept: 'application/json' },
-        credentials: 'same-origin',
-        keepalive: true,
-      }).catch(() => undefined);
+      const { url, init } = buildCall(target, routes.delete, { path: { id: ref.id }, query: { space: ref.space } });
+      void finishAfterPage(url, init).catch(() => undefined);
     }
   });
 
@@ -219,30 +170,14 @@ export function createHttpBridge(opts: HttpBridgeOptions = {}): Bridge {
         held = (params as RequestMap['pendingDeletes']['params']).refs;
         return { held: held.length } as RequestMap[typeof type]['result'];
       }
-      const call = toHttpCall(type, params);
-      const qs = call.query?.toString();
-      const headers: Record<string, string> = { Accept: call.text ? 'application/x-ndjson' : 'application/json' };
-      if (call.method !== 'GET') headers['X-Kairos-CSRF'] = '1';
-      if (call.json !== undefined) headers['Content-Type'] = 'application/json';
-      if (call.raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
-      let res: Response;
-      try {
-        res = await doFetch(`${base}${call.path}${qs ? `?${qs}` : ''}`, {
-          method: call.method,
-          headers,
-          credentials: 'same-origin',
-          ...(call.json !== undefined ? { body: JSON.stringify(call.json) } : call.raw !== undefined ? { body: call.raw } : {}),
-        });
-      } catch (e) {
-        throw new BridgeError('network', `Cannot reach the Kairos server (${(e as Error).message}). Is \`kairos serve\` still running?`);
-      }
-      if (!res.ok) throw await errorFrom(res);
-      if (call.text) {
+      const { ep, input } = toHttpCall(type, params);
+      if (ep.answer === 'ndjson') {
+        const res = await sendEndpoint(transport, target, ep, input as EndpointInput<typeof ep>);
         const space = (params as { space?: string }).space ?? 'personal';
         const filename = `kairos-${space}-${new Date().toISOString().slice(0, 10)}.jsonl`;
         return { filename, jsonl: await res.text() } as RequestMap[typeof type]['result'];
       }
-      return (await res.json()) as RequestMap[typeof type]['result'];
+      return (await callEndpoint(transport, target, ep as JsonEndpoint, input as EndpointInput<JsonEndpoint>)) as RequestMap[typeof type]['result'];
     },
     onEvent(listener) {
       listeners.add(listener);

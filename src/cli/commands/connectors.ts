@@ -15,6 +15,7 @@ import {
 } from '../../protocol/channels.js';
 import { printJson, writeOut } from '../output.js';
 import { serviceClient, withServiceOptions } from './link.js';
+import { routes } from '../../protocol/rest/routes.js';
 import { examples } from './shared.js';
 
 interface Options {
@@ -64,7 +65,7 @@ export function registerConnectorCommands(program: Command): void {
     .addHelpText('after', examples('kairos connectors create --name "Home Telegram bot" --channel telegram --policy create --expires 180d'))
     .action(async (o: Options & { name: string; channel: string; policy: FirstContactPolicy; expires?: string }) => {
       const body = { name: o.name, channelType: o.channel, firstContact: o.policy, ...(o.expires ? { expiresAt: o.expires } : {}) };
-      const out = await serviceClient(o).json<ConnectorInfo & { secret: string }>('POST', '/v1/connectors', { body });
+      const out = (await serviceClient(o).call(routes.createConnector, { body })) as ConnectorInfo & { secret: string };
       if (o.json) return printJson(out);
       writeOut(`Connector ${out.id} (${out.channelType}, first contact: ${out.firstContact}) expires ${out.expiresAt}.`);
       writeOut(`Secret (shown once, give it to the bot now): ${out.secret}`);
@@ -73,7 +74,7 @@ export function registerConnectorCommands(program: Command): void {
   withServiceOptions(connectors.command('list'))
     .description('List connectors with their channel type, policy, expiry and last use (never secrets)')
     .action(async (o: Options) => {
-      const { items } = await serviceClient(o).json<{ items: ConnectorInfo[] }>('GET', '/v1/connectors', {});
+      const { items } = (await serviceClient(o).call(routes.connectors, {})) as { items: ConnectorInfo[] };
       if (o.json) return printJson(items);
       writeOut(items.length ? items.map(line).join('\n') : 'No connectors yet. Create one with `kairos connectors create`.');
     });
@@ -82,7 +83,7 @@ export function registerConnectorCommands(program: Command): void {
     .description('Revoke a connector: its secret stops working at once')
     .argument('<id>', 'the connector id (see `kairos connectors list`)')
     .action(async (id: string, o: Options) => {
-      const out = await serviceClient(o).json<ConnectorInfo>('DELETE', `/v1/connectors/${encodeURIComponent(id)}`, {});
+      const out = (await serviceClient(o).call(routes.revokeConnector, { path: { id } })) as ConnectorInfo;
       if (o.json) return printJson(out);
       writeOut(`Revoked connector ${out.id} (${out.name}).`);
     });

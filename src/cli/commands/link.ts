@@ -9,6 +9,7 @@ import type { ImportSummary } from '../../core/memoryService.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { HttpClient } from '../httpClient.js';
 import { formatImport, printJson, writeOut } from '../output.js';
+import { routes } from '../../protocol/rest/routes.js';
 import { examples } from './shared.js';
 
 interface ServiceOptions {
@@ -58,7 +59,7 @@ export function registerLinkCommands(program: Command): void {
     .description('Print a one-time link code (10 minutes, single use) for the account you are signed in with')
     .addHelpText('after', examples('KAIROS_TOKEN=$(gh auth token) kairos link code --server https://kairos.example.com'))
     .action(async (o: ServiceOptions) => {
-      const out = await serviceClient(o).json<{ code: string; expiresAt: string }>('POST', '/v1/link/code', {});
+      const out = (await serviceClient(o).call(routes.linkCode, {})) as { code: string; expiresAt: string };
       if (o.json) printJson(out);
       else writeOut(`Link code: ${out.code}\nValid until ${out.expiresAt}, once. Redeem it from your other sign-in with \`kairos link redeem ${out.code}\`.`);
     });
@@ -73,7 +74,7 @@ export function registerLinkCommands(program: Command): void {
       const client = serviceClient(o);
       let out: RedeemOut;
       try {
-        out = await client.json<RedeemOut>('POST', '/v1/link/redeem', { body: { code, ...(o.merge === undefined ? {} : { merge: o.merge }) } });
+        out = (await client.call(routes.redeem, { body: { code, ...(o.merge === undefined ? {} : { merge: o.merge }) } })) as RedeemOut;
       } catch (e) {
         const held = isKairosError(e) && e.code === 'conflict' ? /holds (\d+) memories/.exec(e.message) : null;
         if (held) {
@@ -92,7 +93,7 @@ export function registerLinkCommands(program: Command): void {
     .argument('<uid>', 'the channel uid (see GET /v1/link/channels)')
     .addHelpText('after', examples('kairos link unlink oidc "https://login.example.com:alice"'))
     .action(async (type: string, uid: string, o: ServiceOptions) => {
-      await serviceClient(o).json('DELETE', `/v1/link/channels/${encodeURIComponent(type)}/${encodeURIComponent(uid)}`, {});
+      await serviceClient(o).call(routes.unlink, { path: { type, uid } });
       if (o.json) printJson({ unlinked: true, channel: { type, uid } });
       else writeOut(`Unlinked ${type} sign-in ${uid}.`);
     });

@@ -8,6 +8,7 @@ import { kairosVersion } from '../../util/version.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { HttpClient } from '../httpClient.js';
 import { printJson, writeOut } from '../output.js';
+import { routes } from '../../protocol/rest/routes.js';
 import { examples, loadCliConfig } from './shared.js';
 
 export function registerServerCommands(program: Command): void {
@@ -77,7 +78,7 @@ export function registerServerCommands(program: Command): void {
       const running = await findRunningServer(home);
       if (!running) throw new CliError(EXIT.unavailable, 'No Kairos server is running. Start one with `kairos serve`.');
       const http = new HttpClient(running.url, loadOrCreateToken(home));
-      const { url } = await http.json<{ url: string }>('POST', '/v1/console-link', {});
+      const { url } = (await http.call(routes.consoleLink, {})) as { url: string };
       if (o.json) printJson({ url });
       else writeOut(url);
     });

@@ -1,26 +1,14 @@
 /** /v1/me, /v1/spaces, /v1/settings and /v1/console-link. */
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { SettingsController, SpaceInfo } from '../../protocol/messages.js';
+import { rest } from '../../protocol/rest/endpoints.js';
 import type { KairosEnv } from '../context.js';
-import { jsonBody, queryParams } from '../request.js';
-
-const SettingsUpdateSchema = z.strictObject({
-  embedder: z
-    .strictObject({
-      provider: z.string().min(1).max(64),
-      model: z.string().min(1).max(256).optional(),
-      endpoint: z.url({ error: '"embedder.endpoint" must be a URL.' }).max(2048).optional(),
-      deployment: z.string().min(1).max(256).optional(),
-    })
-    .optional(),
-});
+import { jsonBody, route } from '../request.js';
 
 export function accountRoutes(deps: { settings: SettingsController; consoleLink: () => string }): Hono<KairosEnv> {
   const r = new Hono<KairosEnv>();
 
-  r.get('/me', (c) => {
-    queryParams(c, []);
+  route(r, rest.me, (c) => {
     const { principal, spaces } = c.var.service.ctx;
     return c.json({
       principal: { uid: principal.uid, via: principal.via, ...(principal.displayName ? { displayName: principal.displayName } : {}) },
@@ -28,28 +16,20 @@ export function accountRoutes(deps: { settings: SettingsController; consoleLink:
     });
   });
 
-  r.get('/spaces', async (c) => {
-    queryParams(c, []);
+  route(r, rest.spaces, async (c) => {
     const service = c.var.service;
     const spaces: SpaceInfo[] = await Promise.all(service.spaces.map(async (g) => ({ ...g, count: await service.count(g.space) })));
     return c.json(spaces);
   });
 
-  r.get('/settings', (c) => {
-    queryParams(c, []);
-    return c.json(deps.settings.get(c.var.service.ctx));
-  });
+  route(r, rest.settings, (c) => c.json(deps.settings.get(c.var.service.ctx)));
 
-  r.put('/settings', async (c) => {
-    queryParams(c, []);
-    const update = await jsonBody(c, SettingsUpdateSchema);
+  route(r, rest.putSettings, async (c) => {
+    const update = await jsonBody(c, rest.putSettings.body);
     return c.json(await deps.settings.update(update));
   });
 
-  r.post('/console-link', (c) => {
-    queryParams(c, []);
-    return c.json({ url: deps.consoleLink() });
-  });
+  route(r, rest.consoleLink, (c) => c.json({ url: deps.consoleLink() }));
 
   return r;
 }

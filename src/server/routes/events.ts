@@ -10,7 +10,8 @@ import { InvalidInputError } from '../../core/errors.js';
 import { readableSpaces } from '../../core/tenancy.js';
 import { EVENT_ID_RE, type DeliveredEvent, type EventHub } from '../../runtime/events.js';
 import type { KairosEnv } from '../context.js';
-import { queryParams, single } from '../request.js';
+import { rest } from '../../protocol/rest/endpoints.js';
+import { route, single } from '../request.js';
 
 const KEEPALIVE_MS = 25_000;
 /**
@@ -47,8 +48,7 @@ function lastEventId(header: string | undefined, query: string | undefined): str
 
 export function eventRoutes(hub: EventHub, streams: EventStreams, maxStreamMs = MAX_STREAM_MS): Hono<KairosEnv> {
   const r = new Hono<KairosEnv>();
-  r.get('/events', async (c) => {
-    const q = queryParams(c, ['lastEventId']);
+  route(r, rest.events, async (c, q) => {
     const resumeFrom = lastEventId(c.req.header('last-event-id'), single(q, 'lastEventId'));
     // The same check as every read: only the spaces of this verified principal, never the event's word.
     const spaces = new Set(readableSpaces(c.var.service.ctx).map((g) => g.space));

@@ -3,19 +3,12 @@
  * "delete all my data" (/v1/me/data). Service mode has its own GDPR delete (DELETE /v1/me).
  */
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
 import { KairosError } from '../../core/errors.js';
+import { ClientIdSchema } from '../../protocol/rest/accountSchemas.js';
+import { rest } from '../../protocol/rest/endpoints.js';
 import type { ClientRegistry } from '../../runtime/clients.js';
 import type { KairosEnv } from '../context.js';
-import { jsonBody, queryParams, validate } from '../request.js';
-
-const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'A client id is 1 to 64 letters, digits, "-" or "_".' });
-const RegisterSchema = z.strictObject({
-  id: ClientId,
-  // At least 32 base64url characters (192 bits): callers must bring a real random secret.
-  token: z.string().regex(/^[A-Za-z0-9_-]{32,256}$/, { error: '"token" must be 32 to 256 base64url characters of random data.' }),
-  pid: z.number().int().positive().optional(),
-});
+import { jsonBody, pathParam, route, validate } from '../request.js';
 
 export interface LocalRouteDeps {
   clients: ClientRegistry;
@@ -33,25 +26,22 @@ function requireDataDirToken(c: Context<KairosEnv>): void {
 export function localRoutes(deps: LocalRouteDeps): Hono<KairosEnv> {
   const r = new Hono<KairosEnv>();
 
-  r.post('/clients', async (c) => {
-    queryParams(c, []);
+  route(r, rest.registerClient, async (c) => {
     requireDataDirToken(c);
-    const { id, token, pid } = await jsonBody(c, RegisterSchema);
+    const { id, token, pid } = await jsonBody(c, rest.registerClient.body);
     deps.clients.register(id, token, pid);
     return c.json({ id, registered: true }, 201);
   });
 
-  r.delete('/clients/:id', (c) => {
-    queryParams(c, []);
+  route(r, rest.unregisterClient, (c) => {
     requireDataDirToken(c);
-    const id = validate(ClientId, c.req.param('id'));
+    const id = validate(ClientIdSchema, pathParam(c, 'id'));
     if (!deps.clients.unregister(id)) throw new KairosError('not_found', `No client "${id}" is registered.`);
     const remaining = deps.clients.size;
     return c.json({ id, unregistered: true, remaining, stopping: remaining === 0 && deps.exitsWhenUnused });
   });
 
-  r.delete('/me/data', async (c) => {
-    queryParams(c, []);
+  route(r, rest.deleteLocalData, async (c) => {
     const service = c.var.service;
     const spaces: Array<{ space: string; memories: number }> = [];
     for (const g of service.spaces.filter((s) => s.role === 'owner')) {

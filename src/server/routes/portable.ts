@@ -2,10 +2,11 @@
 import { Hono } from 'hono';
 import type { ExportRecord, ImportSummary, Progress } from '../../core/memoryService.js';
 import { exportLine, parsePortable, splitLines, type LineError } from '../../core/portable.js';
+import { rest } from '../../protocol/rest/endpoints.js';
 import { ImportFormatSchema, SpaceNameSchema } from '../../protocol/schemas.js';
 import type { KairosEnv } from '../context.js';
 import { toKairosError } from '../errors.js';
-import { queryParams, single, validate } from '../request.js';
+import { route, single, validate } from '../request.js';
 import { limitedChunks, ndjsonResponse, tooLarge } from '../streams.js';
 
 async function* exportLines(records: AsyncGenerator<ExportRecord>): AsyncGenerator<string> {
@@ -15,16 +16,15 @@ async function* exportLines(records: AsyncGenerator<ExportRecord>): AsyncGenerat
 export function portableRoutes(maxImportBytes: number): Hono<KairosEnv> {
   const r = new Hono<KairosEnv>();
 
-  r.get('/export', async (c) => {
-    const space = validate(SpaceNameSchema.optional(), single(queryParams(c, ['space']), 'space'));
+  route(r, rest.export, async (c, q) => {
+    const space = validate(SpaceNameSchema.optional(), single(q, 'space'));
     const day = new Date().toISOString().slice(0, 10);
     return ndjsonResponse(exportLines(c.var.service.export(space)), {
       'Content-Disposition': `attachment; filename="kairos-export-${day}.jsonl"`,
     });
   });
 
-  r.post('/import', async (c) => {
-    const q = queryParams(c, ['space', 'format']);
+  route(r, rest.import, async (c, q) => {
     const space = validate(SpaceNameSchema.optional(), single(q, 'space'));
     const format = validate(ImportFormatSchema.optional(), single(q, 'format'));
     // A declared length over the cap is refused before anything is read or written.
@@ -46,8 +46,8 @@ export function portableRoutes(maxImportBytes: number): Hono<KairosEnv> {
    * Re-embeds a space with the current embedder, streaming progress as NDJSON:
    * `{"progress":{done,total}}` lines, then `{"result":…}` or `{"error":{code,message}}`.
    */
-  r.post('/reembed', async (c) => {
-    const space = validate(SpaceNameSchema.optional(), single(queryParams(c, ['space']), 'space'));
+  route(r, rest.reembed, async (c, q) => {
+    const space = validate(SpaceNameSchema.optional(), single(q, 'space'));
     const queue: string[] = [];
     let wake: (() => void) | undefined;
     let finished = false;
