@@ -3,7 +3,7 @@
  * routes keyboard commands. It only sees the Bridge interface, never which host it runs on.
  */
 import type { Memory } from '../src/core/memory.js';
-import { assertNever, BridgeError, type Bridge, type ErrorPayload, type HostEvent } from '../src/protocol/messages.js';
+import { assertNever, BridgeError, type Bridge, type ErrorPayload, type HostEvent, type SetupAction } from '../src/protocol/messages.js';
 import { replaceSimilar } from '../src/protocol/replace.js';
 import { parseTags, positionIn, snippet } from './format.js';
 import { keyCommand, type KeyCommand } from './keys.js';
@@ -27,6 +27,7 @@ import { registerToolkit, setValue, valueOf } from './toolkit.js';
 import { buildChrome, renderBanner, renderCaptureNote, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
 import { renderDetail } from './views/detail.js';
 import { renderList, rowId } from './views/list.js';
+import { renderSetup } from './views/setup.js';
 
 export interface AppOptions {
   bridge: Bridge;
@@ -167,6 +168,7 @@ export class App {
 
   private async loadFirstPage(): Promise<void> {
     this.debounce.cancel();
+    if (this.state.setup) return;
     this.dispatch({ type: 'pageRequested', append: false });
     const seq = this.state.seq;
     try {
@@ -254,6 +256,13 @@ export class App {
       case 'showMemory':
         void this.open({ id: e.id, space: e.space ?? this.state.space ?? '' });
         return;
+      case 'setupNeeded': {
+        const was = this.state.setup;
+        this.dispatch({ type: 'setupChanged', reason: e.reason });
+        // Reachable again (back to local, URL set, signed in): load what this mode holds.
+        if (was && !e.reason) void this.start();
+        return;
+      }
       case 'activeFile':
         this.dispatch({ type: 'activeFileChanged', file: e.file });
         if (e.file && !this.state.query.trim()) void this.loadFileItems();
@@ -447,6 +456,14 @@ export class App {
     }
   }
 
+  private async setupAction(action: SetupAction): Promise<void> {
+    try {
+      await req.setupAction(this.bridge, action);
+    } catch (e) {
+      this.dispatch({ type: 'failed', error: errorPayload(e) });
+    }
+  }
+
   // ---- focus and keyboard -----------------------------------------------------------------
 
   private focusSearch(): void {
@@ -597,6 +614,12 @@ export class App {
   private renderMain(p: UiState | undefined, s: UiState): void {
     const main = this.chrome.main;
     const now = this.now();
+    if (!p || p.setup !== s.setup) this.chrome.root.classList.toggle('needs-setup', s.setup !== undefined);
+    if (s.setup) {
+      if (p?.setup === s.setup) return;
+      main.replaceChildren(renderSetup(s.setup, (action) => void this.setupAction(action)));
+      return;
+    }
     if (s.route.name === 'detail') {
       const same =
         p?.route.name === 'detail' && p.detail === s.detail && p.editing === s.editing && p.viewingVersion === s.viewingVersion;
@@ -634,6 +657,7 @@ export class App {
       p.nextCursor !== s.nextCursor ||
       p.fileItems !== s.fileItems ||
       p.activeFile !== s.activeFile ||
+      p.setup !== s.setup ||
       (p.query.trim() === '') !== (s.query.trim() === '');
     if (!listChanged && p.selected === s.selected) return;
     if (!listChanged) {

@@ -5,7 +5,7 @@
  * `get` with "Unrecognized keys: text, tags, …" after every edit before this existed).
  */
 import type { MemorySource } from '../src/core/memory.js';
-import type { Bridge, RequestMap } from '../src/protocol/messages.js';
+import type { Bridge, RequestMap, SetupAction } from '../src/protocol/messages.js';
 import type { ReplaceCalls } from '../src/protocol/replace.js';
 
 /** Which memory: its id and space, nothing else (a Memory is accepted and narrowed). */
@@ -89,3 +89,6 @@ export const reanchor = (b: Bridge, r: Ref): Result<'reanchor'> => b.request('re
 
 /** "Show change": a diff of the anchored lines then and now (VS Code). */
 export const showChange = (b: Bridge, r: Ref): Result<'showChange'> => b.request('showChange', ref(r));
+
+/** The setup panel's buttons (VS Code): open the server URL setting, sign in, or use local mode. */
+export const setupAction = (b: Bridge, action: SetupAction): Result<'setupAction'> => b.request('setupAction', { action });

@@ -4,7 +4,7 @@
  */
 import type { Memory, MemoryWithHistory, RememberResult, SimilarMemory } from '../src/core/memory.js';
 import type { FileRecallItem, SpaceSearchHit } from '../src/core/memoryService.js';
-import { assertNever, type ActiveFile, type ErrorPayload, type SpaceInfo } from '../src/protocol/messages.js';
+import { assertNever, type ActiveFile, type ErrorPayload, type SetupReason, type SpaceInfo } from '../src/protocol/messages.js';
 
 /** One row of the list: a recent memory, or a search hit with its score. */
 export interface ResultItem {
@@ -62,6 +62,8 @@ export interface UiState {
   fileItems: FileRecallItem[];
   /** Number of the newest "For this file" request; older answers are dropped. */
   fileSeq: number;
+  /** The host cannot list memories until the user acts (VS Code remote mode): the view shows what to do. */
+  setup: SetupReason | undefined;
 }
 
 export type Action =
@@ -98,7 +100,8 @@ export type Action =
   | { type: 'engineStatus'; status: NonNullable<UiState['engine']> }
   | { type: 'activeFileChanged'; file: ActiveFile | undefined }
   | { type: 'fileItemsRequested' }
-  | { type: 'fileItemsLoaded'; seq: number; items: FileRecallItem[] };
+  | { type: 'fileItemsLoaded'; seq: number; items: FileRecallItem[] }
+  | { type: 'setupChanged'; reason: SetupReason | undefined };
 
 export function initialState(persisted?: PersistedUi): UiState {
   return {
@@ -127,6 +130,7 @@ export function initialState(persisted?: PersistedUi): UiState {
     activeFile: undefined,
     fileItems: [],
     fileSeq: 0,
+    setup: undefined,
   };
 }
 
@@ -201,7 +205,8 @@ export function reduce(state: UiState, action: Action): UiState {
     }
     case 'pageFailed':
       if (action.seq !== state.seq) return state;
-      return { ...state, loading: false, loaded: true, error: action.error };
+      // While setup is needed every request fails for that reason: the setup panel says it.
+      return { ...state, loading: false, loaded: true, error: state.setup ? undefined : action.error };
     case 'selectionMoved':
       return clampSelection({ ...state, selected: state.selected + action.delta });
     case 'selected':
@@ -269,7 +274,7 @@ export function reduce(state: UiState, action: Action): UiState {
     case 'similarKept':
       return { ...state, captureSimilar: undefined };
     case 'failed':
-      return { ...state, error: action.error };
+      return state.setup ? state : { ...state, error: action.error };
     case 'errorDismissed':
       return { ...state, error: undefined };
     case 'noticeShown':
@@ -287,6 +292,21 @@ export function reduce(state: UiState, action: Action): UiState {
       return { ...state, fileSeq: state.fileSeq + 1 };
     case 'fileItemsLoaded':
       return action.seq === state.fileSeq ? { ...state, fileItems: action.items } : state;
+    case 'setupChanged':
+      if (action.reason === state.setup) return state;
+      if (!action.reason) return { ...state, setup: undefined };
+      // What was listed belongs to the mode just left: never keep showing it under the panel.
+      return {
+        ...resetList(state),
+        setup: action.reason,
+        spaces: [],
+        fileItems: [],
+        route: { name: 'list' },
+        detail: undefined,
+        editing: false,
+        confirmingDelete: undefined,
+        error: undefined,
+      };
     default:
       return assertNever(action);
   }
@@ -311,6 +331,7 @@ function dedupe(items: ResultItem[]): ResultItem[] {
 
 /** The sentence for the live region: what the list holds right now. */
 export function statusText(state: UiState): string {
+  if (state.setup) return '';
   if (!state.loaded && state.engine === 'starting') return 'Starting local engine…';
   if (!state.loaded) return state.loading ? 'Loading…' : '';
   const n = visibleItems(state).length;

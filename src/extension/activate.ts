@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { HostEvent, SettingsUpdate, SettingsView } from '../protocol/messages.js';
+import type { HostEvent, SettingsUpdate, SettingsView, SetupAction } from '../protocol/messages.js';
 import { checkRepoAnchors, type AnchorStore } from '../code/checkAnchors.js';
 import type { ActiveFile } from '../protocol/messages.js';
 import { createAnchorActions } from './anchorActions.js';
@@ -23,7 +23,7 @@ import { statusText } from './capture.js';
 import { KairosClient } from './client.js';
 import { registerCommands, reportError } from './commands.js';
 import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
-import { ConnectionResolver, MCP_LABEL, type McpDefinitionData } from './connection.js';
+import { ConnectionResolver, MCP_LABEL, setupReason, type McpDefinitionData } from './connection.js';
 import { Disposable, type DisposableLike } from './disposable.js';
 import { EngineManager, type SpawnFn } from './engine.js';
 import { EventStream } from './eventStream.js';
@@ -231,6 +231,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     if (settings.mode === 'local' && engine.connection) await engine.restart();
   }
 
+  // Remote mode without a server URL or signed out: the view shows the setup panel, not a stale list.
+  const setupEvent = (): HostEvent => {
+    const reason = setupReason(settings, auth.current.signedIn);
+    return { type: 'setupNeeded', ...(reason ? { reason } : {}) };
+  };
+  async function setupAction(action: SetupAction): Promise<{ started: boolean }> {
+    switch (action) {
+      case 'setServerUrl':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'kairos.serverUrl');
+        return { started: true };
+      case 'signIn':
+        void vscode.commands.executeCommand('kairos.signIn');
+        return { started: true };
+      case 'useLocal':
+        await vscode.workspace.getConfiguration('kairos').update('mode', 'local', vscode.ConfigurationTarget.Global);
+        return { started: true };
+    }
+  }
+
   /** VS Code's own progress bar on the view while the engine starts (the UI says so in words). */
   async function showStarting(): Promise<void> {
     await vscode.window.withProgress({ location: { viewId: VIEW_ID }, title: t('Starting local engine…') }, async () => {
@@ -260,9 +279,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
         },
         searchLimit: () => settings.searchLimit,
         anchors,
+        setupAction,
       },
       (e) => emit(e),
       () => [
+        setupEvent(),
         activeFileEvent(),
         { type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) },
         ...(settings.mode === 'local' ? [{ type: 'engineStatus' as const, status: engine.status }] : []),
@@ -341,6 +362,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', a.signedIn);
     mcpChanged.fire();
     events.restart();
+    sidebar.post(setupEvent());
     sidebar.post({ type: 'authChanged', signedIn: a.signedIn, ...(a.signedIn ? { account: { label: a.account.label, provider: a.account.provider } } : {}) });
     void refreshStatus();
     checkAllAnchors();
@@ -404,6 +426,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       if (before.mode !== settings.mode || before.serverUrl !== settings.serverUrl) {
         mcpChanged.fire();
         events.restart();
+        sidebar.post(setupEvent());
         sidebar.post({ type: 'memoryChanged', change: 'updated' });
       }
       const embeddingChanged = JSON.stringify(before.embedding) !== JSON.stringify(settings.embedding);
@@ -446,7 +469,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       statusText: statusItem.text,
     }),
     measureSearch: async (query, runs) => {
-      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {}, anchors };
+      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {}, anchors, setupAction };
       await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
       const elu0 = performance.eventLoopUtilization();
       const w0 = performance.now();

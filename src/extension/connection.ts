@@ -6,6 +6,7 @@
  */
 import type { AuthController } from './auth.js';
 import { NotSignedInError } from './auth.js';
+import type { SetupReason } from '../protocol/messages.js';
 import type { ApiTarget } from './client.js';
 import type { ExtensionSettings } from './config.js';
 import type { EngineConnection } from './engine.js';
@@ -33,6 +34,13 @@ export class MissingServerUrlError extends Error {
     super('Remote mode needs the service address: set "kairos.serverUrl".');
     this.name = 'MissingServerUrlError';
   }
+}
+
+/** What the user must do before remote mode can list anything; undefined when nothing (or local mode). */
+export function setupReason(s: Pick<ExtensionSettings, 'mode' | 'serverUrl'>, signedIn: boolean): SetupReason | undefined {
+  if (s.mode !== 'remote') return undefined;
+  if (!s.serverUrl) return 'no-server-url';
+  return signedIn ? undefined : 'signed-out';
 }
 
 /** The header that names the window's repo: the MCP server's default search context and remember scope. */

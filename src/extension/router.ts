@@ -4,7 +4,7 @@
  * answers `{ ok, result } | { ok: false, error }` with the same requestId.
  */
 import { z } from 'zod';
-import type { HostEvent, OpenSourceParams, RequestMap, RequestType, ResponseMessage, SettingsUpdate, SettingsView } from '../protocol/messages.js';
+import type { HostEvent, OpenSourceParams, RequestMap, RequestType, ResponseMessage, SettingsUpdate, SettingsView, SetupAction } from '../protocol/messages.js';
 import { EMBEDDING_PROVIDERS } from '../protocol/embedders.js';
 import { assertNever } from '../protocol/messages.js';
 import {
@@ -49,6 +49,8 @@ export const OpenSourceParamsSchema = z.strictObject({
   range: SourceRangeSchema.optional(),
 });
 
+export const SetupActionParamsSchema = z.strictObject({ action: z.enum(['setServerUrl', 'signIn', 'useLocal']) });
+
 const PARAMS: { [K in RequestType]: z.ZodType<RequestMap[K]['params']> } = {
   search: SearchParamsSchema,
   list: ListParamsSchema,
@@ -68,6 +70,7 @@ const PARAMS: { [K in RequestType]: z.ZodType<RequestMap[K]['params']> } = {
   verify: GetParamsSchema,
   reanchor: GetParamsSchema,
   showChange: GetParamsSchema,
+  setupAction: SetupActionParamsSchema,
 };
 
 const REQUEST_TYPES = Object.keys(PARAMS) as [RequestType, ...RequestType[]];
@@ -97,6 +100,8 @@ export interface RouterDeps {
   emit(event: HostEvent): void;
   /** Actions on an anchored memory that read the code of this window's checkouts. */
   anchors: AnchorActions;
+  /** The setup panel's buttons: open the server URL setting, sign in, or switch to local mode. */
+  setupAction(action: SetupAction): Promise<{ started: boolean }>;
 }
 
 export type RouteOutcome = { kind: 'ready' } | { kind: 'response'; message: ResponseMessage } | { kind: 'ignored'; reason: string };
@@ -199,6 +204,8 @@ async function dispatch(type: RequestType, params: unknown, deps: RouterDeps): P
     }
     case 'showChange':
       return deps.anchors.showChange(params as RequestMap['showChange']['params']);
+    case 'setupAction':
+      return deps.setupAction((params as RequestMap['setupAction']['params']).action);
     default:
       return assertNever(type);
   }

@@ -81,7 +81,13 @@ export interface RequestMap {
   reanchor: { params: GetParams; result: Memory };
   /** "Show change": hosts that read the code (VS Code) open a diff of the anchored lines then/now. */
   showChange: { params: GetParams; result: { opened: boolean } };
+  /** The setup panel's buttons (VS Code): open the server URL setting, sign in, or go back to local mode. */
+  setupAction: { params: { action: SetupAction }; result: { started: boolean } };
 }
+
+/** Why the view cannot list memories until the user acts (VS Code remote mode). */
+export type SetupReason = 'no-server-url' | 'signed-out';
+export type SetupAction = 'setServerUrl' | 'signIn' | 'useLocal';
 
 /** The file in the active editor, as "For this file" asks about it. */
 export interface ActiveFile {
@@ -112,7 +118,9 @@ export type HostEvent =
   | { type: 'focusSearch' }
   | { type: 'showMemory'; id: string; space?: string }
   /** The active editor changed (VS Code): `file` is absent when it shows no file of a workspace. */
-  | { type: 'activeFile'; file?: ActiveFile };
+  | { type: 'activeFile'; file?: ActiveFile }
+  /** Remote mode without a server URL or signed out: the view shows what to do instead of a list; no reason clears it. */
+  | { type: 'setupNeeded'; reason?: SetupReason };
 
 export type EventMessage = { kind: 'event'; event: HostEvent };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthController } from '../../src/extension/auth.js';
 import { readSettings, type ExtensionSettings } from '../../src/extension/config.js';
-import { ConnectionResolver, LOCAL_PLACEHOLDER_URI, MCP_LABEL, type EngineHandle } from '../../src/extension/connection.js';
+import { ConnectionResolver, LOCAL_PLACEHOLDER_URI, MCP_LABEL, setupReason, type EngineHandle } from '../../src/extension/connection.js';
 import type { EngineConnection } from '../../src/extension/engine.js';
 
 function engineStub(): EngineHandle & { starts: number } {
@@ -87,5 +87,14 @@ describe('ConnectionResolver (MCP definition logic)', () => {
   it('ignores definitions it did not provide', async () => {
     const { resolver } = setup({});
     expect(await resolver.resolve('Someone else')).toBeUndefined();
+  });
+});
+
+describe('setupReason (what the view asks for in remote mode)', () => {
+  it('asks for the server URL first, then a sign-in, and nothing in local mode', () => {
+    expect(setupReason({ mode: 'local', serverUrl: '' }, false)).toBeUndefined();
+    expect(setupReason({ mode: 'remote', serverUrl: '' }, true)).toBe('no-server-url');
+    expect(setupReason({ mode: 'remote', serverUrl: 'https://k.example' }, false)).toBe('signed-out');
+    expect(setupReason({ mode: 'remote', serverUrl: 'https://k.example' }, true)).toBeUndefined();
   });
 });

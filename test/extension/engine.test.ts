@@ -164,10 +164,17 @@ describe('EngineManager', () => {
     expect(m.status).toBe('failed');
   });
 
-  it('restart replaces the engine with one started from a fresh environment', async () => {
+  it('restart replaces the engine with one started from a fresh environment and reports the new connection', async () => {
     const home = tempHome();
     let provider = 'local';
-    const m = track(manager(home, { env: async () => ({ ...(process.env as Record<string, string>), KAIROS_HOME: home, KAIROS_EMBEDDER: provider }) }));
+    // What activate.ts turns into the MCP definitions-changed event (VS Code then reconnects).
+    const changes: Array<string | undefined> = [];
+    const m = track(
+      manager(home, {
+        env: async () => ({ ...(process.env as Record<string, string>), KAIROS_HOME: home, KAIROS_EMBEDDER: provider }),
+        onDidChange: (c) => changes.push(c?.url),
+      }),
+    );
     const a = await m.ensure();
     expect(await (await fetch(`${a.url}/env`)).json()).toMatchObject({ embedder: 'local' });
     provider = 'openai';
@@ -175,5 +182,8 @@ describe('EngineManager', () => {
     expect(b.pid).not.toBe(a.pid);
     expect(isAlive(a.pid)).toBe(false);
     expect(await (await fetch(`${b.url}/env`)).json()).toMatchObject({ embedder: 'openai' });
+    expect(changes[0]).toBe(a.url);
+    expect(changes.length).toBeGreaterThan(1);
+    expect(changes.at(-1)).toBe(b.url);
   });
 });

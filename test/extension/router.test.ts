@@ -41,6 +41,7 @@ async function setup(over: Partial<RouterDeps> = {}) {
     emit,
     holdDeletes: vi.fn(),
     anchors: { verify: vi.fn(), reanchor: vi.fn(), showChange: vi.fn(async () => ({ opened: true })) },
+    setupAction: vi.fn(async () => ({ started: true })),
     ...over,
   };
   return { deps, emit, requests: server.requests };
@@ -95,6 +96,16 @@ describe('webview request router', () => {
     const bad = await routeMessage({ kind: 'request', requestId: 'o2', type: 'openSource', params: { uri: 'command:workbench.action.terminal.new' } }, deps);
     expect(bad).toMatchObject({ message: { ok: false, error: { code: 'invalid_input' } } });
     expect(deps.openSource).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs a setup action the host knows and refuses any other', async () => {
+    const { deps } = await setup();
+    const ok = await routeMessage({ kind: 'request', requestId: 's1', type: 'setupAction', params: { action: 'setServerUrl' } }, deps);
+    expect(ok).toMatchObject({ message: { ok: true, result: { started: true } } });
+    expect(deps.setupAction).toHaveBeenCalledWith('setServerUrl');
+    const bad = await routeMessage({ kind: 'request', requestId: 's2', type: 'setupAction', params: { action: 'runCommand', command: 'x' } }, deps);
+    expect(bad).toMatchObject({ message: { ok: false, error: { code: 'invalid_input' } } });
+    expect(deps.setupAction).toHaveBeenCalledTimes(1);
   });
 
   it('reports an unreachable engine as an error the UI can show', async () => {

@@ -40,6 +40,7 @@ beforeAll(async () => {
       reanchor: () => Promise.reject(new Error('needs VS Code')),
       showChange: () => Promise.reject(new Error('needs VS Code')),
     },
+    setupAction: async () => ({ started: true }),
   };
   const { port1, port2 } = new MessageChannel();
   port2.on('message', (m: unknown) => {

@@ -210,4 +210,25 @@ describe('"For this file"', () => {
     s = reduce(s, { type: 'deleteCommitted', id: 'b' });
     expect(s.fileItems.map((i) => i.memory.id)).toEqual(['a']);
   });
+
+  it('setup needed: drops the old mode\'s list and errors, ignores failures while set, and keeps nothing stale once cleared', () => {
+    let s = reduce(loaded(['a', 'b']), { type: 'opened', ref: { id: 'a', space: 'personal' } });
+    s = reduce(s, { type: 'failed', error: { code: 'unreachable', message: 'old' } });
+    s = reduce(s, { type: 'setupChanged', reason: 'no-server-url' });
+    expect(s.setup).toBe('no-server-url');
+    expect(s.items).toEqual([]);
+    expect(s.route).toEqual({ name: 'list' });
+    expect(s.error).toBeUndefined();
+    expect(statusText(s)).toBe('');
+    // The list request raced with the event: its failure is the reason the panel already gives.
+    s = run(s, { type: 'pageRequested', append: false });
+    s = reduce(s, { type: 'pageFailed', seq: s.seq, error: { code: 'invalid_input', message: 'Remote mode needs the service address' } });
+    s = reduce(s, { type: 'failed', error: { code: 'unauthorized', message: 'Sign in first' } });
+    expect(s.error).toBeUndefined();
+    s = reduce(s, { type: 'setupChanged', reason: undefined });
+    expect(s.setup).toBeUndefined();
+    expect(s.items).toEqual([]);
+    s = reduce(s, { type: 'failed', error: { code: 'unreachable', message: 'now shown' } });
+    expect(s.error?.message).toBe('now shown');
+  });
 });

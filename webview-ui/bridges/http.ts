@@ -98,6 +98,8 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
     case 'reanchor':
     case 'showChange':
       throw new BridgeError('unsupported', 'The web console cannot read your code. Use "Show change" and "Re-anchor" in VS Code.');
+    case 'setupAction':
+      throw new BridgeError('unsupported', 'The web console has no setup actions: it always talks to its own server.');
     default:
       return assertNever(req);
   }
