@@ -20,6 +20,16 @@ if [ -x "$BIN" ] && [ -f "$STAMP" ]; then
   exit 0
 fi
 
+# Several suites ask at once (vitest runs files in parallel): one installs, the others wait for
+# it and then find it installed; two npm installs into one folder break each other.
+mkdir -p "$DEST"
+exec 9>"$DEST/.install.lock"
+flock 9
+if [ -x "$BIN" ] && [ -f "$STAMP" ]; then
+  echo "$BIN"
+  exit 0
+fi
+
 log() { printf '[install-code-server] %s\n' "$*" >&2; }
 
 missing=()

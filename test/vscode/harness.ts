@@ -34,7 +34,10 @@ export function installCodeServer(): { bin?: string; reason?: string } {
     const bin = out.trim().split('\n').pop();
     return bin && existsSync(bin) ? { bin } : { reason: 'install-code-server.sh printed no binary' };
   } catch (e) {
-    return { reason: `install-code-server.sh failed: ${(e as Error).message.split('\n')[0]}` };
+    const reason = `install-code-server.sh failed: ${(e as Error).message.split('\n')[0]}`;
+    // In CI a real-VS-Code suite that quietly skips would hide a broken sidebar: fail instead.
+    if (process.env.CI) throw new Error(reason);
+    return { reason };
   }
 }
 
