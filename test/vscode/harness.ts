@@ -36,7 +36,7 @@ export function installCodeServer(): { bin?: string; reason?: string } {
   } catch (e) {
     const reason = `install-code-server.sh failed: ${(e as Error).message.split('\n')[0]}`;
     // In CI a real-VS-Code suite that quietly skips would hide a broken sidebar: fail instead.
-    if (process.env.CI) throw new Error(reason);
+    if (process.env.CI) throw new Error(reason, { cause: e });
     return { reason };
   }
 }
