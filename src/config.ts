@@ -19,11 +19,12 @@ import { partitionFromEnv, type QdrantPartition } from './stores/qdrant/partitio
 export type { StoreConfig };
 
 /** Embedder choice persisted in config.json (keys stay in the environment, never in the file). */
+/** As read from config.json or a settings request (optional keys may come back undefined). */
 export interface EmbedderChoice {
   provider: string;
-  model?: string;
-  endpoint?: string;
-  deployment?: string;
+  model?: string | undefined;
+  endpoint?: string | undefined;
+  deployment?: string | undefined;
 }
 
 export interface KairosConfig {

@@ -10,45 +10,45 @@ import { normaliseRepoId } from './repoId.js';
 
 /** What a memory is about: a repository and, within it, files, directories or simple globs. */
 export interface CodeScope {
-  repo?: string;
+  repo?: string | undefined;
   /** Repo-relative: `src/a.ts`, `src/server/` or `src/server/**`, `**\/*.sql`, `src/*.ts`. */
-  paths?: string[];
+  paths?: string[] | undefined;
   /** Match keys derived from paths and the anchor (see scopeKeys); written by the engine. */
-  keys?: string[];
+  keys?: string[] | undefined;
 }
 
 /** Freshness of an anchor, recorded by whoever last compared it with the code. */
 export interface AnchorStatus {
   state: 'fresh' | 'stale';
   /** Why it is stale: the anchored lines changed, or the file is gone. */
-  reason?: 'changed' | 'deleted';
+  reason?: 'changed' | 'deleted' | undefined;
   /** When it was last compared, and at which commit. */
   checkedAt: string;
-  commit?: string;
+  commit?: string | undefined;
   /** When it turned stale (kept while it stays stale). */
-  staleSince?: string;
+  staleSince?: string | undefined;
   /** Last time the anchor followed its lines to a new place. */
-  moved?: { fromPath: string; fromLine: number; at: string; commit?: string };
+  moved?: { fromPath: string; fromLine: number; at: string; commit?: string | undefined } | undefined;
   /** Last time a person confirmed the memory still holds. */
-  verifiedAt?: string;
-  verifiedCommit?: string;
+  verifiedAt?: string | undefined;
+  verifiedCommit?: string | undefined;
 }
 
 /** The exact code a memory was captured from. */
 export interface CodeAnchor {
-  repo?: string;
+  repo?: string | undefined;
   /** Repo-relative, forward slashes. */
   path: string;
   /** 1-based, inclusive. */
   startLine: number;
   endLine: number;
   /** Commit checked out at capture. */
-  commit?: string;
+  commit?: string | undefined;
   /** SHA-256 of the normalised anchored lines (see fingerprintLines); always set on a stored anchor. */
-  fingerprint?: string;
+  fingerprint?: string | undefined;
   /** The anchored lines as captured (bounded), for move detection and "show change". */
   lines: string[];
-  status?: AnchorStatus;
+  status?: AnchorStatus | undefined;
 }
 
 export const CODE_LIMITS = {
@@ -224,7 +224,7 @@ export function checkAnchor(anchor: Pick<CodeAnchor, 'path' | 'startLine' | 'end
 }
 
 /** Builds an anchor from a selection; the lines are bounded so a memory stays small. */
-export function makeAnchor(input: { repo?: string; path: string; startLine: number; endLine: number; commit?: string; lines: readonly string[] }): CodeAnchor {
+export function makeAnchor(input: { repo?: string | undefined; path: string; startLine: number; endLine: number; commit?: string | undefined; lines: readonly string[] }): CodeAnchor {
   const path = normaliseScopePath(input.path);
   if (/[*?[\]{}]/.test(path) || path.endsWith('/')) throw new InvalidInputError(`Anchor path "${path}" must name a file.`);
   if (!Number.isInteger(input.startLine) || !Number.isInteger(input.endLine) || input.startLine < 1 || input.endLine < input.startLine || input.endLine > 10_000_000) {
@@ -278,9 +278,9 @@ export function isStale(anchor: CodeAnchor | undefined): boolean {
 
 /** How a search context weighs a memory: its repo, matching paths, and whether its code changed. */
 export interface SearchContext {
-  repo?: string;
+  repo?: string | undefined;
   /** Open or named files, repo-relative. */
-  paths?: string[];
+  paths?: string[] | undefined;
 }
 
 /** Multipliers on a fused score; chosen so each rule reorders near-ties without burying evidence. */
@@ -301,7 +301,7 @@ export function contextWeight(scope: CodeScope | undefined, anchor: CodeAnchor |
  * fingerprint is never taken from the caller). A status is kept (export/import round trip); an
  * anchor without one is fresh as of `now`.
  */
-export function normaliseCodeSource<T extends { scope?: CodeScope; anchor?: CodeAnchor }>(source: T, now?: string): T {
+export function normaliseCodeSource<T extends { scope?: CodeScope | undefined; anchor?: CodeAnchor | undefined }>(source: T, now?: string): T {
   const out = { ...source };
   let anchor: CodeAnchor | undefined;
   if (source.anchor) {

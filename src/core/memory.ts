@@ -6,32 +6,32 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SourceRange {
   startLine: number;
-  startCharacter?: number;
+  startCharacter?: number | undefined;
   endLine: number;
-  endCharacter?: number;
+  endCharacter?: number | undefined;
 }
 
 /** Where a memory came from: who captured it and, for code, which file and range. */
 export interface MemorySource {
   kind: SourceKind;
   /** File or web URI the memory is about. */
-  uri?: string;
-  range?: SourceRange;
-  language?: string;
-  repo?: string;
+  uri?: string | undefined;
+  range?: SourceRange | undefined;
+  language?: string | undefined;
+  repo?: string | undefined;
   /** Free-form label of the capturing client (e.g. "copilot", "claude-code"); for MCP, the name it gave at initialize. */
-  client?: string;
+  client?: string | undefined;
   /** The client's version as it reported it (MCP initialize, extension version). */
-  clientVersion?: string;
+  clientVersion?: string | undefined;
   /** Whether a person or an agent wrote this version. */
-  actor?: 'user' | 'agent';
+  actor?: 'user' | 'agent' | undefined;
   /** Branch and commit checked out when it was written. */
-  branch?: string;
-  commit?: string;
+  branch?: string | undefined;
+  commit?: string | undefined;
   /** The repo and paths the memory is about; search ranks and filters by it. */
-  scope?: CodeScope;
+  scope?: CodeScope | undefined;
   /** The code it was captured from; its status says whether that code has changed since. */
-  anchor?: CodeAnchor;
+  anchor?: CodeAnchor | undefined;
 }
 
 export interface Memory {
@@ -65,17 +65,17 @@ export interface MemoryWithHistory extends Memory {
 }
 
 export interface MemoryFilter {
-  tags?: string[];
-  sourceKinds?: SourceKind[];
+  tags?: string[] | undefined;
+  sourceKinds?: SourceKind[] | undefined;
   /** ISO timestamps, inclusive, on updatedAt. */
-  since?: string;
-  until?: string;
+  since?: string | undefined;
+  until?: string | undefined;
   /** Only memories scoped or anchored to this repo id (portable form, core/repoId.ts). */
-  repo?: string;
+  repo?: string | undefined;
   /** Only memories anchored or scoped to this repo-relative file, or a directory or glob holding it. */
-  path?: string;
+  path?: string | undefined;
   /** true: only memories whose anchored code changed; false: only anchored memories still fresh. */
-  stale?: boolean;
+  stale?: boolean | undefined;
 }
 
 export interface SearchHit {

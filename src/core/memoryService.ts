@@ -49,24 +49,24 @@ export interface MemoryServiceDeps {
 
 export interface RememberInput {
   text: string;
-  tags?: string[];
-  source?: MemorySource;
-  space?: string;
+  tags?: string[] | undefined;
+  source?: MemorySource | undefined;
+  space?: string | undefined;
   /** Id of a memory this one replaces; its text is kept as history. */
-  supersedes?: string;
+  supersedes?: string | undefined;
 }
 
 export interface SearchInput {
   query: string;
   /** Spaces to search; default: the personal space. Several spaces are fused by RRF. */
-  spaces?: string[];
-  filter?: MemoryFilter;
+  spaces?: string[] | undefined;
+  filter?: MemoryFilter | undefined;
   /** The caller's repo and open files: that repo's memories and path matches rank higher. */
-  context?: SearchContext;
+  context?: SearchContext | undefined;
   /** With a context repo: only memories scoped to that repo. */
-  repoOnly?: boolean;
-  limit?: number;
-  cursor?: string;
+  repoOnly?: boolean | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface SpaceSearchHit extends SearchHit {
@@ -75,17 +75,17 @@ export interface SpaceSearchHit extends SearchHit {
 }
 
 export interface UpdateInput {
-  text?: string;
-  tags?: string[];
-  source?: MemorySource;
+  text?: string | undefined;
+  tags?: string[] | undefined;
+  source?: MemorySource | undefined;
 }
 
 /** Memories for the file open in an editor (core/code.ts scope keys and anchors). */
 export interface FileRecallInput {
   path: string;
-  repo?: string;
-  space?: string;
-  limit?: number;
+  repo?: string | undefined;
+  space?: string | undefined;
+  limit?: number | undefined;
 }
 
 export interface FileRecallItem {
@@ -95,10 +95,10 @@ export interface FileRecallItem {
 }
 
 export interface ListInput {
-  space?: string;
-  filter?: MemoryFilter;
-  limit?: number;
-  cursor?: string;
+  space?: string | undefined;
+  filter?: MemoryFilter | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 export interface ExportRecord extends Memory {
@@ -538,7 +538,7 @@ export class MemoryService {
   /** Points the anchor at the code as it is now (a new selection of lines). */
   async reanchor(
     id: string,
-    to: { path: string; startLine: number; endLine: number; lines: string[]; commit?: string; repo?: string },
+    to: { path: string; startLine: number; endLine: number; lines: string[]; commit?: string | undefined; repo?: string | undefined },
     space?: string,
   ): Promise<Memory> {
     return this.changeAnchor(id, space, (anchor, now) => {

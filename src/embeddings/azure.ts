@@ -3,7 +3,7 @@ import { loadOpenAISdk, openAIClientEmbedder } from './openai.js';
 import { displayUrl, forRuntime, onFirstUse } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, RetryPolicy } from './retry.js';
+import type { ProviderDescription, RetryOverrides } from './retry.js';
 
 /** A current GA data-plane API version that supports `dimensions`. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -14,17 +14,17 @@ export interface AzureEmbedderOptions {
   endpoint: string;
   /** The deployment name chosen in the Azure portal (not necessarily the model name). */
   deployment: string;
-  apiVersion?: string;
+  apiVersion?: string | undefined;
   /**
    * The model behind the deployment, e.g. text-embedding-3-small: it names the vector space
    * and gives the default dimension. Defaults to the deployment name.
    */
-  model?: string;
-  dimensions?: number;
+  model?: string | undefined;
+  dimensions?: number | undefined;
   /** Texts per request; default 128. */
-  batchSize?: number;
-  concurrency?: number;
-  retry?: Partial<RetryPolicy>;
+  batchSize?: number | undefined;
+  concurrency?: number | undefined;
+  retry?: RetryOverrides | undefined;
   /** Service mode: the egress-guarded fetch and opaque errors. */
   runtime?: EgressRuntime;
 }

@@ -2,7 +2,7 @@
 import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
+import type { ProviderDescription, ProviderFailure, RetryOverrides } from './retry.js';
 
 export const COHERE_DEFAULT_MODEL = 'embed-english-v3.0';
 export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';
@@ -23,15 +23,15 @@ export const COHERE_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
 export interface CohereEmbedderOptions {
   apiKey: string;
   /** Default embed-english-v3.0. */
-  model?: string;
+  model?: string | undefined;
   /** Sent as `output_dimension` (embed-v4.0 supports 256, 512, 1024, 1536). */
-  dimensions?: number;
+  dimensions?: number | undefined;
   /** Default https://api.cohere.com; a trailing /v1 or /v2 is dropped. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** Texts per request; default and maximum 96. */
-  batchSize?: number;
-  concurrency?: number;
-  retry?: Partial<RetryPolicy>;
+  batchSize?: number | undefined;
+  concurrency?: number | undefined;
+  retry?: RetryOverrides | undefined;
   /** Service mode: the egress-guarded fetch and opaque errors. */
   runtime?: EgressRuntime;
 }

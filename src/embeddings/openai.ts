@@ -6,7 +6,7 @@ import type OpenAI from 'openai';
 import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
 import type { EgressRuntime, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
+import type { ProviderDescription, ProviderFailure, RetryPolicy, RetryOverrides } from './retry.js';
 
 export const OPENAI_DEFAULT_MODEL = 'text-embedding-3-small';
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -27,16 +27,16 @@ export const OPENAI_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
 export interface OpenAIEmbedderOptions {
   apiKey: string;
   /** Default text-embedding-3-small. */
-  model?: string;
+  model?: string | undefined;
   /** Sent as `dimensions` (text-embedding-3-* can shorten their vectors). */
-  dimensions?: number;
+  dimensions?: number | undefined;
   /** Default https://api.openai.com/v1; any OpenAI-compatible embeddings endpoint works. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** Texts per request; default 128 (OpenAI allows 2048 inputs but caps tokens per request). */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Requests in flight at once; default 1. */
-  concurrency?: number;
-  retry?: Partial<RetryPolicy>;
+  concurrency?: number | undefined;
+  retry?: RetryOverrides | undefined;
   /** Service mode: the egress-guarded fetch and opaque errors. */
   runtime?: EgressRuntime;
 }
@@ -84,7 +84,7 @@ export function openAIClientEmbedder(
   providerId: 'openai' | 'azure',
   client: () => Promise<OpenAI>,
   model: string,
-  opts: { dimensions?: number; batchSize?: number; concurrency?: number; policy: RetryPolicy },
+  opts: { dimensions?: number | undefined; batchSize?: number | undefined; concurrency?: number | undefined; policy: RetryPolicy },
   provider: ProviderDescription,
 ): ProbingEmbedder {
   return new RemoteEmbedder({

@@ -17,6 +17,9 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
+/** Overrides of the default policy, as read from configuration (a key may be present but undefined). */
+export type RetryOverrides = { [K in keyof RetryPolicy]?: RetryPolicy[K] | undefined };
+
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
   maxAttempts: 4,
   baseDelayMs: 500,
@@ -25,7 +28,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
 };
 
 /** Fills the gaps of a partial policy with the defaults. */
-export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPolicy {
+export function resolveRetryPolicy(partial: RetryOverrides = {}): RetryPolicy {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_RETRY_POLICY, ...defined };
 }

@@ -84,7 +84,7 @@ function pickMemory(deps: CommandDeps, placeholder: string): Promise<Memory | un
         ? (await deps.client.search({ query, limit: deps.settings().searchLimit })).items.map((h) => h.memory)
         : (await deps.client.list({ limit: deps.settings().searchLimit })).items;
       if (mine !== seq) return;
-      qp.items = items.map((m) => ({ label: firstLine(m.text), description: sourceLabel(m), detail: m.tags.join(', ') || undefined, memory: m, alwaysShow: true }));
+      qp.items = items.map((m) => ({ label: firstLine(m.text), description: sourceLabel(m), ...(m.tags.length ? { detail: m.tags.join(', ') } : {}), memory: m, alwaysShow: true }));
     } catch (e) {
       if (mine === seq) qp.items = [];
       deps.log.warn('search failed', { error: e });

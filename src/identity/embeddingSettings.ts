@@ -13,9 +13,9 @@ export type OwnerKind = 'user' | 'org';
 export interface EmbeddingSettingsInput {
   provider: KeyedProvider;
   apiKey: string;
-  model?: string;
-  endpoint?: string;
-  deployment?: string;
+  model?: string | undefined;
+  endpoint?: string | undefined;
+  deployment?: string | undefined;
 }
 
 /** What any API may show: never the key. */

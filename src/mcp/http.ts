@@ -58,7 +58,7 @@ export async function handleMcpRequest(request: Request, service: MemoryService,
   // JSON responses rather than SSE: the whole answer exists when handleRequest resolves, so
   // closing right after cannot cut a stream short.
   const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
+    // No sessionIdGenerator: the stateless transport (each request stands alone).
     enableJsonResponse: true,
     maxRequestBodySize: MAX_BODY_BYTES,
   });

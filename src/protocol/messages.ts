@@ -34,7 +34,7 @@ export interface SettingsView {
 }
 
 export interface SettingsUpdate {
-  embedder?: { provider: string; model?: string; endpoint?: string; deployment?: string };
+  embedder?: { provider: string; model?: string | undefined; endpoint?: string | undefined; deployment?: string | undefined } | undefined;
 }
 
 /** Reads and changes the host's settings (local mode: the embedder choice). */
@@ -48,7 +48,7 @@ export type PendingDeletesParamsRefs = PendingDeletesParams['refs'];
 
 export interface OpenSourceParams {
   uri: string;
-  range?: { startLine: number; startCharacter?: number; endLine: number; endCharacter?: number };
+  range?: { startLine: number; startCharacter?: number | undefined; endLine: number; endCharacter?: number | undefined } | undefined;
 }
 
 /** Every request the UI can make: params in, result out. */

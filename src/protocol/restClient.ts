@@ -34,7 +34,13 @@ export type JsonEndpoint = Endpoint<string, string, BodyKind, Exclude<AnswerKind
 
 /** The request of one call, its body validated against the contract. */
 export function buildCall<E extends Endpoint>(target: RestTarget, ep: E, input: EndpointInput<E>): { url: string; init: RestInit } {
-  const i = input as { path?: Record<string, string>; query?: Record<string, string | readonly string[] | undefined>; body?: unknown; raw?: string | ReadableStream<Uint8Array>; contentType?: string };
+  const i = input as {
+    path?: Record<string, string> | undefined;
+    query?: Record<string, string | readonly string[] | undefined> | undefined;
+    body?: unknown;
+    raw?: string | ReadableStream<Uint8Array> | undefined;
+    contentType?: string | undefined;
+  };
   const url = `${target.base.replace(/\/+$/, '')}${fillPath(ep.path, i.path)}${queryString(i.query)}`;
   const headers: Record<string, string> = { Accept: typeof ep.answer === 'string' ? (ep.answer === 'sse' ? 'text/event-stream' : 'application/x-ndjson') : 'application/json', ...target.headers };
   if (ep.body === 'raw') {

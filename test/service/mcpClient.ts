@@ -37,8 +37,12 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   constructor(
     readonly redirectUrl: string,
     readonly clientName: string,
-    readonly clientMetadataUrl?: string,
-  ) {}
+    clientMetadataUrl?: string,
+  ) {
+    if (clientMetadataUrl !== undefined) this.clientMetadataUrl = clientMetadataUrl;
+  }
+
+  readonly clientMetadataUrl?: string;
 
   get clientMetadata(): OAuthClientMetadata {
     return {

@@ -76,7 +76,7 @@ function isLoopback(url: URL): boolean {
 
 /** One configured provider: builds authorization URLs and verifies callbacks. */
 export class LoginProvider {
-  private config?: Promise<oidc.Configuration>;
+  private config: Promise<oidc.Configuration> | undefined;
 
   constructor(
     readonly cfg: LoginProviderConfig,

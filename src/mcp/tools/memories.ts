@@ -39,7 +39,7 @@ const anchorParam = ReanchorSchema.describe(
     'The editor re-checks it and marks the memory stale when the code changes.',
 );
 
-function agentSource(deps: ToolDeps, args: { source?: z.infer<typeof sourceParam>; scope?: z.infer<typeof scopeParam>; anchor?: z.infer<typeof anchorParam> }): MemorySource {
+function agentSource(deps: ToolDeps, args: { source?: z.infer<typeof sourceParam> | undefined; scope?: z.infer<typeof scopeParam> | undefined; anchor?: z.infer<typeof anchorParam> | undefined }): MemorySource {
   const client = deps.clientInfo();
   const repo = args.anchor?.repo ?? deps.defaultRepo;
   const scope = args.scope ?? (repo ? { repo } : undefined);

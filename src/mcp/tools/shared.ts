@@ -191,7 +191,7 @@ export function historyEntry(v: MemoryVersion): HistoryEntry {
 }
 
 /** One line per memory for the readable text block. */
-export function describeMemory(m: { id: string; text: string; tags: string[]; truncated?: boolean; anchor?: z.infer<typeof AnchorOut> }): string {
+export function describeMemory(m: { id: string; text: string; tags: string[]; truncated?: boolean | undefined; anchor?: z.infer<typeof AnchorOut> | undefined }): string {
   const tags = m.tags.length ? ` [tags: ${m.tags.join(', ')}]` : '';
   const more = m.truncated ? ' … (truncated; get_memory has the full text)' : '';
   const a = m.anchor;
