@@ -51,7 +51,15 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/embeddings/localWorker.ts'], outfile: 'dist/embed-worker.mjs', format: 'esm' }),
   // The VS Code extension: one CJS file with its dependencies inlined (the VSIX ships no
   // node_modules); `vscode` is provided by the extension host.
-  build({ ...common, packages: undefined, entryPoints: ['src/extension/activate.ts'], outfile: 'dist/extension.cjs', format: 'cjs', external: ['vscode'], minify: true }),
+  build({
+    ...common,
+    packages: undefined,
+    entryPoints: ['src/extension/activate.ts'],
+    outfile: 'dist/extension.cjs',
+    format: 'cjs',
+    external: ['vscode'],
+    minify: true,
+  }),
   build({ ...common, packages: undefined, entryPoints: ['src/extension/embedders.ts'], outfile: 'dist/embedders.cjs', format: 'cjs', minify: true }),
 ]);
 await chmod('dist/kairos.mjs', 0o755);

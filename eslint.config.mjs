@@ -41,7 +41,15 @@ export default tseslint.config(
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   // The product's code logs through util/logger (one logger, secrets redacted); the CLI prints through its output module.
   { files: ['src/**/*.ts'], ignores: ['src/cli/**', 'src/util/logger.ts'], rules: { 'no-console': 'error' } },
-  { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: IO_IN_CORE, patterns: [{ regex: '^\\.\\./', message: 'core imports nothing outside core: declare a port in core/ports.ts instead.' }] }] } },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: IO_IN_CORE, patterns: [{ regex: '^\\.\\./', message: 'core imports nothing outside core: declare a port in core/ports.ts instead.' }] },
+      ],
+    },
+  },
   { files: ['src/protocol/**/*.ts'], rules: forbid(['embeddings', 'stores', 'identity', 'auth', 'ratelimit', 'runtime', ...SURFACES]) },
   { files: ['src/{embeddings,stores,identity,auth,ratelimit,code,util,ui}/**/*.ts'], rules: forbid(ABOVE_ADAPTERS) },
   { files: ['src/runtime/**/*.ts'], rules: forbid(SURFACES) },
@@ -49,5 +57,8 @@ export default tseslint.config(
   { files: ['src/server/**/*.ts'], rules: forbid(['cli', 'extension']) },
   { files: ['src/cli/**/*.ts'], rules: forbid(['extension']) },
   // The UI runs in a browser: it may name server-side types (erased at build) but import no server code.
-  { files: ['webview-ui/**/*.ts'], rules: forbid(['server', 'cli', 'extension', 'mcp', 'runtime', 'stores', 'identity', 'auth', 'embeddings'], { typesOnly: true }) },
+  {
+    files: ['webview-ui/**/*.ts'],
+    rules: forbid(['server', 'cli', 'extension', 'mcp', 'runtime', 'stores', 'identity', 'auth', 'embeddings'], { typesOnly: true }),
+  },
 );

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const m = median(samples.get(c.name)!);
       const budget = BUDGET_MS[c.name];
-      console.log([c.name.padEnd(28), `${m.toFixed(0)} ms`.padStart(10), `${(m / base).toFixed(2)}×`.padStart(20), (budget ? `${budget} ms` : '').padStart(10)].join(''));
+      console.log(
+        [c.name.padEnd(28), `${m.toFixed(0)} ms`.padStart(10), `${(m / base).toFixed(2)}×`.padStart(20), (budget ? `${budget} ms` : '').padStart(10)].join(''),
+      );
     }
   } finally {
     await stop();

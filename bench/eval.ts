@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   const limit = Number(process.env.KAIROS_EVAL_LIMIT ?? 0);
   if (limit > 0) instances = instances.slice(0, limit);
   const { lines, questions, abstentions } = build(instances);
-  console.log(`LongMemEval (${dataPath.split('/').pop()}): ${instances.length} instances, ${lines.length} turns, ${questions.length} questions scored, ${abstentions.length} abstentions`);
+  console.log(
+    `LongMemEval (${dataPath.split('/').pop()}): ${instances.length} instances, ${lines.length} turns, ${questions.length} questions scored, ${abstentions.length} abstentions`,
+  );
 
   const kept = process.env.KAIROS_EVAL_HOME;
   const home = kept ? resolve(kept) : mkdtempSync(join(tmpdir(), 'kairos-eval-'));
@@ -188,24 +190,29 @@ async function main(): Promise<void> {
     const space = (await store.listCollections()).map((c) => c.name).find((n) => n.startsWith(userSpace('')))!;
     const vectors = new Map<string, Float32Array>();
     for (const q of questions) vectors.set(q.id, (await embedder.embed([q.text], 'query'))[0]!);
-    const via = (legs: 'dense' | 'keyword' | 'both', fusion?: Partial<FusionParams>, floor?: RelevanceFloor): Ranker => async (q) => {
-      const hits = await store.search(space, {
-        ...(legs !== 'keyword' ? { vector: vectors.get(q.id)! } : {}),
-        ...(legs !== 'dense' ? { text: q.text } : {}),
-        limit: 10,
-        offset: 0,
-        ...(fusion ? { fusion } : {}),
-        ...(floor ? { floor } : {}),
-      });
-      return hits.map((h) => h.memory.id);
-    };
+    const via =
+      (legs: 'dense' | 'keyword' | 'both', fusion?: Partial<FusionParams>, floor?: RelevanceFloor): Ranker =>
+      async (q) => {
+        const hits = await store.search(space, {
+          ...(legs !== 'keyword' ? { vector: vectors.get(q.id)! } : {}),
+          ...(legs !== 'dense' ? { text: q.text } : {}),
+          limit: 10,
+          offset: 0,
+          ...(fusion ? { fusion } : {}),
+          ...(floor ? { floor } : {}),
+        });
+        return hits.map((h) => h.memory.id);
+      };
     const rows: Array<[string, Scored]> = [
       ['Kairos (MCP search, hybrid)', kairos],
       ['dense leg alone', await score(questions, via('dense'))],
       ['keyword leg alone (BM25)', await score(questions, via('keyword'))],
       ['RRF k=60 of the two legs', await score(questions, via('both', { method: 'rrf', k: 60, keywordWeight: 1, recency: 0 }))],
       ['hybrid without relevance floor', await score(questions, via('both'))],
-      ['hybrid with floor, in process', await score(questions, via('both', undefined, { minSimilarity: embedder.minRelevantSimilarity!, minCoverage: MIN_KEYWORD_COVERAGE }))],
+      [
+        'hybrid with floor, in process',
+        await score(questions, via('both', undefined, { minSimilarity: embedder.minRelevantSimilarity!, minCoverage: MIN_KEYWORD_COVERAGE })),
+      ],
     ];
     await store.close();
 
@@ -223,7 +230,9 @@ async function main(): Promise<void> {
     const lat = [...kairos.latencies].sort((a, b) => a - b);
     console.log(`\nMCP search latency at the client (query embedding included): p50 ${ms(percentile(lat, 50))}, p95 ${ms(percentile(lat, 95))}`);
     if (imported) console.log(`import: ${imported}`);
-    console.log(`relevance floor: ${emptyNonsense}/${nonsense.length} nonsense queries and ${emptyAbstentions}/${abstentions.length} abstention questions returned nothing`);
+    console.log(
+      `relevance floor: ${emptyNonsense}/${nonsense.length} nonsense queries and ${emptyAbstentions}/${abstentions.length} abstention questions returned nothing`,
+    );
   } finally {
     if (!kept) rmSync(home, { recursive: true, force: true });
   }

@@ -17,7 +17,11 @@ import { benchMcpServer } from './mcpClient.js';
 export type Row = [string, string, string, string];
 
 const ms = (x: number): string => `${x.toFixed(2)} ms`;
-const p = (xs: number[], q: number): number => percentile([...xs].sort((a, b) => a - b), q);
+const p = (xs: number[], q: number): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    q,
+  );
 
 /** 1,000 facts, one MCP remember each, then 100 paraphrased questions through MCP search. */
 export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m: string) => void): Promise<void> {
@@ -38,7 +42,12 @@ export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m
       rememberMs.push(performance.now() - t1);
       if (i % 50 === 0) progress(`facts: remember ${i}/${facts.length}`);
     }
-    rows.push(['1000', 'MCP remember of a short fact p50 / p95 (offline embedder)', `${ms(p(rememberMs, 50))} / ${ms(p(rememberMs, 95))}`, `${(p(rememberMs, 50) / p(embedMs, 50)).toFixed(2)}× of embedding the text alone (p50 ${ms(p(embedMs, 50))})`]);
+    rows.push([
+      '1000',
+      'MCP remember of a short fact p50 / p95 (offline embedder)',
+      `${ms(p(rememberMs, 50))} / ${ms(p(rememberMs, 95))}`,
+      `${(p(rememberMs, 50) / p(embedMs, 50)).toFixed(2)}× of embedding the text alone (p50 ${ms(p(embedMs, 50))})`,
+    ]);
     const questions = factQuestions(facts, 100);
     let top5 = 0;
     const searchMs: number[] = [];
@@ -54,7 +63,12 @@ export async function benchFacts(store: EmbeddedStore, rows: Row[], progress: (m
       if (texts.includes(facts[q.fact]!.text)) top5++;
     }
     rows.push(['1000', 'paraphrased questions with their fact in the top 5', `${top5} / ${questions.length}`, 'target ≥ 95']);
-    rows.push(['1000', 'MCP search p50 / p95 (query embedding included)', `${ms(p(searchMs, 50))} / ${ms(p(searchMs, 95))}`, `${(p(searchMs, 50) / p(embedQ, 50)).toFixed(2)}× of embedding the query alone (p50 ${ms(p(embedQ, 50))})`]);
+    rows.push([
+      '1000',
+      'MCP search p50 / p95 (query embedding included)',
+      `${ms(p(searchMs, 50))} / ${ms(p(searchMs, 95))}`,
+      `${(p(searchMs, 50) / p(embedQ, 50)).toFixed(2)}× of embedding the query alone (p50 ${ms(p(embedQ, 50))})`,
+    ]);
   } finally {
     await close();
   }
@@ -69,7 +83,10 @@ function longTexts(count: number): string[] {
       .filter((t) => t.length > 800);
     return turns.slice(0, count);
   }
-  return Array.from({ length: count }, (_, i) => `Turn ${i}: ${'we discussed the deployment pipeline, its caches and the flaky integration tests. '.repeat(16)}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `Turn ${i}: ${'we discussed the deployment pipeline, its caches and the flaky integration tests. '.repeat(16)}`,
+  );
 }
 
 /** Offline embedding of long texts: this release's tokenizer against the package's own. */
@@ -86,12 +103,22 @@ export async function benchEmbedding(rows: Row[]): Promise<void> {
   model.tokenizer = new SentencePieceEncoder((reference as unknown as { vocabulary: Vocabulary }).vocabulary) as unknown as typeof reference;
   const after = await rate();
   const avg = Math.round(texts.reduce((n, t) => n + t.length, 0) / texts.length);
-  rows.push([`${texts.length}`, `offline embedding of long texts (avg ${avg} chars), one thread`, `${after.toFixed(1)} texts/s`, `${(after / before).toFixed(2)}× the package tokenizer (${before.toFixed(1)} texts/s)`]);
+  rows.push([
+    `${texts.length}`,
+    `offline embedding of long texts (avg ${avg} chars), one thread`,
+    `${after.toFixed(1)} texts/s`,
+    `${(after / before).toFixed(2)}× the package tokenizer (${before.toFixed(1)} texts/s)`,
+  ]);
   // The product path: a bulk call goes to the worker pool (one thread per core) when built.
   const embedder = createLocalEmbedder();
   await embedder.embed(texts.slice(0, 16), 'document'); // starts the workers and loads their models
   const t0 = performance.now();
   await embedder.embed(texts, 'document');
   const pooled = texts.length / ((performance.now() - t0) / 1000);
-  rows.push([`${texts.length}`, 'offline embedding of long texts, worker pool (import path)', `${pooled.toFixed(1)} texts/s`, `${(pooled / before).toFixed(2)}× the package tokenizer on one thread`]);
+  rows.push([
+    `${texts.length}`,
+    'offline embedding of long texts, worker pool (import path)',
+    `${pooled.toFixed(1)} texts/s`,
+    `${(pooled / before).toFixed(2)}× the package tokenizer on one thread`,
+  ]);
 }

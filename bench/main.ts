@@ -56,7 +56,11 @@ const BENCH_FILES = 500;
 function codeSource(i: number): MemorySource {
   if (i % 2 === 1) return { kind: 'api' };
   const path = `src/module${(i >> 1) % BENCH_FILES}/index.ts`;
-  if (i % 4 === 0) return normaliseCodeSource<MemorySource>({ kind: 'editor', anchor: { repo: BENCH_REPO, path, startLine: 10, endLine: 11, lines: [`export function f${i}() {`, '  return 1;'] } }, new Date(0).toISOString());
+  if (i % 4 === 0)
+    return normaliseCodeSource<MemorySource>(
+      { kind: 'editor', anchor: { repo: BENCH_REPO, path, startLine: 10, endLine: 11, lines: [`export function f${i}() {`, '  return 1;'] } },
+      new Date(0).toISOString(),
+    );
   return { kind: 'agent', scope: { repo: BENCH_REPO } };
 }
 
@@ -117,7 +121,12 @@ async function benchSize(n: number): Promise<void> {
     const [, bulkMs] = await time(() => store.insertMany(SPACE, bulk));
     done();
     const bulkRate = bulk.length / (bulkMs / 1000);
-    rows.push([`${n}`, 'bulk ingest (one insertMany, indexes built)', `${Math.round(bulkRate)} /s`, `${ratio(bulkRate / baseRate)} of bare-table insert (${Math.round(baseRate)} /s)`]);
+    rows.push([
+      `${n}`,
+      'bulk ingest (one insertMany, indexes built)',
+      `${Math.round(bulkRate)} /s`,
+      `${ratio(bulkRate / baseRate)} of bare-table insert (${Math.round(baseRate)} /s)`,
+    ]);
     const [, incMs] = await time(async () => {
       for (let i = n - INCREMENTAL; i < n; i += 100) {
         await store.insertMany(SPACE, memories.slice(i, i + 100));
@@ -151,7 +160,12 @@ async function benchSize(n: number): Promise<void> {
     }
     const dense = stats(denseMs);
     const recall = hits / (queries.length * 10);
-    rows.push([`${n}`, 'dense kNN p50 / p95 (HNSW)', `${ms(dense.p50)} / ${ms(dense.p95)}`, `${ratio(brute.p50 / dense.p50)} faster than exact scan (p50 ${ms(brute.p50)})`]);
+    rows.push([
+      `${n}`,
+      'dense kNN p50 / p95 (HNSW)',
+      `${ms(dense.p50)} / ${ms(dense.p95)}`,
+      `${ratio(brute.p50 / dense.p50)} faster than exact scan (p50 ${ms(brute.p50)})`,
+    ]);
     rows.push([`${n}`, 'recall@10 vs exact brute force', recall.toFixed(3), `${queries.length} queries`]);
 
     // The first search of a space loads its keyword index from the table.
@@ -165,8 +179,18 @@ async function benchSize(n: number): Promise<void> {
     }
     const hybrid = stats(hybridMs);
     const filtered = stats(filteredMs);
-    rows.push([`${n}`, 'hybrid search p50 / p95 (dense + BM25, fused)', `${ms(hybrid.p50)} / ${ms(hybrid.p95)}`, `${ratio(hybrid.p50 / dense.p50)} of dense-only p50`]);
-    rows.push([`${n}`, 'hybrid + tag filter (10% match) p50 / p95', `${ms(filtered.p50)} / ${ms(filtered.p95)}`, `${ratio(filtered.p50 / dense.p50)} of dense-only p50`]);
+    rows.push([
+      `${n}`,
+      'hybrid search p50 / p95 (dense + BM25, fused)',
+      `${ms(hybrid.p50)} / ${ms(hybrid.p95)}`,
+      `${ratio(hybrid.p50 / dense.p50)} of dense-only p50`,
+    ]);
+    rows.push([
+      `${n}`,
+      'hybrid + tag filter (10% match) p50 / p95',
+      `${ms(filtered.p50)} / ${ms(filtered.p95)}`,
+      `${ratio(filtered.p50 / dense.p50)} of dense-only p50`,
+    ]);
 
     // "For this file": memories anchored to the open file, then the repo's newest (MemoryService.forFile's two queries).
     const fileMs: number[] = [];
@@ -182,7 +206,12 @@ async function benchSize(n: number): Promise<void> {
     }
     const file = stats(fileMs);
     const page = stats(pageMs);
-    rows.push([`${n}`, '"for this file" p50 / p95 (anchored to the file + repo newest)', `${ms(file.p50)} / ${ms(file.p95)}`, `${ratio(file.p50 / page.p50)} of an unfiltered list page (p50 ${ms(page.p50)}); ${(found / 100).toFixed(1)} per file`]);
+    rows.push([
+      `${n}`,
+      '"for this file" p50 / p95 (anchored to the file + repo newest)',
+      `${ms(file.p50)} / ${ms(file.p95)}`,
+      `${ratio(file.p50 / page.p50)} of an unfiltered list page (p50 ${ms(page.p50)}); ${(found / 100).toFixed(1)} per file`,
+    ]);
 
     if (n === sizes[0]) {
       await benchMcp(store, queries, ids);
@@ -217,10 +246,23 @@ async function benchMcp(store: EmbeddedStore, queries: Array<{ vector: Float32Ar
     }
     const ds = stats(d);
     const mm = stats(m);
-    rows.push([`${ids.length}`, `MCP ${label} overhead p50 / p95`, `${ms(mm.p50 - ds.p50)} / ${ms(mm.p95 - ds.p95)}`, `${ratio(mm.p50 / ds.p50)} of in-process call (p50 ${ms(ds.p50)})`]);
+    rows.push([
+      `${ids.length}`,
+      `MCP ${label} overhead p50 / p95`,
+      `${ms(mm.p50 - ds.p50)} / ${ms(mm.p95 - ds.p95)}`,
+      `${ratio(mm.p50 / ds.p50)} of in-process call (p50 ${ms(ds.p50)})`,
+    ]);
   };
-  await measure('get_memory', (i) => service.get(ids[i]!), (i) => client.callTool({ name: 'get_memory', arguments: { id: ids[i]! } }));
-  await measure('search', (i) => service.search({ query: queries[i]!.text, limit: 10 }), (i) => client.callTool({ name: 'search', arguments: { query: queries[i]!.text, limit: 10 } }));
+  await measure(
+    'get_memory',
+    (i) => service.get(ids[i]!),
+    (i) => client.callTool({ name: 'get_memory', arguments: { id: ids[i]! } }),
+  );
+  await measure(
+    'search',
+    (i) => service.search({ query: queries[i]!.text, limit: 10 }),
+    (i) => client.callTool({ name: 'search', arguments: { query: queries[i]!.text, limit: 10 } }),
+  );
   await close();
 }
 
@@ -231,7 +273,7 @@ const widths = [0, 1, 2, 3].map((c) => Math.max(...[['memories', 'measure', 'val
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 process.stdout.write(
   [
-    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, ef_search ${efSearch ?? 'default (160)'}, node ${process.version}, ${(performance.now() - started) / 1000 | 0} s`,
+    `Kairos bench — ${DIM}-d precomputed vectors, ${queryCount} queries, ef_search ${efSearch ?? 'default (160)'}, node ${process.version}, ${((performance.now() - started) / 1000) | 0} s`,
     line(['memories', 'measure', 'value', 'ratio to baseline (same run)']),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),

@@ -110,7 +110,12 @@ async function benchEngine(label: string, identity: IdentityDbConfig, openai: Fa
       const { uid } = await resolveChannelUser(runtime.db, { type: 'github', uid: String(900_000 + t) });
       const { key } = await createApiKey(runtime.db, uid, { name: 'bench', scopes: ['read', 'write', 'admin'] });
       const principal: ServicePrincipal = { uid, via: 'api-key', scopes: ['read', 'write', 'admin'] };
-      await runtime.accounts.putEmbedderKey(principal, { provider: 'openai', apiKey: `sk-bench-tenant-${t}-${randomBytes(8).toString('hex')}`, model: 'text-embedding-3-small', endpoint: openai.baseURL });
+      await runtime.accounts.putEmbedderKey(principal, {
+        provider: 'openai',
+        apiKey: `sk-bench-tenant-${t}-${randomBytes(8).toString('hex')}`,
+        model: 'text-embedding-3-small',
+        endpoint: openai.baseURL,
+      });
       const items = Array.from({ length: MEMORIES }, (_, i) => ({ text: `tenant ${t} note ${i}: ${sentence(rand, 12)}` }));
       await runtime.service(await runtime.context(principal)).import(items);
       tenants.push({ key, principal });
@@ -138,13 +143,24 @@ async function benchEngine(label: string, identity: IdentityDbConfig, openai: Fa
     for (const clients of CLIENTS) {
       const searches = workload(100 + clients);
       progress(`${label}: ${clients} clients, in process`);
-      const base = await drive(clients, searches.length, async (i) => void (await services[searches[i]!.tenant]!.search({ query: searches[i]!.query, limit: 10 })));
+      const base = await drive(
+        clients,
+        searches.length,
+        async (i) => void (await services[searches[i]!.tenant]!.search({ query: searches[i]!.query, limit: 10 })),
+      );
       progress(`${label}: ${clients} clients, over HTTP`);
       const http = await drive(clients, searches.length, (i) => overHttp(searches[i]!.tenant, searches[i]!.query));
       done();
       const fmt = (x: number): string => `${x.toFixed(2)} ms`;
       rows.push([label, String(clients), 'MemoryService in process (baseline)', `${Math.round(base.rps)}`, `${fmt(base.p50)} / ${fmt(base.p95)}`, '1.00×']);
-      rows.push([label, String(clients), 'HTTP + API key + tenant context', `${Math.round(http.rps)}`, `${fmt(http.p50)} / ${fmt(http.p95)}`, `${(http.rps / base.rps).toFixed(2)}× of baseline req/s`]);
+      rows.push([
+        label,
+        String(clients),
+        'HTTP + API key + tenant context',
+        `${Math.round(http.rps)}`,
+        `${fmt(http.p50)} / ${fmt(http.p95)}`,
+        `${(http.rps / base.rps).toFixed(2)}× of baseline req/s`,
+      ]);
     }
   } finally {
     await server.close();

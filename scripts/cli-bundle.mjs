@@ -23,7 +23,8 @@ const externalPackagesButCommander = {
 };
 
 /** CommonJS code inlined into ESM (commander) calls require() for Node built-ins: give it one. */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __kairosCreateRequire } from 'node:module'; const require = __kairosCreateRequire(import.meta.url);";
 
 /** esbuild options for a split CLI build into `outdir`; `extra` adds or overrides options. */
 export function cliBuildOptions(outdir, extra = {}) {

@@ -23,7 +23,9 @@ export async function ensurePgTemplate(dir) {
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   await db.close();
   // The VSIX (a zip) drops empty folders, which PostgreSQL needs: list them all for the copy.
-  const dirs = (await readdir(staging, { recursive: true, withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(e.parentPath ?? e.path, e.name).slice(staging.length + 1));
+  const dirs = (await readdir(staging, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => join(e.parentPath ?? e.path, e.name).slice(staging.length + 1));
   await writeFile(join(staging, 'kairos-dirs.json'), JSON.stringify(dirs));
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);

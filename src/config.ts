@@ -97,14 +97,9 @@ export function readConfigFile(home: string): ConfigFile {
   const parsed = FileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key =
-      issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.') || '(root)';
+    const key = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.') || '(root)';
     const message =
-      key === 'supersedeThreshold'
-        ? RETIRED_SUPERSEDE
-        : issue.code === 'unrecognized_keys'
-          ? 'is not a known setting.'
-          : `is invalid: ${issue.message}`;
+      key === 'supersedeThreshold' ? RETIRED_SUPERSEDE : issue.code === 'unrecognized_keys' ? 'is not a known setting.' : `is invalid: ${issue.message}`;
     throw configError(path, key, message);
   }
   return parsed.data;
@@ -151,11 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KairosConfig {
     portExplicit: port !== undefined,
     store,
     embedder: file.embedder,
-    similarThreshold:
-      envNumber(env, 'KAIROS_SIMILAR_THRESHOLD', (n) => n > 0 && n <= 1) ?? file.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD,
+    similarThreshold: envNumber(env, 'KAIROS_SIMILAR_THRESHOLD', (n) => n > 0 && n <= 1) ?? file.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD,
     maxBodyBytes: envNumber(env, 'KAIROS_MAX_BODY_BYTES', (n) => Number.isInteger(n) && n >= 1024) ?? file.maxBodyBytes ?? MiB,
-    maxImportBytes:
-      envNumber(env, 'KAIROS_MAX_IMPORT_BYTES', (n) => Number.isInteger(n) && n >= 1024) ?? file.maxImportBytes ?? 50 * MiB,
+    maxImportBytes: envNumber(env, 'KAIROS_MAX_IMPORT_BYTES', (n) => Number.isInteger(n) && n >= 1024) ?? file.maxImportBytes ?? 50 * MiB,
     exitWhenUnusedMs: exitWhenUnused(env),
   };
 }

@@ -83,12 +83,15 @@ export class App {
     this.state = initialState(fromPersisted(this.store.load()));
 
     registerToolkit();
-    this.chrome = buildChrome({
-      search: (q) => this.onQuery(q),
-      toggleCapture: () => this.toggleCapture(),
-      capture: () => void this.capture(),
-      dismissError: () => this.dispatch({ type: 'errorDismissed' }),
-    }, { accountLink: this.bridge.host === 'console' && document.body.dataset.accountPage === '1' });
+    this.chrome = buildChrome(
+      {
+        search: (q) => this.onQuery(q),
+        toggleCapture: () => this.toggleCapture(),
+        capture: () => void this.capture(),
+        dismissError: () => this.dispatch({ type: 'errorDismissed' }),
+      },
+      { accountLink: this.bridge.host === 'console' && document.body.dataset.accountPage === '1' },
+    );
     o.root.append(this.chrome.root);
     if (this.state.query) setValue(this.chrome.search, this.state.query);
 
@@ -598,7 +601,12 @@ export class App {
     if (c.status.textContent !== status) c.status.textContent = status;
     if (!p || p.confirmingDelete !== s.confirmingDelete) {
       const m = s.confirmingDelete && this.memoryFor(s.confirmingDelete);
-      const yes = renderConfirm(c.confirm, m ? snippet(m.text, '', 60) : undefined, () => this.confirmDelete(), () => this.back());
+      const yes = renderConfirm(
+        c.confirm,
+        m ? snippet(m.text, '', 60) : undefined,
+        () => this.confirmDelete(),
+        () => this.back(),
+      );
       yes?.focus();
     }
     if (p && p.pendingDeletes !== s.pendingDeletes) {
@@ -621,8 +629,7 @@ export class App {
       return;
     }
     if (s.route.name === 'detail') {
-      const same =
-        p?.route.name === 'detail' && p.detail === s.detail && p.editing === s.editing && p.viewingVersion === s.viewingVersion;
+      const same = p?.route.name === 'detail' && p.detail === s.detail && p.editing === s.editing && p.viewingVersion === s.viewingVersion;
       if (same) return;
       const focusEditor = s.editing && !p?.editing;
       main.replaceChildren(

@@ -9,7 +9,10 @@ export interface Segment {
 
 /** Words of a query worth highlighting: two characters or more, longest first so "type" wins over "ty". */
 export function queryTerms(query: string): string[] {
-  const words = query.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter((w) => w.length >= 2);
+  const words = query
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter((w) => w.length >= 2);
   return [...new Set(words)].sort((a, b) => b.length - a.length);
 }
 

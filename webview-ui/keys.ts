@@ -1,18 +1,6 @@
 /** Keyboard map: a pure function from a key press and where focus is to a UI command. */
 
-export type KeyCommand =
-  | 'focusSearch'
-  | 'next'
-  | 'previous'
-  | 'first'
-  | 'last'
-  | 'open'
-  | 'back'
-  | 'clearSearch'
-  | 'delete'
-  | 'undo'
-  | 'save'
-  | 'edit';
+export type KeyCommand = 'focusSearch' | 'next' | 'previous' | 'first' | 'last' | 'open' | 'back' | 'clearSearch' | 'delete' | 'undo' | 'save' | 'edit';
 
 export interface KeyPress {
   key: string;

@@ -159,7 +159,9 @@ export function fileSection(state: UiState): FileRecallItem[] | undefined {
 }
 
 function replaceFileItem(items: FileRecallItem[], memory: Memory): FileRecallItem[] {
-  return items.some((i) => i.memory.id === memory.id) ? items.map((i) => (i.memory.id === memory.id && i.memory.space === memory.space ? { ...i, memory } : i)) : items;
+  return items.some((i) => i.memory.id === memory.id)
+    ? items.map((i) => (i.memory.id === memory.id && i.memory.space === memory.space ? { ...i, memory } : i))
+    : items;
 }
 
 /** The row under the keyboard cursor, if any. */
@@ -233,8 +235,7 @@ export function reduce(state: UiState, action: Action): UiState {
     case 'editEnded':
       return { ...state, editing: false };
     case 'memorySaved': {
-      const detail =
-        state.detail?.id === action.memory.id ? { ...state.detail, ...action.memory, history: state.detail.history } : state.detail;
+      const detail = state.detail?.id === action.memory.id ? { ...state.detail, ...action.memory, history: state.detail.history } : state.detail;
       return { ...state, detail, editing: false, items: replaceMemory(state.items, action.memory), fileItems: replaceFileItem(state.fileItems, action.memory) };
     }
     case 'versionToggled':

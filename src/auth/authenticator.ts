@@ -32,8 +32,7 @@ export interface AuthenticatorDeps {
 /** What the request is for: the MCP endpoint (the protected resource of OAuth tokens) or /v1. */
 export type AuthTarget = 'mcp' | 'api';
 
-export const INVALID_TOKEN_MESSAGE =
-  'The bearer token is not valid (unknown, revoked or expired). Sign in again, or create an API key with POST /v1/keys.';
+export const INVALID_TOKEN_MESSAGE = 'The bearer token is not valid (unknown, revoked or expired). Sign in again, or create an API key with POST /v1/keys.';
 
 export class Authenticator {
   constructor(private readonly deps: AuthenticatorDeps) {}

@@ -107,7 +107,8 @@ class HttpBackend implements Backend {
         if (msg.result) result = msg.result;
       }
     }
-    if (!result) throw this.http.errorFrom({ code: 'internal', message: 'The server ended the re-embed without a result. Run `kairos reembed` again to resume.' });
+    if (!result)
+      throw this.http.errorFrom({ code: 'internal', message: 'The server ended the re-embed without a result. Run `kairos reembed` again to resume.' });
     return result;
   }
   async close(): Promise<void> {}

@@ -21,7 +21,6 @@ const nodeHttp: RestTransport = async (url, init) => {
 const fetchTransport: RestTransport<Response> = (url, init) =>
   fetch(url, { ...init, ...(init.body !== undefined && typeof init.body !== 'string' ? { duplex: 'half' } : {}) } as RequestInit);
 
-
 export class HttpClient {
   private readonly target: RestTarget;
 

@@ -49,7 +49,10 @@ function codeNote(m: Memory): string {
 
 export function formatSearch(page: Page<SpaceSearchHit>): string {
   if (page.items.length === 0) return 'No memories match.';
-  const lines = page.items.map((h, i) => `${i + 1}. ${oneLine(h.memory.text)}${tagList(h.memory.tags)}${codeNote(h.memory)}\n   ${h.memory.id}  score ${h.score.toFixed(4)}${h.similarity !== undefined ? `  similarity ${h.similarity.toFixed(3)}` : ''}`);
+  const lines = page.items.map(
+    (h, i) =>
+      `${i + 1}. ${oneLine(h.memory.text)}${tagList(h.memory.tags)}${codeNote(h.memory)}\n   ${h.memory.id}  score ${h.score.toFixed(4)}${h.similarity !== undefined ? `  similarity ${h.similarity.toFixed(3)}` : ''}`,
+  );
   if (page.nextCursor) lines.push(`More: --cursor ${page.nextCursor}`);
   return lines.join('\n');
 }

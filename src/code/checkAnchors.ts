@@ -34,7 +34,11 @@ export interface CheckSummary {
 /** Files git reports renamed since `commit` (old path → new path); empty when git cannot say. */
 async function renamesSince(root: string, commit: string): Promise<Map<string, string>> {
   try {
-    const { stdout } = await run('git', ['diff', '--name-status', '-M', '--diff-filter=R', commit, '--'], { cwd: root, timeout: 10_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('git', ['diff', '--name-status', '-M', '--diff-filter=R', commit, '--'], {
+      cwd: root,
+      timeout: 10_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const out = new Map<string, string>();
     for (const line of stdout.split('\n')) {
       const [status, from, to] = line.split('\t');

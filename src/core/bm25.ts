@@ -211,7 +211,7 @@ function topK(hits: Bm25Hit[], k: number): Bm25Hit[] {
   for (const h of hits) {
     if (heap.length < k) {
       heap.push(h);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!better(heap[parent]!, heap[i]!)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];

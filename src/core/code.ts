@@ -66,8 +66,14 @@ const shortText = (max: number) => z.string().min(1).max(max);
 /** What a memory is about; `keys` are derived by the engine and recomputed on every write. */
 export const CodeScopeSchema = z.strictObject({
   repo: shortText(512).optional(),
-  paths: z.array(z.string().max(CODE_LIMITS.maxPathChars)).max(CODE_LIMITS.maxPaths, { error: `A scope holds at most ${CODE_LIMITS.maxPaths} paths.` }).optional(),
-  keys: z.array(z.string().max(CODE_LIMITS.maxPathChars + 16)).max(CODE_LIMITS.maxPaths + 1).optional(),
+  paths: z
+    .array(z.string().max(CODE_LIMITS.maxPathChars))
+    .max(CODE_LIMITS.maxPaths, { error: `A scope holds at most ${CODE_LIMITS.maxPaths} paths.` })
+    .optional(),
+  keys: z
+    .array(z.string().max(CODE_LIMITS.maxPathChars + 16))
+    .max(CODE_LIMITS.maxPaths + 1)
+    .optional(),
 });
 
 export const AnchorStatusSchema = z.strictObject({
@@ -76,7 +82,9 @@ export const AnchorStatusSchema = z.strictObject({
   checkedAt: shortText(64),
   commit: shortText(64).optional(),
   staleSince: shortText(64).optional(),
-  moved: z.strictObject({ fromPath: shortText(CODE_LIMITS.maxPathChars), fromLine: z.number().int().min(1), at: shortText(64), commit: shortText(64).optional() }).optional(),
+  moved: z
+    .strictObject({ fromPath: shortText(CODE_LIMITS.maxPathChars), fromLine: z.number().int().min(1), at: shortText(64), commit: shortText(64).optional() })
+    .optional(),
   verifiedAt: shortText(64).optional(),
   verifiedCommit: shortText(64).optional(),
 });
@@ -115,14 +123,22 @@ export const SOURCE_CODE_FIELDS = {
 
 /** Normalises one scope path, or says what is wrong with it. */
 export function normaliseScopePath(raw: string): string {
-  const p = raw.trim().replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/');
-  const problem =
-    !p ? 'is empty' :
-    p.length > CODE_LIMITS.maxPathChars ? `is longer than ${CODE_LIMITS.maxPathChars} characters` :
-    p.startsWith('/') || /^[a-z]:/i.test(p) ? 'must be relative to the repository root' :
-    p.split('/').some((s) => s === '..') ? 'must not contain ".."' :
-    keyOf(p) === null ? 'uses a glob form that is not supported (use a file, a directory such as "src/server/", "dir/**", "**/*.ext" or "dir/*.ext")' :
-    undefined;
+  const p = raw
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^\.\//, '')
+    .replace(/\/{2,}/g, '/');
+  const problem = !p
+    ? 'is empty'
+    : p.length > CODE_LIMITS.maxPathChars
+      ? `is longer than ${CODE_LIMITS.maxPathChars} characters`
+      : p.startsWith('/') || /^[a-z]:/i.test(p)
+        ? 'must be relative to the repository root'
+        : p.split('/').some((s) => s === '..')
+          ? 'must not contain ".."'
+          : keyOf(p) === null
+            ? 'uses a glob form that is not supported (use a file, a directory such as "src/server/", "dir/**", "**/*.ext" or "dir/*.ext")'
+            : undefined;
   if (problem) throw new InvalidInputError(`Scope path "${raw.slice(0, 80)}" ${problem}.`);
   return p;
 }
@@ -180,9 +196,7 @@ export function fingerprintLines(lines: readonly string[]): string {
 }
 
 export type AnchorCheck =
-  | { state: 'fresh' }
-  | { state: 'moved'; path: string; startLine: number; endLine: number }
-  | { state: 'stale'; reason: 'changed' | 'deleted' };
+  { state: 'fresh' } | { state: 'moved'; path: string; startLine: number; endLine: number } | { state: 'stale'; reason: 'changed' | 'deleted' };
 
 /**
  * Compares an anchor with the file as it is now. `current` is the file's text at the anchor's path
@@ -190,7 +204,11 @@ export type AnchorCheck =
  * The anchor stays fresh when its lines are where they were, follows them when they moved (the
  * nearest occurrence to the old place), and is stale otherwise.
  */
-export function checkAnchor(anchor: Pick<CodeAnchor, 'path' | 'startLine' | 'endLine' | 'fingerprint' | 'lines'>, current: string | null, renamedTo?: string): AnchorCheck {
+export function checkAnchor(
+  anchor: Pick<CodeAnchor, 'path' | 'startLine' | 'endLine' | 'fingerprint' | 'lines'>,
+  current: string | null,
+  renamedTo?: string,
+): AnchorCheck {
   if (current === null) return { state: 'stale', reason: 'deleted' };
   const wanted = normaliseCodeLines(anchor.lines);
   const path = renamedTo ?? anchor.path;
@@ -224,10 +242,23 @@ export function checkAnchor(anchor: Pick<CodeAnchor, 'path' | 'startLine' | 'end
 }
 
 /** Builds an anchor from a selection; the lines are bounded so a memory stays small. */
-export function makeAnchor(input: { repo?: string | undefined; path: string; startLine: number; endLine: number; commit?: string | undefined; lines: readonly string[] }): CodeAnchor {
+export function makeAnchor(input: {
+  repo?: string | undefined;
+  path: string;
+  startLine: number;
+  endLine: number;
+  commit?: string | undefined;
+  lines: readonly string[];
+}): CodeAnchor {
   const path = normaliseScopePath(input.path);
   if (/[*?[\]{}]/.test(path) || path.endsWith('/')) throw new InvalidInputError(`Anchor path "${path}" must name a file.`);
-  if (!Number.isInteger(input.startLine) || !Number.isInteger(input.endLine) || input.startLine < 1 || input.endLine < input.startLine || input.endLine > 10_000_000) {
+  if (
+    !Number.isInteger(input.startLine) ||
+    !Number.isInteger(input.endLine) ||
+    input.startLine < 1 ||
+    input.endLine < input.startLine ||
+    input.endLine > 10_000_000
+  ) {
     throw new InvalidInputError('Anchor lines must be whole numbers with 1 ≤ startLine ≤ endLine.');
   }
   if (input.lines.length === 0 || input.lines.length > CODE_LIMITS.maxAnchorLines) {
@@ -253,7 +284,10 @@ export function applyCheck(anchor: CodeAnchor, check: AnchorCheck, at: string, c
   const c = commit ? { commit } : {};
   if (check.state === 'stale') {
     const staleSince = prev?.state === 'stale' && prev.staleSince ? prev.staleSince : at;
-    return { ...anchor, status: { ...keep, ...(prev?.moved ? { moved: prev.moved } : {}), state: 'stale', reason: check.reason, checkedAt: at, staleSince, ...c } };
+    return {
+      ...anchor,
+      status: { ...keep, ...(prev?.moved ? { moved: prev.moved } : {}), state: 'stale', reason: check.reason, checkedAt: at, staleSince, ...c },
+    };
   }
   if (check.state === 'moved') {
     return {
@@ -269,7 +303,16 @@ export function applyCheck(anchor: CodeAnchor, check: AnchorCheck, at: string, c
 
 /** "Still true": a person confirmed the memory holds for the code as it is at `commit`. */
 export function verifyAnchor(anchor: CodeAnchor, at: string, commit?: string): CodeAnchor {
-  return { ...anchor, status: { ...(anchor.status?.moved ? { moved: anchor.status.moved } : {}), state: 'fresh', checkedAt: at, verifiedAt: at, ...(commit ? { commit, verifiedCommit: commit } : {}) } };
+  return {
+    ...anchor,
+    status: {
+      ...(anchor.status?.moved ? { moved: anchor.status.moved } : {}),
+      state: 'fresh',
+      checkedAt: at,
+      verifiedAt: at,
+      ...(commit ? { commit, verifiedCommit: commit } : {}),
+    },
+  };
 }
 
 export function isStale(anchor: CodeAnchor | undefined): boolean {
@@ -286,7 +329,12 @@ export interface SearchContext {
 /** Multipliers on a fused score; chosen so each rule reorders near-ties without burying evidence. */
 export const CONTEXT_WEIGHTS = { otherRepo: 0.6, pathMatch: 1.3, stale: 0.7 } as const;
 
-export function contextWeight(scope: CodeScope | undefined, anchor: CodeAnchor | undefined, ctx: SearchContext | undefined, wantedKeys: ReadonlySet<string>): number {
+export function contextWeight(
+  scope: CodeScope | undefined,
+  anchor: CodeAnchor | undefined,
+  ctx: SearchContext | undefined,
+  wantedKeys: ReadonlySet<string>,
+): number {
   let w = 1;
   const repo = scope?.repo ?? anchor?.repo;
   if (ctx?.repo && repo && repo !== ctx.repo) w *= CONTEXT_WEIGHTS.otherRepo;

@@ -5,10 +5,7 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<K extends string>(
-  cursor: string,
-  shape: Record<K, 'string' | 'number'>,
-): Record<K, string | number> {
+export function decodeCursor<K extends string>(cursor: string, shape: Record<K, 'string' | 'number'>): Record<K, string | number> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -27,11 +27,7 @@ export class KairosError extends Error {
   /** Seconds a client should wait before retrying (rate limits, provider 429s). */
   readonly retryAfter: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: { details?: Record<string, unknown>; retryAfter?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: { details?: Record<string, unknown>; retryAfter?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'KairosError';
     this.code = code;

@@ -11,10 +11,7 @@ export interface Ranked<T> {
  * Fuses ranked lists (best first) into one ranking. Items found by several lists add up;
  * ties keep the order of first appearance, so the result is deterministic.
  */
-export function reciprocalRankFusion<T>(
-  lists: ReadonlyArray<ReadonlyArray<Ranked<T>>>,
-  k: number = RRF_K,
-): Array<{ key: string; item: T; score: number }> {
+export function reciprocalRankFusion<T>(lists: ReadonlyArray<ReadonlyArray<Ranked<T>>>, k: number = RRF_K): Array<{ key: string; item: T; score: number }> {
   const acc = new Map<string, { item: T; score: number; first: number }>();
   let order = 0;
   for (const list of lists) {
@@ -25,7 +22,5 @@ export function reciprocalRankFusion<T>(
       else acc.set(entry.key, { item: entry.item, score: add, first: order++ });
     });
   }
-  return [...acc.entries()]
-    .sort((a, b) => b[1].score - a[1].score || a[1].first - b[1].first)
-    .map(([key, v]) => ({ key, item: v.item, score: v.score }));
+  return [...acc.entries()].sort((a, b) => b[1].score - a[1].score || a[1].first - b[1].first).map(([key, v]) => ({ key, item: v.item, score: v.score }));
 }

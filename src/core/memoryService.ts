@@ -5,17 +5,7 @@
 import { createHash } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { describeSecret, findSecret } from './secrets.js';
-import {
-  applyCheck,
-  contextWeight,
-  isStale,
-  makeAnchor,
-  normaliseCodeSource,
-  pathKeys,
-  verifyAnchor,
-  type AnchorCheck,
-  type SearchContext,
-} from './code.js';
+import { applyCheck, contextWeight, isStale, makeAnchor, normaliseCodeSource, pathKeys, verifyAnchor, type AnchorCheck, type SearchContext } from './code.js';
 import { normaliseRepoId } from './repoId.js';
 import { refuseUnsafe } from './text.js';
 import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } from './errors.js';
@@ -159,9 +149,7 @@ function checkText(text: string, field = 'text'): string {
     throw new InvalidInputError(`"${field}" must not be empty.`);
   }
   if (text.length > LIMITS.maxTextChars) {
-    throw new InvalidInputError(
-      `"${field}" is ${text.length} characters; the limit is ${LIMITS.maxTextChars}. Split it into smaller memories.`,
-    );
+    throw new InvalidInputError(`"${field}" is ${text.length} characters; the limit is ${LIMITS.maxTextChars}. Split it into smaller memories.`);
   }
   refuseSecret(text, field);
   return text.trim();
@@ -302,7 +290,6 @@ export class MemoryService {
     if (!v) throw new KairosError('internal', 'The embedder returned no vector.');
     return v;
   }
-
 
   async remember(input: RememberInput): Promise<RememberResult> {
     refuseUnsafe(input);
@@ -545,12 +532,24 @@ export class MemoryService {
       const repo = to.repo ?? anchor.repo;
       const next = makeAnchor({ ...to, ...(repo ? { repo } : {}) });
       refuseSecret(next.lines.join('\n'), 'lines');
-      return { ...next, status: { state: 'fresh', checkedAt: now, ...(to.commit ? { commit: to.commit } : {}), moved: { fromPath: anchor.path, fromLine: anchor.startLine, at: now, ...(to.commit ? { commit: to.commit } : {}) } } };
+      return {
+        ...next,
+        status: {
+          state: 'fresh',
+          checkedAt: now,
+          ...(to.commit ? { commit: to.commit } : {}),
+          moved: { fromPath: anchor.path, fromLine: anchor.startLine, at: now, ...(to.commit ? { commit: to.commit } : {}) },
+        },
+      };
     });
   }
 
   /** Changes a memory's anchor without a new version; retries when a concurrent write moved it on. */
-  private async changeAnchor(id: string, space: string | undefined, change: (anchor: NonNullable<MemorySource['anchor']>, now: string) => NonNullable<MemorySource['anchor']>): Promise<Memory> {
+  private async changeAnchor(
+    id: string,
+    space: string | undefined,
+    change: (anchor: NonNullable<MemorySource['anchor']>, now: string) => NonNullable<MemorySource['anchor']>,
+  ): Promise<Memory> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = await this.locate(id, space, 'write');
       const anchor = found.memory.source.anchor;
@@ -601,7 +600,10 @@ export class MemoryService {
    * Imports memories in batches. Idempotent: an item whose text is already in the space (by
    * content hash) is counted as a duplicate and not written again. Never supersedes on import.
    */
-  async import(items: AsyncIterable<ImportItem> | Iterable<ImportItem>, opts: { space?: string; onProgress?: (p: Progress) => void } = {}): Promise<ImportSummary> {
+  async import(
+    items: AsyncIterable<ImportItem> | Iterable<ImportItem>,
+    opts: { space?: string; onProgress?: (p: Progress) => void } = {},
+  ): Promise<ImportSummary> {
     const { space } = authorizeSpace(this.ctx, opts.space, 'write');
     await this.collectionFor(space, true);
     const summary: ImportSummary = { created: 0, duplicate: 0, failed: 0, errors: [] };
@@ -625,13 +627,23 @@ export class MemoryService {
             continue;
           }
           seen.add(hash);
-          fresh.push({ index: i, item, text, tags: checkTags(item.tags), hash, source: prepareSource(item.source ?? { kind: 'import' }, this.clock.now().toISOString()) });
+          fresh.push({
+            index: i,
+            item,
+            text,
+            tags: checkTags(item.tags),
+            hash,
+            source: prepareSource(item.source ?? { kind: 'import' }, this.clock.now().toISOString()),
+          });
         } catch (e) {
           fail(item, i, e);
         }
       }
       if (fresh.length > 0) {
-        const vectors = await embedderFor(this.ctx, space).embed(fresh.map((f) => f.text), 'document');
+        const vectors = await embedderFor(this.ctx, space).embed(
+          fresh.map((f) => f.text),
+          'document',
+        );
         const now = this.clock.now().toISOString();
         const rows: StoredMemory[] = [];
         const claimed = new Set<string>();
@@ -702,9 +714,7 @@ export class MemoryService {
     if (!info) throw new NotFoundError(`Space ${g.space} has no memories yet; nothing to re-embed.`);
     if (sameEmbedder(info.embedder, target) && !info.pendingEmbedder) return { space: g.space, reembedded: 0, embedder: target };
     if (info.pendingEmbedder && !sameEmbedder(info.pendingEmbedder, target)) {
-      throw new InvalidInputError(
-        `A re-embed of ${g.space} to ${describeEmbedder(info.pendingEmbedder)} was interrupted. Finish it with that embedder first.`,
-      );
+      throw new InvalidInputError(`A re-embed of ${g.space} to ${describeEmbedder(info.pendingEmbedder)} was interrupted. Finish it with that embedder first.`);
     }
     await this.store.beginReembed(g.space, target);
     const total = await this.store.count(g.space);
@@ -714,8 +724,14 @@ export class MemoryService {
     for (;;) {
       const batch = await this.store.pendingReembed(g.space, REEMBED_BATCH);
       if (batch.length === 0) break;
-      const vectors = await embedder.embed(batch.map((m) => m.text), 'document');
-      await this.store.writeReembedded(g.space, batch.map((m, i) => ({ id: m.id, vector: vectors[i]! })));
+      const vectors = await embedder.embed(
+        batch.map((m) => m.text),
+        'document',
+      );
+      await this.store.writeReembedded(
+        g.space,
+        batch.map((m, i) => ({ id: m.id, vector: vectors[i]! })),
+      );
       reembedded += batch.length;
       done += batch.length;
       onProgress?.({ done, total });

@@ -37,7 +37,11 @@ const SourceSchema = z.looseObject({
 });
 
 const VersionSchema = z.object({
-  version: z.number().int().min(1).max(LIMITS.maxVersion - 1, { error: `is at most ${LIMITS.maxVersion - 1}.` }),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.maxVersion - 1, { error: `is at most ${LIMITS.maxVersion - 1}.` }),
   text: z.string(),
   tags: z.array(z.string()).default([]),
   source: SourceSchema,

@@ -42,8 +42,11 @@ export function repoIdFromRemote(remote: string): string | null {
       return null;
     }
   }
-  host = host.replace(/^[^@]*@/, '').replace(/:\d+$/, '').toLowerCase();
-  if (!/^[a-z0-9.-]+$/.test(host) || !host.includes('.') && host !== 'localhost') return null;
+  host = host
+    .replace(/^[^@]*@/, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(host) || (!host.includes('.') && host !== 'localhost')) return null;
   const segments = path
     .replace(/[?#].*$/, '')
     .split('/')
@@ -60,7 +63,12 @@ export function repoIdFromRemote(remote: string): string | null {
 
 /** The id of a repository with no remote: its folder name, kept apart from hosted ids. */
 export function repoIdFromFolder(folderName: string): string {
-  const name = folderName.trim().replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  const name =
+    folderName
+      .trim()
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
   return `local/${(name || 'workspace').toLowerCase().slice(0, MAX_ID - 6)}`;
 }
 

@@ -62,11 +62,7 @@ export function defaultSpace(ctx: TenantContext): SpaceGrant {
 }
 
 /** Resolves a requested space (or the default) and checks the role allows the access. */
-export function authorizeSpace(
-  ctx: TenantContext,
-  requested: string | undefined,
-  access: 'read' | 'write',
-): SpaceGrant {
+export function authorizeSpace(ctx: TenantContext, requested: string | undefined, access: 'read' | 'write'): SpaceGrant {
   assertServed(ctx);
   const grant = requested ? ctx.spaces.find((s) => s.space === requested) : defaultSpace(ctx);
   // Same answer for "does not exist" and "not yours": no probing of other tenants' spaces.

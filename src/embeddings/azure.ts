@@ -38,19 +38,22 @@ export function createAzureEmbedder(opts: AzureEmbedderOptions): ProbingEmbedder
   const apiVersion = opts.apiVersion ?? AZURE_DEFAULT_API_VERSION;
   const endpoint = opts.endpoint.replace(/\/+$/, '').replace(/\/openai$/, '');
   const policy = resolveRetryPolicy(opts.retry);
-  const client = onFirstUse(async () => new (await loadOpenAISdk()).AzureOpenAI({
-    apiKey: opts.apiKey,
-    // baseURL rather than `endpoint`: the client would otherwise also read OPENAI_BASE_URL from
-    // the environment and refuse the pair as mutually exclusive.
-    baseURL: `${endpoint}/openai`,
-    deployment: opts.deployment,
-    apiVersion,
-    maxRetries: 0, // retry.ts is the only retry policy
-    timeout: policy.timeoutMs * 2,
-    organization: null,
-    project: null,
-    ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
-  }));
+  const client = onFirstUse(
+    async () =>
+      new (await loadOpenAISdk()).AzureOpenAI({
+        apiKey: opts.apiKey,
+        // baseURL rather than `endpoint`: the client would otherwise also read OPENAI_BASE_URL from
+        // the environment and refuse the pair as mutually exclusive.
+        baseURL: `${endpoint}/openai`,
+        deployment: opts.deployment,
+        apiVersion,
+        maxRetries: 0, // retry.ts is the only retry policy
+        timeout: policy.timeoutMs * 2,
+        organization: null,
+        project: null,
+        ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
+      }),
+  );
   const where = displayUrl(endpoint);
   const provider: ProviderDescription = {
     name: 'Azure OpenAI',

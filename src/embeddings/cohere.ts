@@ -65,7 +65,9 @@ export function createCohereEmbedder(opts: CohereEmbedderOptions): ProbingEmbedd
     provider: forRuntime(provider, opts.runtime),
     classify: classifyCohereError,
     embedBatch: async (texts, purpose, signal) => {
-      const res = await (await client()).embed(
+      const res = await (
+        await client()
+      ).embed(
         {
           model,
           texts,
@@ -89,8 +91,7 @@ export function classifyCohereError(error: unknown): ProviderFailure | undefined
   if (!(error instanceof sdk.CohereError)) return undefined;
   if (error.statusCode === undefined) return { kind: 'network', message: rootCauseMessage(error.cause ?? error) };
   const body = error.body as { message?: unknown } | string | undefined;
-  const message =
-    typeof body === 'string' ? body : typeof body?.message === 'string' ? body.message : error.message;
+  const message = typeof body === 'string' ? body : typeof body?.message === 'string' ? body.message : error.message;
   const failure: ProviderFailure = { kind: 'http', status: error.statusCode, message };
   const retryAfterMs = parseRetryAfter(error.rawResponse?.headers);
   if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;

@@ -64,7 +64,10 @@ for (const [net, bits] of BLOCKED_V6) blocked.addSubnet(net, bits, 'ipv6');
 export function parseEgressAllow(raw: string | undefined): BlockList | undefined {
   if (!raw?.trim()) return undefined;
   const list = new BlockList();
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [addr, bitsRaw] = entry.split('/');
     const family = isIP(addr ?? '');
     if (!addr || family === 0) throw new Error(`KAIROS_EGRESS_ALLOW: "${entry}" is not an IP address or CIDR range.`);

@@ -165,11 +165,9 @@ export function withDimensionCheck(inner: Embedder): ProbingEmbedder {
 function checkVectors(info: EmbedderInfo, count: number, vectors: readonly Float32Array[]): void {
   const name = `${info.provider}/${info.model}`;
   if (vectors.length !== count) {
-    throw new KairosError(
-      'embedder_unavailable',
-      `The embedder ${name} returned ${vectors.length} vectors for ${count} texts.`,
-      { details: { provider: info.provider, model: info.model, expected: count, got: vectors.length } },
-    );
+    throw new KairosError('embedder_unavailable', `The embedder ${name} returned ${vectors.length} vectors for ${count} texts.`, {
+      details: { provider: info.provider, model: info.model, expected: count, got: vectors.length },
+    });
   }
   const bad = vectors.find((v) => v.length !== info.dimension);
   if (bad) {
@@ -199,9 +197,7 @@ export function embedderConfigFromEnv(env: Env = process.env): EmbedderConfig {
   };
   const chosen = get('KAIROS_EMBEDDER')?.toLowerCase() ?? 'local';
   if (!isEmbeddingProvider(chosen)) {
-    throw new InvalidInputError(
-      `KAIROS_EMBEDDER must be one of ${EMBEDDING_PROVIDERS.join(', ')} (got "${get('KAIROS_EMBEDDER')}").`,
-    );
+    throw new InvalidInputError(`KAIROS_EMBEDDER must be one of ${EMBEDDING_PROVIDERS.join(', ')} (got "${get('KAIROS_EMBEDDER')}").`);
   }
   const model = get('KAIROS_EMBEDDING_MODEL');
   const dims = parseDimensions(get('KAIROS_EMBEDDING_DIMENSIONS'));
@@ -212,9 +208,13 @@ export function embedderConfigFromEnv(env: Env = process.env): EmbedderConfig {
       throw new InvalidInputError(`KAIROS_EMBEDDER=${chosen} needs ${list}.`, { missing: missing.map((g) => g[0]) });
     }
     // The KAIROS_-prefixed variable wins: it is set for Kairos on purpose.
-    const preferKairos = (names: string[]): string[] =>
-      [...names].sort((a, b) => Number(b.startsWith('KAIROS_')) - Number(a.startsWith('KAIROS_')));
-    return groups.map((names) => preferKairos(names).map(get).find((v) => v !== undefined) as string);
+    const preferKairos = (names: string[]): string[] => [...names].sort((a, b) => Number(b.startsWith('KAIROS_')) - Number(a.startsWith('KAIROS_')));
+    return groups.map(
+      (names) =>
+        preferKairos(names)
+          .map(get)
+          .find((v) => v !== undefined) as string,
+    );
   };
   const names = { model: 'KAIROS_EMBEDDING_MODEL', dimensions: 'KAIROS_EMBEDDING_DIMENSIONS' };
 

@@ -4,7 +4,11 @@ import { embedLocally } from './local.js';
 
 parentPort?.on('message', (m: { id: number; texts: string[] }) => {
   embedLocally(m.texts).then(
-    (vectors) => parentPort?.postMessage({ id: m.id, vectors }, vectors.map((v) => v.buffer as ArrayBuffer)),
+    (vectors) =>
+      parentPort?.postMessage(
+        { id: m.id, vectors },
+        vectors.map((v) => v.buffer as ArrayBuffer),
+      ),
     (e: unknown) => parentPort?.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
   );
 });

@@ -50,20 +50,23 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): ProbingEmbedd
   const model = opts.model ?? OPENAI_DEFAULT_MODEL;
   const baseURL = opts.baseURL ?? OPENAI_DEFAULT_BASE_URL;
   const policy = resolveRetryPolicy(opts.retry);
-  const client = onFirstUse(async () => new (await loadOpenAISdk()).OpenAI({
-    apiKey: opts.apiKey,
-    baseURL,
-    // Our retry policy (retry.ts) is the only one: the client's own retries would multiply
-    // attempts and hide the Retry-After we honour and report.
-    maxRetries: 0,
-    // Our AbortSignal enforces policy.timeoutMs; this is only a backstop.
-    timeout: policy.timeoutMs * 2,
-    // Never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the server's environment: with a
-    // user's own key they would be wrong.
-    organization: null,
-    project: null,
-    ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
-  }));
+  const client = onFirstUse(
+    async () =>
+      new (await loadOpenAISdk()).OpenAI({
+        apiKey: opts.apiKey,
+        baseURL,
+        // Our retry policy (retry.ts) is the only one: the client's own retries would multiply
+        // attempts and hide the Retry-After we honour and report.
+        maxRetries: 0,
+        // Our AbortSignal enforces policy.timeoutMs; this is only a backstop.
+        timeout: policy.timeoutMs * 2,
+        // Never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the server's environment: with a
+        // user's own key they would be wrong.
+        organization: null,
+        project: null,
+        ...(opts.runtime ? { fetch: opts.runtime.fetch } : {}),
+      }),
+  );
   const provider: ProviderDescription = {
     name: 'OpenAI',
     keySource: 'the KAIROS_OPENAI_API_KEY (or OPENAI_API_KEY) environment variable',
@@ -95,10 +98,9 @@ export function openAIClientEmbedder(
     provider,
     classify: classifyOpenAIError,
     embedBatch: async (texts, _purpose, signal) => {
-      const res = await (await client()).embeddings.create(
-        { model, input: texts, ...(opts.dimensions === undefined ? {} : { dimensions: opts.dimensions }) },
-        { signal },
-      );
+      const res = await (
+        await client()
+      ).embeddings.create({ model, input: texts, ...(opts.dimensions === undefined ? {} : { dimensions: opts.dimensions }) }, { signal });
       return [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
   });
@@ -111,8 +113,7 @@ export function classifyOpenAIError(error: unknown): ProviderFailure | undefined
   if (error instanceof sdk.APIConnectionError) return { kind: 'network', message: rootCauseMessage(error) };
   if (!(error instanceof sdk.APIError) || typeof error.status !== 'number') return undefined;
   const body = (error.error ?? {}) as { message?: unknown; code?: unknown; type?: unknown };
-  const code =
-    typeof error.code === 'string' ? error.code : body.type === 'insufficient_quota' ? 'insufficient_quota' : undefined;
+  const code = typeof error.code === 'string' ? error.code : body.type === 'insufficient_quota' ? 'insufficient_quota' : undefined;
   const failure: ProviderFailure = {
     kind: 'http',
     status: error.status,

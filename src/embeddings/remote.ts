@@ -32,11 +32,7 @@ export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
 }
 
 /** One request to the provider for one batch; returns one vector per text, in order. */
-export type EmbedBatch = (
-  texts: string[],
-  purpose: EmbedPurpose,
-  signal: AbortSignal,
-) => Promise<ReadonlyArray<ArrayLike<number>>>;
+export type EmbedBatch = (texts: string[], purpose: EmbedPurpose, signal: AbortSignal) => Promise<ReadonlyArray<ArrayLike<number>>>;
 
 export interface RemoteEmbedderOptions {
   /** `dimension: 0` means "unknown": learnt from the first response. */

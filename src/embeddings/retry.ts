@@ -105,9 +105,7 @@ export async function withRetry<T>(op: (signal: AbortSignal) => Promise<T>, opts
         throw new KairosError('invalid_input', `Kairos will not call this embedding endpoint: ${refused.reason}. Use the provider's public https endpoint.`);
       }
       // Clients report our abort in their own words; the flag says what really happened.
-      failure = timedOut
-        ? { kind: 'timeout', message: `no response within ${formatMs(policy.timeoutMs)}` }
-        : classify(error);
+      failure = timedOut ? { kind: 'timeout', message: `no response within ${formatMs(policy.timeoutMs)}` } : classify(error);
       if (!failure) throw error;
     } finally {
       clearTimeout(timer);
@@ -166,9 +164,7 @@ export function parseRetryAfter(headers: HeaderSource, now: number = Date.now())
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out
-    .replace(/(api[ _-]?key provided:?\s*)[^\s,;]*[^\s,;.]/gi, '$1[redacted]')
-    .replace(/\bsk-[A-Za-z0-9_*-]{3,}/g, 'sk-[redacted]');
+  return out.replace(/(api[ _-]?key provided:?\s*)[^\s,;]*[^\s,;.]/gi, '$1[redacted]').replace(/\bsk-[A-Za-z0-9_*-]{3,}/g, 'sk-[redacted]');
 }
 
 /**
@@ -176,11 +172,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  * exhausted quota or rate limit → embedder_quota, 404 → embedder_not_found, other 4xx →
  * invalid_input, timeouts / network / 5xx → embedder_unavailable.
  */
-export function toKairosError(
-  f: ProviderFailure,
-  provider: ProviderDescription,
-  ctx: { attempts: number; policy: RetryPolicy; cause?: unknown },
-): KairosError {
+export function toKairosError(f: ProviderFailure, provider: ProviderDescription, ctx: { attempts: number; policy: RetryPolicy; cause?: unknown }): KairosError {
   const name = provider.name;
   const statusClass = f.status === undefined ? 'no answer' : `HTTP ${Math.floor(f.status / 100)}xx`;
   const said = provider.opaque ? statusClass : redactSecrets(f.message, provider.secrets).trim() || 'no details given';
@@ -222,8 +214,7 @@ export function toKairosError(
   if (isQuotaExhausted(f)) {
     return new KairosError(
       'embedder_quota',
-      `${name} says this account is out of quota (${said}). Check the plan and billing details of the account, ` +
-        `or switch to another embedder.`,
+      `${name} says this account is out of quota (${said}). Check the plan and billing details of the account, ` + `or switch to another embedder.`,
       opts,
     );
   }
@@ -232,20 +223,29 @@ export function toKairosError(
     const when = retryAfter === undefined ? 'a little while' : `${retryAfter} s`;
     return new KairosError(
       'embedder_quota',
-      `${name} is rate-limiting this API key (${said}); gave up after ${tries}. Wait ${when} and try again, ` +
-        `or raise the account's rate limit.`,
+      `${name} is rate-limiting this API key (${said}); gave up after ${tries}. Wait ${when} and try again, ` + `or raise the account's rate limit.`,
       retryAfter === undefined ? opts : { ...opts, retryAfter },
     );
   }
   if (status === 404 || f.code === 'model_not_found' || f.code === 'DeploymentNotFound') {
-    return new KairosError('embedder_not_found', provider.opaque ? `${name} has no such model or deployment at this endpoint (${said}). Check the model name.` : provider.notFound(said, f), opts);
+    return new KairosError(
+      'embedder_not_found',
+      provider.opaque ? `${name} has no such model or deployment at this endpoint (${said}). Check the model name.` : provider.notFound(said, f),
+      opts,
+    );
   }
   if (status >= 400 && status < 500 && status !== 408) {
-    return new KairosError('invalid_input', provider.opaque ? `${name} refused the request (${said}).` : `${name} refused the request (HTTP ${status}: ${said}).`, opts);
+    return new KairosError(
+      'invalid_input',
+      provider.opaque ? `${name} refused the request (${said}).` : `${name} refused the request (HTTP ${status}: ${said}).`,
+      opts,
+    );
   }
   return new KairosError(
     'embedder_unavailable',
-    provider.opaque ? `${name} is unavailable (${said}; ${tries}). Try again later.` : `${name} is unavailable (HTTP ${status}: ${said}; ${tries}). Try again later.`,
+    provider.opaque
+      ? `${name} is unavailable (${said}; ${tries}). Try again later.`
+      : `${name} is unavailable (HTTP ${status}: ${said}; ${tries}). Try again later.`,
     opts,
   );
 }
@@ -258,12 +258,7 @@ function formatMs(ms: number): string {
  * Splits `items` into batches of `size`, runs `fn` on them with at most `concurrency` in flight,
  * and concatenates the results in input order.
  */
-export async function mapBatches<T, R>(
-  items: readonly T[],
-  size: number,
-  fn: (batch: T[], index: number) => Promise<R[]>,
-  concurrency = 1,
-): Promise<R[]> {
+export async function mapBatches<T, R>(items: readonly T[], size: number, fn: (batch: T[], index: number) => Promise<R[]>, concurrency = 1): Promise<R[]> {
   const batchSize = Math.max(1, Math.floor(size));
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));

@@ -71,7 +71,7 @@ export class SentencePieceEncoder {
     for (let i = 0; i < n; i++) {
       let cur = this.root.children.get(symbols[i]!);
       let found = false;
-      for (let j = i; cur; ) {
+      for (let j = i; cur;) {
         if (cur.id >= 0) {
           starts[i + cur.symbols]!.push(i);
           ids[i + cur.symbols]!.push(cur.id);

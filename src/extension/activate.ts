@@ -68,10 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
   const readCfg = (): ExtensionSettings => readSettings((k) => vscode.workspace.getConfiguration('kairos').get(k));
   let settings = readCfg();
   const keys = new KeyStore(context.secrets);
-  const auth = new AuthController(
-    async (id, scopes, options) => vscode.authentication.getSession(id, [...scopes], options),
-    context.globalState,
-  );
+  const auth = new AuthController(async (id, scopes, options) => vscode.authentication.getSession(id, [...scopes], options), context.globalState);
   const mcpChanged = sub(new vscode.EventEmitter<void>());
   const home = vscode.Uri.joinPath(context.globalStorageUri, 'engine').fsPath;
 
@@ -119,7 +116,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       log.error(`engine log tail:\n${tail}`);
       const show = t('Show Output');
       if (restarted) {
-        void vscode.window.showWarningMessage(t('The Kairos engine stopped unexpectedly and was restarted.'), show).then((p) => p === show && output.show(true));
+        void vscode.window
+          .showWarningMessage(t('The Kairos engine stopped unexpectedly and was restarted.'), show)
+          .then((p) => p === show && output.show(true));
       } else {
         const restart = t('Restart Engine');
         void vscode.window.showErrorMessage(t('The Kairos engine stopped again and was not restarted.'), restart, show).then((p) => {
@@ -133,7 +132,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
   shutdown = () => engine.dispose();
   sub(engine);
   const checkouts = sub(new Checkouts(log));
-  const resolver = new ConnectionResolver(() => settings, engine, auth, () => checkouts.windowRepo());
+  const resolver = new ConnectionResolver(
+    () => settings,
+    engine,
+    auth,
+    () => checkouts.windowRepo(),
+  );
   const client = new KairosClient(() => resolver.target());
   const anchors = sub(createAnchorActions(client, checkouts));
   const connected = (): boolean => (settings.mode === 'local' ? engine.connection !== undefined : auth.current.signedIn);
@@ -155,7 +159,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     }
     if (seq !== statusSeq) return;
     const a = auth.current;
-    statusItem.text = statusText({ mode: settings.mode, ...(a.signedIn ? { account: a.account.label } : {}), ...(lastCount !== undefined ? { count: lastCount } : {}), engine: engine.status });
+    statusItem.text = statusText({
+      mode: settings.mode,
+      ...(a.signedIn ? { account: a.account.label } : {}),
+      ...(lastCount !== undefined ? { count: lastCount } : {}),
+      engine: engine.status,
+    });
     statusItem.tooltip =
       settings.mode === 'local'
         ? t('Kairos: local mode (data in {0})', home)
@@ -285,7 +294,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       () => [
         setupEvent(),
         activeFileEvent(),
-        { type: 'authChanged', signedIn: auth.current.signedIn, ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}) },
+        {
+          type: 'authChanged',
+          signedIn: auth.current.signedIn,
+          ...(auth.current.signedIn ? { account: { label: auth.current.account.label, provider: auth.current.account.provider } } : {}),
+        },
         ...(settings.mode === 'local' ? [{ type: 'engineStatus' as const, status: engine.status }] : []),
       ],
       log,
@@ -300,7 +313,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     recordAnchorCheck: (id, check, commit) => client.recordAnchorCheck({ id, check, commit }),
   };
   const watcher = new AnchorWatcher({
-    check: (c, paths) => checkRepoAnchors({ root: c.root, repo: c.repo, store: anchorStore, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }),
+    check: (c, paths) =>
+      checkRepoAnchors({ root: c.root, repo: c.repo, store: anchorStore, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }),
     onChecked: (c, summary) => {
       log.info(`anchors re-checked in ${c.repo}`, { checked: summary.checked, moved: summary.moved, stale: summary.stale });
       // The local engine announces each recorded change on its event stream; the service may not.
@@ -444,7 +458,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
   sub({ dispose: () => clearInterval(watch) });
 
   if (auth.providerId) {
-    void auth.restore().then(() => authChanged(), (e) => log.warn('session restore failed', { error: e }));
+    void auth.restore().then(
+      () => authChanged(),
+      (e) => log.warn('session restore failed', { error: e }),
+    );
   } else {
     void vscode.commands.executeCommand('setContext', 'kairos.signedIn', false);
   }
@@ -469,7 +486,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
       statusText: statusItem.text,
     }),
     measureSearch: async (query, runs) => {
-      const deps = { client, openSource: async () => ({ opened: false }), settingsView, updateSettings, saveExport: async () => undefined, searchLimit: () => settings.searchLimit, emit: () => {}, holdDeletes: () => {}, anchors, setupAction };
+      const deps = {
+        client,
+        openSource: async () => ({ opened: false }),
+        settingsView,
+        updateSettings,
+        saveExport: async () => undefined,
+        searchLimit: () => settings.searchLimit,
+        emit: () => {},
+        holdDeletes: () => {},
+        anchors,
+        setupAction,
+      };
       await routeMessage({ kind: 'request', requestId: 'warm', type: 'search', params: { query } }, deps);
       const elu0 = performance.eventLoopUtilization();
       const w0 = performance.now();

@@ -86,7 +86,11 @@ export function createAnchorActions(client: KairosClient, checkouts: Checkouts):
         if (to) to = { ...to, startLine: anchor.startLine, endLine: anchor.startLine + to.lines.length - 1 };
       }
       if (!to) throw new AnchorError('There is no code at the anchored place any more. Select the code this memory is about and choose Re-anchor again.');
-      return client.reanchor({ id: memory.id, space: memory.space, to: { path: anchor.path, ...to, ...(commit ? { commit } : {}), ...(anchor.repo ? { repo: anchor.repo } : {}) } });
+      return client.reanchor({
+        id: memory.id,
+        space: memory.space,
+        to: { path: anchor.path, ...to, ...(commit ? { commit } : {}), ...(anchor.repo ? { repo: anchor.repo } : {}) },
+      });
     },
 
     async showChange(ref) {

@@ -18,7 +18,10 @@ export interface CheckoutFile {
  * selection that ends at the start of a line does not take that line. Undefined when the
  * selection has no code or more lines than an anchor holds (the memory is then kept unanchored).
  */
-export function selectionAnchor(docLines: readonly string[], range: { startLine: number; endLine: number; endCharacter: number }): { startLine: number; endLine: number; lines: string[] } | undefined {
+export function selectionAnchor(
+  docLines: readonly string[],
+  range: { startLine: number; endLine: number; endCharacter: number },
+): { startLine: number; endLine: number; lines: string[] } | undefined {
   const last = range.endCharacter === 0 && range.endLine > range.startLine ? range.endLine - 1 : range.endLine;
   const lines = docLines.slice(range.startLine, last + 1);
   if (lines.length === 0 || lines.length > CODE_LIMITS.maxAnchorLines || normaliseCodeLines(lines).length === 0) return undefined;

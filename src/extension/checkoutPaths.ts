@@ -11,7 +11,10 @@ export interface GitRemote {
 
 /** The repo id of a checkout: its remotes (origin first, fetch URL before push URL), else its folder name. */
 export function checkoutRepoId(remotes: readonly GitRemote[], root: string): string {
-  return repoIdFor(remotes.map((r) => ({ name: r.name, url: r.fetchUrl ?? r.pushUrl })), basename(root));
+  return repoIdFor(
+    remotes.map((r) => ({ name: r.name, url: r.fetchUrl ?? r.pushUrl })),
+    basename(root),
+  );
 }
 
 export { repoRelative } from '../code/repoPath.js';

@@ -84,7 +84,13 @@ function pickMemory(deps: CommandDeps, placeholder: string): Promise<Memory | un
         ? (await deps.client.search({ query, limit: deps.settings().searchLimit })).items.map((h) => h.memory)
         : (await deps.client.list({ limit: deps.settings().searchLimit })).items;
       if (mine !== seq) return;
-      qp.items = items.map((m) => ({ label: firstLine(m.text), description: sourceLabel(m), ...(m.tags.length ? { detail: m.tags.join(', ') } : {}), memory: m, alwaysShow: true }));
+      qp.items = items.map((m) => ({
+        label: firstLine(m.text),
+        description: sourceLabel(m),
+        ...(m.tags.length ? { detail: m.tags.join(', ') } : {}),
+        memory: m,
+        alwaysShow: true,
+      }));
     } catch (e) {
       if (mine === seq) qp.items = [];
       deps.log.warn('search failed', { error: e });
@@ -112,7 +118,6 @@ function pickMemory(deps: CommandDeps, placeholder: string): Promise<Memory | un
     void load('');
   });
 }
-
 
 async function chooseKeyedProvider(deps: CommandDeps, title: string): Promise<KeyedProvider | undefined> {
   const current = deps.settings().embedding.provider;
@@ -177,7 +182,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           uri: editor.document.uri.toString(),
           languageId: editor.document.languageId,
           range: { startLine: range.start.line, startCharacter: range.start.character, endLine: range.end.line, endCharacter: range.end.character },
-          ...(code ? { code: { repo: code.repo, path: code.path, ...(code.branch ? { branch: code.branch } : {}), ...(code.commit ? { commit: code.commit } : {}) }, docLines: editor.document.getText().split(/\r?\n/) } : {}),
+          ...(code
+            ? {
+                code: { repo: code.repo, path: code.path, ...(code.branch ? { branch: code.branch } : {}), ...(code.commit ? { commit: code.commit } : {}) },
+                docLines: editor.document.getText().split(/\r?\n/),
+              }
+            : {}),
         },
         deps.version,
       );
@@ -190,7 +200,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg('kairos.remember', async (arg?: unknown) => {
-      const text = typeof arg === 'string' ? arg : await vscode.window.showInputBox({ title: t('Kairos: Remember'), prompt: t('What should Kairos remember?'), ignoreFocusOut: true });
+      const text =
+        typeof arg === 'string'
+          ? arg
+          : await vscode.window.showInputBox({ title: t('Kairos: Remember'), prompt: t('What should Kairos remember?'), ignoreFocusOut: true });
       if (!text?.trim()) return undefined;
       const result = await deps.client.create({ text, source: { kind: 'editor', client: 'vscode' } });
       deps.emit({ type: 'memoryChanged', id: result.memory.id, space: result.memory.space, change: result.outcome === 'created' ? 'created' : 'updated' });
@@ -210,7 +223,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const memory = await pickMemory(deps, t('Search the memory to forget'));
       if (!memory) return;
       const forget = t('Forget');
-      const ok = await vscode.window.showWarningMessage(t('Forget "{0}"?', firstLine(memory.text, 60)), { modal: true, detail: t('Its history is deleted too.') }, forget);
+      const ok = await vscode.window.showWarningMessage(
+        t('Forget "{0}"?', firstLine(memory.text, 60)),
+        { modal: true, detail: t('Its history is deleted too.') },
+        forget,
+      );
       if (ok !== forget) return;
       const r = await deps.client.delete({ id: memory.id, space: memory.space });
       deps.emit({ type: 'memoryChanged', id: r.id, space: r.space, change: 'deleted' });
@@ -259,10 +276,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const detail =
         mode === 'local'
           ? t('Every memory you own on this machine and its history is deleted. This cannot be undone. Export first if you may need them.')
-          : t('Your account on {0} is deleted with its memories, API keys and linked sign-ins. This cannot be undone. Export first if you may need them.', deps.settings().serverUrl ?? '');
+          : t(
+              'Your account on {0} is deleted with its memories, API keys and linked sign-ins. This cannot be undone. Export first if you may need them.',
+              deps.settings().serverUrl ?? '',
+            );
       const ok = await vscode.window.showWarningMessage(t('Delete all your Kairos data?'), { modal: true, detail }, confirm);
       if (ok !== confirm) return undefined;
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Deleting your data…') }, () => deps.client.deleteAllData(mode));
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Deleting your data…') }, () =>
+        deps.client.deleteAllData(mode),
+      );
       deps.emit({ type: 'memoryChanged', change: 'deleted' });
       void vscode.window.showInformationMessage(
         result.memories !== undefined ? t('Deleted {0} memories.', result.memories) : t('Deleted your Kairos account and its data.'),
@@ -286,7 +308,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       deps.authChanged();
       if (state.signedIn && deps.settings().mode === 'local') {
         const use = t('Use Remote Mode');
-        const pick = await vscode.window.showInformationMessage(t('Signed in as {0}. Kairos is in local mode; switch to the shared service?', state.account.label), use);
+        const pick = await vscode.window.showInformationMessage(
+          t('Signed in as {0}. Kairos is in local mode; switch to the shared service?', state.account.label),
+          use,
+        );
         if (pick === use) await vscode.workspace.getConfiguration('kairos').update('mode', 'remote', vscode.ConfigurationTarget.Global);
       }
       return state.signedIn ? { account: state.account.label } : undefined;
@@ -334,7 +359,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       // A key alone changes nothing while another provider embeds: offer the switch.
       const use = t('Use {0}', EMBEDDING_PROVIDER_LABELS[provider]);
       void vscode.window
-        .showInformationMessage(t('Saved the {0} key. Embeddings still use "{1}": switch to {2}?', provider, deps.settings().embedding.provider, EMBEDDING_PROVIDER_LABELS[provider]), use)
+        .showInformationMessage(
+          t('Saved the {0} key. Embeddings still use "{1}": switch to {2}?', provider, deps.settings().embedding.provider, EMBEDDING_PROVIDER_LABELS[provider]),
+          use,
+        )
         .then(async (pick) => {
           if (pick === use) await vscode.workspace.getConfiguration('kairos').update('embedding.provider', provider, vscode.ConfigurationTarget.Global);
         });
@@ -365,7 +393,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(t('No embedding key is stored.'));
         return;
       }
-      const pick = stored.length === 1 ? stored[0] : (await vscode.window.showQuickPick(stored, { title: t('Clear which key?') })) as KeyedProvider | undefined;
+      const pick =
+        stored.length === 1 ? stored[0] : ((await vscode.window.showQuickPick(stored, { title: t('Clear which key?') })) as KeyedProvider | undefined);
       if (!pick) return;
       await deps.keys.clear(pick);
       await deps.applyEmbedding();
@@ -377,7 +406,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg('kairos.restartEngine', async () => {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Restarting the Kairos engine…') }, () => deps.engine.restart());
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Restarting the Kairos engine…') }, () =>
+        deps.engine.restart(),
+      );
     }),
   ];
 }

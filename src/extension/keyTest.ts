@@ -21,12 +21,7 @@ export interface Probe {
 export type ProbeFactory = (provider: KeyedProvider, key: string, settings: EmbeddingSettings) => Promise<Probe>;
 
 /** Runs one embedding call and turns the outcome into a message that never contains the key. */
-export async function testKey(
-  provider: KeyedProvider,
-  key: string,
-  settings: EmbeddingSettings,
-  createProbe: ProbeFactory,
-): Promise<ProbeResult> {
+export async function testKey(provider: KeyedProvider, key: string, settings: EmbeddingSettings, createProbe: ProbeFactory): Promise<ProbeResult> {
   try {
     const probe = await createProbe(provider, key, settings);
     const info = await probe.probe();

@@ -23,7 +23,10 @@ export interface MasterKeyRing {
 export function masterKeyFrom(base64: string, source: string): MasterKey {
   const key = Buffer.from(base64.trim(), 'base64');
   if (key.length !== 32) {
-    throw new KairosError('invalid_input', `${source} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`); it decodes to ${key.length} bytes.`);
+    throw new KairosError(
+      'invalid_input',
+      `${source} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`); it decodes to ${key.length} bytes.`,
+    );
   }
   return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
 }
@@ -41,7 +44,11 @@ export function loadOrCreateMasterKeyFile(home: string): MasterKeyRing {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   chmodSync(path, 0o600);
-  const keys = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).map((l) => masterKeyFrom(l, path));
+  const keys = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => masterKeyFrom(l, path));
   if (!keys[0]) throw new KairosError('invalid_input', `The master key file ${path} is empty. Restore it from your backup.`);
   return { current: keys[0], previous: keys.slice(1) };
 }
@@ -57,7 +64,11 @@ export function writeMasterKeyFile(home: string, ring: MasterKeyRing): void {
 /** KAIROS_MASTER_KEY (current) and KAIROS_MASTER_KEY_PREVIOUS (comma-separated, during rotation). */
 export function masterKeyRingFromEnv(env: NodeJS.ProcessEnv): MasterKeyRing | undefined {
   if (!env.KAIROS_MASTER_KEY) return undefined;
-  const previous = (env.KAIROS_MASTER_KEY_PREVIOUS ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((s) => masterKeyFrom(s, 'KAIROS_MASTER_KEY_PREVIOUS'));
+  const previous = (env.KAIROS_MASTER_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => masterKeyFrom(s, 'KAIROS_MASTER_KEY_PREVIOUS'));
   return { current: masterKeyFrom(env.KAIROS_MASTER_KEY, 'KAIROS_MASTER_KEY'), previous };
 }
 
@@ -78,7 +89,10 @@ export function seal(ring: MasterKeyRing, plaintext: string, aad: string): Seale
 export function open(ring: MasterKeyRing, sealed: Sealed, aad: string): string {
   const mk = [ring.current, ...ring.previous].find((k) => k.id === sealed.keyId);
   if (!mk) {
-    throw new KairosError('internal', `A stored key was sealed with master key ${sealed.keyId}, which this server does not have. Set KAIROS_MASTER_KEY_PREVIOUS.`);
+    throw new KairosError(
+      'internal',
+      `A stored key was sealed with master key ${sealed.keyId}, which this server does not have. Set KAIROS_MASTER_KEY_PREVIOUS.`,
+    );
   }
   const raw = Buffer.from(sealed.ciphertext, 'base64');
   const decipher = createDecipheriv('aes-256-gcm', mk.key, raw.subarray(0, 12));

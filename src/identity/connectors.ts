@@ -23,7 +23,7 @@ export { ChannelTypeSchema } from '../protocol/rest/accountSchemas.js';
  */
 export const ChannelUserSchema = z
   .string()
-  .regex(/^[\x21-\x7e]{1,200}$/, { error: 'X-Kairos-Channel-User must be the channel\'s user id: 1 to 200 printable characters without spaces.' });
+  .regex(/^[\x21-\x7e]{1,200}$/, { error: "X-Kairos-Channel-User must be the channel's user id: 1 to 200 printable characters without spaces." });
 
 export interface ConnectorInfo {
   id: string;

@@ -72,7 +72,18 @@ export async function putEmbeddingSettings(
        deployment = EXCLUDED.deployment, key_id = EXCLUDED.key_id, key_ciphertext = EXCLUDED.key_ciphertext, key_last4 = EXCLUDED.key_last4,
        verified_at = EXCLUDED.verified_at, updated_at = now()
      RETURNING *`,
-    [owner.kind, owner.id, input.provider, input.model ?? null, input.endpoint ?? null, input.deployment ?? null, sealed.keyId, sealed.ciphertext, input.apiKey.slice(-4), verifiedAt],
+    [
+      owner.kind,
+      owner.id,
+      input.provider,
+      input.model ?? null,
+      input.endpoint ?? null,
+      input.deployment ?? null,
+      sealed.keyId,
+      sealed.ciphertext,
+      input.apiKey.slice(-4),
+      verifiedAt,
+    ],
   );
   return view(rows[0]!);
 }
@@ -139,7 +150,12 @@ export async function rotateMasterKey(db: SqlQueryable, ring: MasterKeyRing): Pr
   for (const r of rows) {
     const plain = open(ring, { keyId: r.key_id, ciphertext: r.key_ciphertext }, aad(r.owner_kind, r.owner_id));
     const sealed = seal(ring, plain, aad(r.owner_kind, r.owner_id));
-    await db.query('UPDATE embedding_settings SET key_id = $3, key_ciphertext = $4 WHERE owner_kind = $1 AND owner_id = $2', [r.owner_kind, r.owner_id, sealed.keyId, sealed.ciphertext]);
+    await db.query('UPDATE embedding_settings SET key_id = $3, key_ciphertext = $4 WHERE owner_kind = $1 AND owner_id = $2', [
+      r.owner_kind,
+      r.owner_id,
+      sealed.keyId,
+      sealed.ciphertext,
+    ]);
   }
   return rows.length;
 }

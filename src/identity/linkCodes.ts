@@ -30,9 +30,9 @@ export async function peekLinkCode(db: SqlQueryable, code: string, now: Date): P
 export async function consumeLinkCode(db: SqlQueryable, code: string, now: Date): Promise<string | undefined> {
   const hash = hashOneTimeCode(code);
   await db.query('UPDATE link_codes SET attempts = attempts + 1 WHERE hash = $1', [hash]);
-  const { rows } = await db.query<{ uid: string }>(
-    'UPDATE link_codes SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING uid',
-    [hash, now],
-  );
+  const { rows } = await db.query<{ uid: string }>('UPDATE link_codes SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING uid', [
+    hash,
+    now,
+  ]);
   return rows[0]?.uid;
 }

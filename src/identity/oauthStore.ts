@@ -44,7 +44,14 @@ export async function registerClient(
     'INSERT INTO oauth_clients (client_id, secret_hash, client_name, redirect_uris, metadata) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
     [clientId, input.secret ? sha256Hex(input.secret) : null, input.clientName, input.redirectUris, JSON.stringify(input.metadata)],
   );
-  return { clientId, clientName: input.clientName, redirectUris: input.redirectUris, metadata: input.metadata, confidential: input.secret !== null, createdAt: iso(rows[0]!.created_at)! };
+  return {
+    clientId,
+    clientName: input.clientName,
+    redirectUris: input.redirectUris,
+    metadata: input.metadata,
+    confidential: input.secret !== null,
+    createdAt: iso(rows[0]!.created_at)!,
+  };
 }
 
 /**
@@ -64,10 +71,14 @@ export async function upsertMetadataDocumentClient(
 }
 
 export async function findClient(db: SqlQueryable, clientId: string): Promise<(OAuthClientRow & { secretHash: string | null }) | undefined> {
-  const { rows } = await db.query<{ client_id: string; secret_hash: string | null; client_name: string | null; redirect_uris: string[]; metadata: string; created_at: Date }>(
-    'SELECT * FROM oauth_clients WHERE client_id = $1',
-    [clientId],
-  );
+  const { rows } = await db.query<{
+    client_id: string;
+    secret_hash: string | null;
+    client_name: string | null;
+    redirect_uris: string[];
+    metadata: string;
+    created_at: Date;
+  }>('SELECT * FROM oauth_clients WHERE client_id = $1', [clientId]);
   const r = rows[0];
   if (!r) return undefined;
   return {
@@ -110,7 +121,15 @@ export type CodeLookup =
 export async function redeemCode(db: SqlDb, code: string, now: Date): Promise<CodeLookup> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{
-      client_id: string; uid: string; redirect_uri: string; code_challenge: string; scopes: string[]; resource: string; expires_at: Date; used_at: Date | null; grant_id: string | null;
+      client_id: string;
+      uid: string;
+      redirect_uri: string;
+      code_challenge: string;
+      scopes: string[];
+      resource: string;
+      expires_at: Date;
+      used_at: Date | null;
+      grant_id: string | null;
     }>('SELECT * FROM oauth_codes WHERE hash = $1 FOR UPDATE', [sha256Hex(code)]);
     const r = rows[0];
     if (!r) return { status: 'unknown' };
@@ -120,7 +139,10 @@ export async function redeemCode(db: SqlDb, code: string, now: Date): Promise<Co
     }
     await tx.query('UPDATE oauth_codes SET used_at = $2 WHERE hash = $1', [sha256Hex(code), now]);
     if (new Date(r.expires_at) <= now) return { status: 'expired' };
-    return { status: 'ok', code: { clientId: r.client_id, uid: r.uid, redirectUri: r.redirect_uri, codeChallenge: r.code_challenge, scopes: r.scopes, resource: r.resource } };
+    return {
+      status: 'ok',
+      code: { clientId: r.client_id, uid: r.uid, redirectUri: r.redirect_uri, codeChallenge: r.code_challenge, scopes: r.scopes, resource: r.resource },
+    };
   });
 }
 
@@ -150,21 +172,38 @@ export type RefreshResult =
 export async function rotateRefreshToken(db: SqlDb, token: string, clientId: string, now: Date, scopes?: readonly string[]): Promise<RefreshResult> {
   return db.transaction(async (tx) => {
     const hash = sha256Hex(token);
-    const { rows } = await tx.query<{ id: string; uid: string; client_id: string; scopes: string[]; resource: string; refresh_expires_at: Date; revoked_at: Date | null }>(
-      'SELECT * FROM oauth_grants WHERE refresh_hash = $1 FOR UPDATE',
-      [hash],
-    );
+    const { rows } = await tx.query<{
+      id: string;
+      uid: string;
+      client_id: string;
+      scopes: string[];
+      resource: string;
+      refresh_expires_at: Date;
+      revoked_at: Date | null;
+    }>('SELECT * FROM oauth_grants WHERE refresh_hash = $1 FOR UPDATE', [hash]);
     const g = rows[0];
     if (!g) {
-      await tx.query('UPDATE oauth_grants SET revoked_at = $2, refresh_hash = NULL WHERE revoked_at IS NULL AND id = (SELECT grant_id FROM oauth_refresh_used WHERE hash = $1)', [hash, now]);
+      await tx.query(
+        'UPDATE oauth_grants SET revoked_at = $2, refresh_hash = NULL WHERE revoked_at IS NULL AND id = (SELECT grant_id FROM oauth_refresh_used WHERE hash = $1)',
+        [hash, now],
+      );
       return { status: 'invalid' };
     }
     if (g.revoked_at || g.client_id !== clientId || new Date(g.refresh_expires_at) <= now) return { status: 'invalid' };
     if (scopes && scopes.some((s) => !g.scopes.includes(s))) return { status: 'invalid_scope' };
     const next = newSecret('kar_');
     await tx.query('INSERT INTO oauth_refresh_used (hash, grant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [hash, g.id]);
-    await tx.query('UPDATE oauth_grants SET refresh_hash = $2, refresh_expires_at = $3, last_used_at = $4 WHERE id = $1', [g.id, sha256Hex(next), new Date(now.getTime() + REFRESH_TTL_MS), now]);
-    return { status: 'ok', grant: { id: g.id, uid: g.uid, clientId: g.client_id, scopes: scopes ? [...scopes] : g.scopes, resource: g.resource }, refreshToken: next };
+    await tx.query('UPDATE oauth_grants SET refresh_hash = $2, refresh_expires_at = $3, last_used_at = $4 WHERE id = $1', [
+      g.id,
+      sha256Hex(next),
+      new Date(now.getTime() + REFRESH_TTL_MS),
+      now,
+    ]);
+    return {
+      status: 'ok',
+      grant: { id: g.id, uid: g.uid, clientId: g.client_id, scopes: scopes ? [...scopes] : g.scopes, resource: g.resource },
+      refreshToken: next,
+    };
   });
 }
 
@@ -175,28 +214,55 @@ export async function liveGrant(db: SqlQueryable, grantId: string): Promise<{ ui
 }
 
 export async function listGrants(db: SqlQueryable, uid: string): Promise<GrantRow[]> {
-  const { rows } = await db.query<{ id: string; uid: string; client_id: string; client_name: string | null; scopes: string[]; resource: string; created_at: Date; last_used_at: Date | null }>(
+  const { rows } = await db.query<{
+    id: string;
+    uid: string;
+    client_id: string;
+    client_name: string | null;
+    scopes: string[];
+    resource: string;
+    created_at: Date;
+    last_used_at: Date | null;
+  }>(
     `SELECT g.*, c.client_name FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
      WHERE g.uid = $1 AND g.revoked_at IS NULL ORDER BY g.created_at DESC`,
     [uid],
   );
   return rows.map((r) => ({
-    id: r.id, uid: r.uid, clientId: r.client_id, clientName: r.client_name, scopes: r.scopes, resource: r.resource, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at),
+    id: r.id,
+    uid: r.uid,
+    clientId: r.client_id,
+    clientName: r.client_name,
+    scopes: r.scopes,
+    resource: r.resource,
+    createdAt: iso(r.created_at)!,
+    lastUsedAt: iso(r.last_used_at),
   }));
 }
 
 /** Revokes one of the user's grants; false when the user has no such live grant. */
 export async function revokeGrant(db: SqlQueryable, uid: string, grantId: string, now: Date): Promise<boolean> {
-  const { rows } = await db.query('UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE id = $1 AND uid = $2 AND revoked_at IS NULL RETURNING id', [grantId, uid, now]);
+  const { rows } = await db.query(
+    'UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE id = $1 AND uid = $2 AND revoked_at IS NULL RETURNING id',
+    [grantId, uid, now],
+  );
   return rows.length > 0;
 }
 
 /** RFC 7009: revokes the grant behind a refresh token of this client (unknown tokens are ignored). */
 export async function revokeByRefreshToken(db: SqlQueryable, token: string, clientId: string, now: Date): Promise<void> {
-  await db.query('UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE refresh_hash = $1 AND client_id = $2 AND revoked_at IS NULL', [sha256Hex(token), clientId, now]);
+  await db.query('UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE refresh_hash = $1 AND client_id = $2 AND revoked_at IS NULL', [
+    sha256Hex(token),
+    clientId,
+    now,
+  ]);
 }
 
 /** RFC 7009 for access tokens: revokes the grant they were issued under. */
 export async function revokeGrantOfClient(db: SqlQueryable, grantId: string, clientId: string, now: Date): Promise<void> {
-  await db.query('UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE id = $1 AND client_id = $2 AND revoked_at IS NULL', [grantId, clientId, now]);
+  await db.query('UPDATE oauth_grants SET revoked_at = $3, refresh_hash = NULL WHERE id = $1 AND client_id = $2 AND revoked_at IS NULL', [
+    grantId,
+    clientId,
+    now,
+  ]);
 }

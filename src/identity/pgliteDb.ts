@@ -14,7 +14,9 @@ export async function openPgliteDb(dataDir: string | undefined): Promise<SqlDb> 
     kind: 'pglite',
     query: async <T>(sql: string, params: readonly unknown[] = []) => ({ rows: (await db.query<T>(sql, params as unknown[])).rows }),
     transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> =>
-      db.transaction(async (t) => fn({ query: async <R>(sql: string, params: readonly unknown[] = []) => ({ rows: (await t.query<R>(sql, params as unknown[])).rows }) })),
+      db.transaction(async (t) =>
+        fn({ query: async <R>(sql: string, params: readonly unknown[] = []) => ({ rows: (await t.query<R>(sql, params as unknown[])).rows }) }),
+      ),
     close: () => db.close(),
   };
 }

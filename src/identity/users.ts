@@ -39,7 +39,10 @@ export async function resolveChannelUser(db: SqlDb, channel: ChannelRef, display
     );
     if (inserted.rows[0]) return { uid, created: true };
     await tx.query('DELETE FROM users WHERE uid = $1', [uid]);
-    const winner = await tx.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+    const winner = await tx.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [
+      channel.type,
+      channel.uid,
+    ]);
     return { uid: winner.rows[0]!.uid, created: false };
   });
 }
@@ -59,12 +62,21 @@ export async function userExists(db: SqlQueryable, uid: string): Promise<boolean
 
 export async function listChannels(db: SqlQueryable, uid: string): Promise<ChannelRow[]> {
   const { rows } = await db.query<ChannelDbRow>('SELECT * FROM channel_identities WHERE uid = $1 ORDER BY created_at', [uid]);
-  return rows.map((r) => ({ type: r.channel_type, uid: r.channel_uid, createdAt: iso(r.created_at)!, lastSeenAt: iso(r.last_seen_at), displayName: r.display_name }));
+  return rows.map((r) => ({
+    type: r.channel_type,
+    uid: r.channel_uid,
+    createdAt: iso(r.created_at)!,
+    lastSeenAt: iso(r.last_seen_at),
+    displayName: r.display_name,
+  }));
 }
 
 /** Points a channel at `uid`; returns the uid it pointed at before. */
 export async function moveChannel(db: SqlQueryable, channel: ChannelRef, uid: string): Promise<string | undefined> {
-  const before = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+  const before = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [
+    channel.type,
+    channel.uid,
+  ]);
   await db.query(
     'INSERT INTO channel_identities (channel_type, channel_uid, uid) VALUES ($1, $2, $3) ON CONFLICT (channel_type, channel_uid) DO UPDATE SET uid = EXCLUDED.uid',
     [channel.type, channel.uid, uid],
@@ -74,7 +86,11 @@ export async function moveChannel(db: SqlQueryable, channel: ChannelRef, uid: st
 
 /** Removes a channel of `uid`; false when `uid` has no such channel. */
 export async function removeChannel(db: SqlQueryable, uid: string, channel: ChannelRef): Promise<boolean> {
-  const r = await db.query('DELETE FROM channel_identities WHERE uid = $1 AND channel_type = $2 AND channel_uid = $3 RETURNING uid', [uid, channel.type, channel.uid]);
+  const r = await db.query('DELETE FROM channel_identities WHERE uid = $1 AND channel_type = $2 AND channel_uid = $3 RETURNING uid', [
+    uid,
+    channel.type,
+    channel.uid,
+  ]);
   return r.rows.length > 0;
 }
 
@@ -85,6 +101,9 @@ export async function attachChannel(db: SqlQueryable, uid: string, channel: Chan
     [channel.type, channel.uid, uid, displayName ?? null],
   );
   if (inserted.rows.length) return 'linked';
-  const { rows } = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [channel.type, channel.uid]);
+  const { rows } = await db.query<{ uid: string }>('SELECT uid FROM channel_identities WHERE channel_type = $1 AND channel_uid = $2', [
+    channel.type,
+    channel.uid,
+  ]);
   return rows[0]?.uid === uid ? 'already' : 'taken';
 }

@@ -20,15 +20,10 @@ export async function createWebSession(
 ): Promise<{ id: string; expiresAt: Date }> {
   const id = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + (opts.ttlMs ?? WEB_SESSION_TTL_MS));
-  await db.query('INSERT INTO web_sessions (hash, uid, display_name, expires_at, last_seen_at, channel_type, channel_uid) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    sha256Hex(id),
-    uid,
-    opts.displayName ?? null,
-    expiresAt,
-    now,
-    opts.channel?.type ?? null,
-    opts.channel?.uid ?? null,
-  ]);
+  await db.query(
+    'INSERT INTO web_sessions (hash, uid, display_name, expires_at, last_seen_at, channel_type, channel_uid) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [sha256Hex(id), uid, opts.displayName ?? null, expiresAt, now, opts.channel?.type ?? null, opts.channel?.uid ?? null],
+  );
   return { id, expiresAt };
 }
 
@@ -41,10 +36,13 @@ export interface WebSessionUser {
 }
 
 export async function verifyWebSession(db: SqlQueryable, id: string, now: Date): Promise<WebSessionUser | undefined> {
-  const { rows } = await db.query<{ uid: string; display_name: string | null; last_seen_at: Date | null; channel_type: string | null; channel_uid: string | null }>(
-    'SELECT uid, display_name, last_seen_at, channel_type, channel_uid FROM web_sessions WHERE hash = $1 AND expires_at > $2',
-    [sha256Hex(id), now],
-  );
+  const { rows } = await db.query<{
+    uid: string;
+    display_name: string | null;
+    last_seen_at: Date | null;
+    channel_type: string | null;
+    channel_uid: string | null;
+  }>('SELECT uid, display_name, last_seen_at, channel_type, channel_uid FROM web_sessions WHERE hash = $1 AND expires_at > $2', [sha256Hex(id), now]);
   const row = rows[0];
   if (!row) return undefined;
   if (!row.last_seen_at || now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
@@ -96,10 +94,15 @@ export async function saveLoginState(db: SqlQueryable, state: string, browser: s
  * only before expiry. A second callback with the same state gets undefined.
  */
 export async function takeLoginState(db: SqlQueryable, state: string, browser: string, now: Date): Promise<LoginState | undefined> {
-  const { rows } = await db.query<{ browser_hash: string; provider: string; nonce: string; verifier: string; return_to: string; link_uid: string | null; expires_at: Date }>(
-    'DELETE FROM login_states WHERE hash = $1 RETURNING *',
-    [sha256Hex(state)],
-  );
+  const { rows } = await db.query<{
+    browser_hash: string;
+    provider: string;
+    nonce: string;
+    verifier: string;
+    return_to: string;
+    link_uid: string | null;
+    expires_at: Date;
+  }>('DELETE FROM login_states WHERE hash = $1 RETURNING *', [sha256Hex(state)]);
   const r = rows[0];
   if (!r || r.browser_hash !== sha256Hex(browser) || new Date(r.expires_at) <= now) return undefined;
   return { provider: r.provider, nonce: r.nonce, verifier: r.verifier, returnTo: r.return_to, linkUid: r.link_uid };

@@ -48,7 +48,9 @@ export function registerPromptsAndResources(server: McpServer, deps: ToolDeps): 
       const found = await service.search({
         query: task,
         limit: RECALL_LIMIT,
-        ...(deps.defaultRepo || paths.length ? { context: { ...(deps.defaultRepo ? { repo: deps.defaultRepo } : {}), ...(paths.length ? { paths } : {}) } } : {}),
+        ...(deps.defaultRepo || paths.length
+          ? { context: { ...(deps.defaultRepo ? { repo: deps.defaultRepo } : {}), ...(paths.length ? { paths } : {}) } }
+          : {}),
       });
       const lines = found.items.map((h, i) => `${i + 1}. ${describeMemory(memoryPreview(h.memory))}`);
       const body = lines.length
@@ -113,7 +115,7 @@ export function registerPromptsAndResources(server: McpServer, deps: ToolDeps): 
     new ResourceTemplate('kairos://files/{+path}', { list: undefined }),
     {
       title: 'Kairos memories of a file',
-      description: 'Memories anchored or scoped to a repo-relative file (fresh first), then the repo\'s most recent.',
+      description: "Memories anchored or scoped to a repo-relative file (fresh first), then the repo's most recent.",
       mimeType: 'application/json',
     },
     async (uri, vars) => {

@@ -107,8 +107,7 @@ export interface ErrorPayload {
 }
 
 export type ResponseMessage =
-  | { kind: 'response'; requestId: string; ok: true; result: unknown }
-  | { kind: 'response'; requestId: string; ok: false; error: ErrorPayload };
+  { kind: 'response'; requestId: string; ok: true; result: unknown } | { kind: 'response'; requestId: string; ok: false; error: ErrorPayload };
 
 export type HostEvent =
   | { type: 'memoryChanged'; id?: string; space?: string; change: 'created' | 'updated' | 'deleted' | 'imported' }

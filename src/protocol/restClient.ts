@@ -42,7 +42,10 @@ export function buildCall<E extends Endpoint>(target: RestTarget, ep: E, input: 
     contentType?: string | undefined;
   };
   const url = `${target.base.replace(/\/+$/, '')}${fillPath(ep.path, i.path)}${queryString(i.query)}`;
-  const headers: Record<string, string> = { Accept: typeof ep.answer === 'string' ? (ep.answer === 'sse' ? 'text/event-stream' : 'application/x-ndjson') : 'application/json', ...target.headers };
+  const headers: Record<string, string> = {
+    Accept: typeof ep.answer === 'string' ? (ep.answer === 'sse' ? 'text/event-stream' : 'application/x-ndjson') : 'application/json',
+    ...target.headers,
+  };
   if (ep.body === 'raw') {
     headers['Content-Type'] = i.contentType ?? 'application/x-ndjson';
     return { url, init: { method: ep.method, headers, ...(i.raw !== undefined ? { body: i.raw } : {}) } };
@@ -58,7 +61,12 @@ export function buildCall<E extends Endpoint>(target: RestTarget, ep: E, input: 
 }
 
 /** Sends one call and returns the transport's answer unread once it is a 2xx (streams read it themselves). */
-export async function sendEndpoint<E extends Endpoint, R extends RestAnswer>(transport: RestTransport<R>, target: RestTarget, ep: E, input: EndpointInput<E>): Promise<R> {
+export async function sendEndpoint<E extends Endpoint, R extends RestAnswer>(
+  transport: RestTransport<R>,
+  target: RestTarget,
+  ep: E,
+  input: EndpointInput<E>,
+): Promise<R> {
   const { url, init } = buildCall(target, ep, input);
   let res: R;
   try {
@@ -71,7 +79,12 @@ export async function sendEndpoint<E extends Endpoint, R extends RestAnswer>(tra
 }
 
 /** Sends one JSON call and resolves with its answer, checked against the contract. */
-export async function callEndpoint<E extends JsonEndpoint>(transport: RestTransport, target: RestTarget, ep: E, input: EndpointInput<E>): Promise<EndpointAnswer<E>> {
+export async function callEndpoint<E extends JsonEndpoint>(
+  transport: RestTransport,
+  target: RestTarget,
+  ep: E,
+  input: EndpointInput<E>,
+): Promise<EndpointAnswer<E>> {
   const res = await sendEndpoint(transport, target, ep, input);
   return readAnswer(ep, res.status, await res.text());
 }

@@ -29,7 +29,11 @@ export const SourceRangeSchema = z.strictObject({
 
 const shortText = (max: number) => z.string().min(1).max(max);
 /** A memory version from input: capped so no arithmetic on it can overflow an int4 column. */
-export const VersionSchema = z.number().int().min(1).max(LIMITS.maxVersion, { error: `"version" is at most ${LIMITS.maxVersion}.` });
+export const VersionSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(LIMITS.maxVersion, { error: `"version" is at most ${LIMITS.maxVersion}.` });
 
 export const MemorySourceSchema = z.strictObject({
   kind: z.enum(SOURCE_KINDS),
@@ -50,7 +54,12 @@ export const SearchContextSchema = z.strictObject({
 /** What comparing an anchor with the current code found (core/code.ts checkAnchor). */
 export const AnchorCheckSchema = z.discriminatedUnion('state', [
   z.strictObject({ state: z.literal('fresh') }),
-  z.strictObject({ state: z.literal('moved'), path: shortText(CODE_LIMITS.maxPathChars), startLine: z.number().int().min(1), endLine: z.number().int().min(1) }),
+  z.strictObject({
+    state: z.literal('moved'),
+    path: shortText(CODE_LIMITS.maxPathChars),
+    startLine: z.number().int().min(1),
+    endLine: z.number().int().min(1),
+  }),
   z.strictObject({ state: z.literal('stale'), reason: z.enum(['changed', 'deleted']) }),
 ]);
 
@@ -72,7 +81,11 @@ export const MemoryFilterSchema = z.strictObject({
   stale: z.boolean().optional(),
 });
 
-const limit = z.number().int().min(1).max(LIMITS.maxPageSize, { error: `"limit" is at most ${LIMITS.maxPageSize}.` });
+const limit = z
+  .number()
+  .int()
+  .min(1)
+  .max(LIMITS.maxPageSize, { error: `"limit" is at most ${LIMITS.maxPageSize}.` });
 const cursor = z.string().max(512);
 
 export const RememberParamsSchema = z.strictObject({

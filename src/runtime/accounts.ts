@@ -13,7 +13,13 @@ import { channelOf, type ServicePrincipal } from '../auth/principal.js';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo, type Scope } from '../identity/apiKeys.js';
 import { audit } from '../identity/audit.js';
 import type { MasterKeyRing } from '../identity/byok.js';
-import { deleteEmbeddingSettings, getEmbeddingSettings, putEmbeddingSettings, type EmbeddingSettingsInput, type EmbeddingSettingsView } from '../identity/embeddingSettings.js';
+import {
+  deleteEmbeddingSettings,
+  getEmbeddingSettings,
+  putEmbeddingSettings,
+  type EmbeddingSettingsInput,
+  type EmbeddingSettingsView,
+} from '../identity/embeddingSettings.js';
 import { deleteUserIdentity, exportUserIdentity } from '../identity/gdpr.js';
 import { consumeLinkCode, createLinkCode, peekLinkCode } from '../identity/linkCodes.js';
 import { listGrants, revokeGrant, type GrantRow } from '../identity/oauthStore.js';
@@ -85,7 +91,11 @@ function requireLinking(p: ServicePrincipal, allowUnlinked = false): void {
 
 /** Keys, grants, BYOK settings and exports belong to the person, not to a bot acting for them. */
 function requireOwnCredential(p: ServicePrincipal): void {
-  if (p.connector) throw new KairosError('forbidden', 'A connector acts for its channel users on memories and account links only. Manage keys, clients and settings from the web console.');
+  if (p.connector)
+    throw new KairosError(
+      'forbidden',
+      'A connector acts for its channel users on memories and account links only. Manage keys, clients and settings from the web console.',
+    );
 }
 
 /** Every memory of a space with its history, as import items (ids and timestamps kept). */
@@ -94,7 +104,15 @@ async function* readSpace(store: VectorStore, space: string): AsyncGenerator<Imp
   do {
     const page = await store.list(space, { limit: 100, ...(cursor ? { cursor } : {}) });
     for (const m of page.items) {
-      yield { id: m.id, text: m.text, tags: m.tags, source: m.source, createdAt: m.createdAt, updatedAt: m.updatedAt, history: await store.history(space, m.id) };
+      yield {
+        id: m.id,
+        text: m.text,
+        tags: m.tags,
+        source: m.source,
+        createdAt: m.createdAt,
+        updatedAt: m.updatedAt,
+        history: await store.history(space, m.id),
+      };
     }
     cursor = page.nextCursor;
   } while (cursor);
@@ -155,7 +173,8 @@ export class AccountService {
   async redeemLinkCode(p: ServicePrincipal, code: string, opts: { merge?: boolean } = {}): Promise<RedeemResult> {
     requireLinking(p, true);
     const channel = channelOf(p);
-    if (!channel) throw new KairosError('invalid_input', 'Redeem a link code while signed in with the account you want to link (GitHub or OIDC), not with an API key.');
+    if (!channel)
+      throw new KairosError('invalid_input', 'Redeem a link code while signed in with the account you want to link (GitHub or OIDC), not with an API key.');
     if (p.connector) {
       await enforce(this.deps.limiter, `link:connector:${p.connector.id}`, CONNECTOR_REDEEMS, 'link code attempts through this connector');
       await enforce(this.deps.limiter, `link:channel:${channelKey(channel)}`, CODE_ATTEMPTS, 'link code attempts');
@@ -226,7 +245,8 @@ export class AccountService {
     await this.deps.db.transaction(async (tx) => {
       const mine = await listChannels(tx, p.uid);
       if (!mine.some((c) => c.type === channel.type && c.uid === channel.uid)) throw new NotFoundError('You have no such linked channel.');
-      if (mine.length === 1) throw new KairosError('conflict', 'This is your only sign-in channel; link another one first, or delete the account with DELETE /v1/me.');
+      if (mine.length === 1)
+        throw new KairosError('conflict', 'This is your only sign-in channel; link another one first, or delete the account with DELETE /v1/me.');
       await removeChannel(tx, p.uid, channel);
       await audit(tx, 'link.unlinked', p.uid, null, viaOf(p));
     });
@@ -363,7 +383,8 @@ export class AccountService {
     await this.deps.db.transaction(async (tx) => {
       const role = await orgs.roleIn(tx, oid, uid);
       if (!role) throw new NotFoundError(`User "${uid}" is not a member of this org.`);
-      if (role === 'owner' && (await orgs.countMembers(tx, oid, 'owner')) === 1) throw new KairosError('conflict', 'An org needs an owner: this is the last one.');
+      if (role === 'owner' && (await orgs.countMembers(tx, oid, 'owner')) === 1)
+        throw new KairosError('conflict', 'An org needs an owner: this is the last one.');
       await orgs.removeMember(tx, oid, uid);
     });
     await audit(this.deps.db, 'org.member_removed', p.uid, oid);

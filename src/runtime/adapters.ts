@@ -16,11 +16,7 @@ export function openConfiguredStore(config: KairosConfig): Promise<VectorStore> 
  * The environment seen by embedderConfigFromEnv: an embedder chosen in config.json (or in the
  * console's settings) fills in the variables the user did not set; API keys stay in the env.
  */
-export function embedderEnv(
-  choice: EmbedderChoice | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  opts: { override?: boolean } = {},
-): NodeJS.ProcessEnv {
+export function embedderEnv(choice: EmbedderChoice | undefined, env: NodeJS.ProcessEnv = process.env, opts: { override?: boolean } = {}): NodeJS.ProcessEnv {
   if (!choice || (env.KAIROS_EMBEDDER && !opts.override)) return env;
   const endpointVar: Record<string, string> = {
     openai: 'KAIROS_OPENAI_BASE_URL',

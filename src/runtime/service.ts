@@ -130,7 +130,10 @@ export async function openServiceRuntime(
     // A channel user Kairos does not know (policy "refuse"): no account, so no space and no key.
     if (principal.unlinked) return { principal, spaces: [], embedder: missingKeyEmbedder(), refusal: unlinkedMessage(principal.channel!.type) };
     const memberships = await membershipsOf(db, principal.uid);
-    const own = await embedders.forTenant(principal.uid, memberships.map((m) => m.oid));
+    const own = await embedders.forTenant(
+      principal.uid,
+      memberships.map((m) => m.oid),
+    );
     const spaces: SpaceGrant[] = [
       { space: userSpace(principal.uid), role: 'owner', label: 'Personal', kind: 'personal' },
       ...memberships.map((m): SpaceGrant => ({ space: orgSpace(m.oid), role: m.role, label: m.name, kind: 'org' })),

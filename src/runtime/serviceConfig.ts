@@ -57,7 +57,8 @@ function parseAdmins(raw: string | undefined): Array<{ type: string; uid: string
 
 function redisPrefix(raw: string | undefined): string {
   if (!raw) return 'kairos';
-  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(raw)) throw new KairosError('invalid_input', 'KAIROS_REDIS_PREFIX may hold only letters, digits and _ : . - (at most 64).');
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(raw))
+    throw new KairosError('invalid_input', 'KAIROS_REDIS_PREFIX may hold only letters, digits and _ : . - (at most 64).');
   return raw;
 }
 
@@ -91,12 +92,17 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   const authServers = env.KAIROS_AUTH_SERVERS
     ? env.KAIROS_AUTH_SERVERS.trim().startsWith('[')
       ? json(env, 'KAIROS_AUTH_SERVERS', z.array(z.url()), [])
-      : env.KAIROS_AUTH_SERVERS.split(',').map((s) => s.trim()).filter(Boolean)
+      : env.KAIROS_AUTH_SERVERS.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
     : [];
   const loginProviders = LoginProvidersSchema.safeParse([...json(env, 'KAIROS_LOGIN_PROVIDERS', z.array(z.unknown()), []), ...shorthandProviders(env)]);
   if (!loginProviders.success) {
     const issue = loginProviders.error.issues[0];
-    throw new KairosError('invalid_input', `KAIROS_LOGIN_PROVIDERS is invalid at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'bad value'}. See docs/auth.md.`);
+    throw new KairosError(
+      'invalid_input',
+      `KAIROS_LOGIN_PROVIDERS is invalid at ${issue?.path.join('.') || 'the top'}: ${issue?.message ?? 'bad value'}. See docs/auth.md.`,
+    );
   }
   return {
     loginProviders: loginProviders.data,

@@ -21,7 +21,8 @@ export function loadOrCreateToken(home: string): string {
   const path = tokenPath(home);
   try {
     // 'wx' makes creation atomic: two processes starting together end up with one token.
-    if (!existsSync(path)) writeFileSync(path, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
+    if (!existsSync(path))
+      writeFileSync(path, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }

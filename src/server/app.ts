@@ -97,7 +97,12 @@ export function createApp(deps: AppDeps): KairosApp {
   });
   app.use('*', inputGuard());
 
-  const jsonLimit = bodyLimit({ maxSize: deps.limits.json, onError: () => { throw tooLarge(deps.limits.json); } });
+  const jsonLimit = bodyLimit({
+    maxSize: deps.limits.json,
+    onError: () => {
+      throw tooLarge(deps.limits.json);
+    },
+  });
 
   app.get('/v1/healthz', (c) => c.json({ status: 'ok', version: kairosVersion(), ...deps.health() }));
 
@@ -127,7 +132,9 @@ export function createApp(deps: AppDeps): KairosApp {
   const mcpScope = createMiddleware<KairosEnv>(async (c, next) => {
     const scopes = c.var.service.ctx.principal.scopes;
     if (!scopes.some((s) => s === 'read' || s === 'write' || s === 'admin')) {
-      throw new KairosError('forbidden', 'This token carries none of the scopes Kairos needs (read, write or admin).', { details: { insufficientScope: 'read write' } });
+      throw new KairosError('forbidden', 'This token carries none of the scopes Kairos needs (read, write or admin).', {
+        details: { insufficientScope: 'read write' },
+      });
     }
     await next();
   });

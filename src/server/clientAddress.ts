@@ -24,7 +24,10 @@ function ipv6Groups(address: string): string[] | undefined {
 
 /** The limiting key of an address: IPv4 as is (also when IPv4-mapped), IPv6 by its /64. */
 export function addressKey(raw: string): string {
-  const address = raw.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const address = raw
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
   const groups = ipv6Groups(address);
@@ -34,7 +37,11 @@ export function addressKey(raw: string): string {
 /** The request's client address key, or undefined when neither the socket nor a trusted proxy tells. */
 export function clientAddress(c: Context, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean);
+    const forwarded = c.req
+      .header('x-forwarded-for')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const last = forwarded?.[forwarded.length - 1];
     if (last) return addressKey(last);
   }

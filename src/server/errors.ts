@@ -26,7 +26,18 @@ export function toKairosError(err: unknown): KairosError {
   if (isKairosError(err)) return err;
   if (err instanceof z.ZodError) return new KairosError('invalid_input', describeZodError(err));
   if (err instanceof HTTPException) {
-    const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : err.status === 403 ? 'forbidden' : err.status === 404 ? 'not_found' : err.status < 500 ? 'invalid_input' : 'internal';
+    const code: ErrorCode =
+      err.status === 413
+        ? 'payload_too_large'
+        : err.status === 401
+          ? 'unauthorized'
+          : err.status === 403
+            ? 'forbidden'
+            : err.status === 404
+              ? 'not_found'
+              : err.status < 500
+                ? 'invalid_input'
+                : 'internal';
     return new KairosError(code, err.message || 'Request refused.');
   }
   return new KairosError('internal', 'Something went wrong inside Kairos. The details are in the server log.');
@@ -43,7 +54,12 @@ export async function errorResponse(c: Context, err: unknown): Promise<Response>
     const requestId = randomUUID();
     body.error = { code: k.code, message: `Something went wrong inside Kairos (request ${requestId}). The details are in the server log.`, requestId };
     c.header('X-Request-Id', requestId);
-    log.error('unexpected error', { requestId, method: c.req.method, path: c.req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+    log.error('unexpected error', {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    });
   } else if (status >= 500) {
     log.warn(k.message, { code: k.code, path: c.req.path });
   }

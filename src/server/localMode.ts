@@ -70,7 +70,10 @@ function consolePages(deps: LocalModeDeps): Hono {
     const loginToken = c.req.query('token');
     if (loginToken !== undefined) {
       if (!deps.consoleAuth.redeemLoginToken(loginToken)) {
-        return html(401, simplePage('Login link expired', '<p>This console link was already used or has expired. Run <code>kairos console</code> for a fresh one.</p>', nonce));
+        return html(
+          401,
+          simplePage('Login link expired', '<p>This console link was already used or has expired. Run <code>kairos console</code> for a fresh one.</p>', nonce),
+        );
       }
       setCookie(c, SESSION_COOKIE, deps.consoleAuth.createSession(), {
         httpOnly: true,

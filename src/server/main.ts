@@ -86,7 +86,12 @@ export async function startServer(config: KairosConfig, opts: LocalRuntimeOption
   });
   publicUrl = http.url;
   const store = runtime.store as { started?: string };
-  log.info('ready', { bootMs: Math.round(bootMs), openMs: Math.round(openMs), listenMs: Math.round(performance.now() - bootMs - openMs), ...(store.started ? { store: store.started } : {}) });
+  log.info('ready', {
+    bootMs: Math.round(bootMs),
+    openMs: Math.round(openMs),
+    listenMs: Math.round(performance.now() - bootMs - openMs),
+    ...(store.started ? { store: store.started } : {}),
+  });
   writeEngineFile(config.home, { port: http.port, pid: process.pid, url: publicUrl, startedAt: new Date().toISOString() });
   if (config.exitWhenUnusedMs !== undefined) {
     stopWatching = watchUnused(clients, config.exitWhenUnusedMs, (reason) => {
@@ -95,7 +100,15 @@ export async function startServer(config: KairosConfig, opts: LocalRuntimeOption
     });
   }
 
-  return { url: publicUrl, port: http.port, runtime, clients, consoleUrl: () => consoleLoginUrl(consoleAuth, publicUrl), close: http.close, closed: http.closed };
+  return {
+    url: publicUrl,
+    port: http.port,
+    runtime,
+    clients,
+    consoleUrl: () => consoleLoginUrl(consoleAuth, publicUrl),
+    close: http.close,
+    closed: http.closed,
+  };
 }
 
 /** Runs the server until SIGTERM/SIGINT; prints where to reach it on stdout. */

@@ -31,9 +31,7 @@ export function queryParams(c: Context, allowed: readonly string[]): Record<stri
   const all = c.req.queries();
   const unknown = Object.keys(all).filter((k) => !allowed.includes(k));
   if (unknown.length) {
-    throw new InvalidInputError(
-      `Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Allowed: ${allowed.join(', ') || 'none'}.`,
-    );
+    throw new InvalidInputError(`Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Allowed: ${allowed.join(', ') || 'none'}.`);
   }
   return all;
 }

@@ -62,7 +62,10 @@ function serviceTenants({ runtime, sessions, trustProxy }: ServiceModeDeps): Ten
         return { service, via: 'bearer' };
       }
       const user = allowCookie ? await sessions.user(c) : undefined;
-      if (!user) throw unauthorized('Authentication required: sign in at /auth/signin, or send "Authorization: Bearer <token>" (a sign-in token or a kairos_sk_ API key).');
+      if (!user)
+        throw unauthorized(
+          'Authentication required: sign in at /auth/signin, or send "Authorization: Bearer <token>" (a sign-in token or a kairos_sk_ API key).',
+        );
       requireCsrf(c, (ctx) => sessions.sameOrigin(ctx));
       const service = await serve({
         uid: user.uid,
@@ -107,7 +110,9 @@ function untrustedProxyWarning(): MiddlewareHandler {
   return async (c, next) => {
     if (!warned && c.req.header('x-forwarded-for') !== undefined) {
       warned = true;
-      log.warn('requests arrive with X-Forwarded-For but KAIROS_TRUST_PROXY is not set: every client behind the proxy shares one address for rate limits and sign-in lockouts. Set KAIROS_TRUST_PROXY=1 when Kairos runs behind your reverse proxy (see docs/security.md).');
+      log.warn(
+        'requests arrive with X-Forwarded-For but KAIROS_TRUST_PROXY is not set: every client behind the proxy shares one address for rate limits and sign-in lockouts. Set KAIROS_TRUST_PROXY=1 when Kairos runs behind your reverse proxy (see docs/security.md).',
+      );
     }
     await next();
   };

@@ -16,9 +16,12 @@ export function watchUnused(clients: ClientRegistry, afterMs: number, stop: (rea
     stop(reason);
   };
   const offEmpty = clients.onEmpty(() => fire('its last client unregistered'));
-  const timer = setInterval(() => {
-    if (clients.unusedForMs() >= afterMs) fire(`no client registered for ${Math.round(afterMs / 100) / 10} s`);
-  }, Math.max(50, Math.min(1_000, afterMs / 4)));
+  const timer = setInterval(
+    () => {
+      if (clients.unusedForMs() >= afterMs) fire(`no client registered for ${Math.round(afterMs / 100) / 10} s`);
+    },
+    Math.max(50, Math.min(1_000, afterMs / 4)),
+  );
   // The engine's lifetime is decided by its server and signals, never by this timer.
   timer.unref();
   const dispose = (): void => {

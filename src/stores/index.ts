@@ -20,7 +20,11 @@ export async function openStore(config: StoreConfig): Promise<VectorStore> {
     }
     case 'qdrant': {
       const { QdrantStore } = await import('./qdrant/qdrantStore.js');
-      return QdrantStore.open({ url: config.url, ...(config.apiKey ? { apiKey: config.apiKey } : {}), ...(config.partition ? { partition: config.partition } : {}) });
+      return QdrantStore.open({
+        url: config.url,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+        ...(config.partition ? { partition: config.partition } : {}),
+      });
     }
   }
 }

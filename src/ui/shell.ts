@@ -101,7 +101,13 @@ export function renderShell(o: ShellOptions): string {
   if (!sources.every((t) => SOURCE_RE.test(t))) throw new Error("renderShell: cspSource must list origins or 'self'.");
   const n = attr(o.nonce);
   const styles = [o.codiconUri, o.styleUri, ...(o.host === 'console' && o.consoleStyleUri ? [o.consoleStyleUri] : [])];
-  const head = renderHead({ nonce: o.nonce, csp: shellCsp(o), title: o.title ?? 'Kairos memories', styles, extra: [`<meta property="csp-nonce" content="${n}">`] });
+  const head = renderHead({
+    nonce: o.nonce,
+    csp: shellCsp(o),
+    title: o.title ?? 'Kairos memories',
+    styles,
+    extra: [`<meta property="csp-nonce" content="${n}">`],
+  });
   return `${head}
 <body class="host-${o.host}" data-host="${o.host}"${o.accountPage ? ' data-account-page="1"' : ''}>
 <div id="app" class="app"></div>

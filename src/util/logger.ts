@@ -8,7 +8,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-const SECRET_KEY = /^(token|apikey|api_key|authorization|password|passwd|secret|cookie|set-cookie|x-api-key|clientsecret|client_secret|accesstoken|access_token|refreshtoken|refresh_token)$/i;
+const SECRET_KEY =
+  /^(token|apikey|api_key|authorization|password|passwd|secret|cookie|set-cookie|x-api-key|clientsecret|client_secret|accesstoken|access_token|refreshtoken|refresh_token)$/i;
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]'],
   [/\bkairos_sk_[A-Za-z0-9_-]+/g, '[redacted]'],

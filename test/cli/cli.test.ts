@@ -35,7 +35,20 @@ function expectOneLineError(r: { stderr: string }, pattern: RegExp): void {
 
 /** The data commands, run against `h`; the same script runs standalone and against a server. */
 async function dataCommandsRoundTrip(h: string): Promise<void> {
-  const created = await runCli(h, ['remember', 'Use', 'pnpm', 'in', 'the', 'web', 'app', '--tag', 'Tooling', '--source-uri', 'file:///repo/web/package.json', '--json']);
+  const created = await runCli(h, [
+    'remember',
+    'Use',
+    'pnpm',
+    'in',
+    'the',
+    'web',
+    'app',
+    '--tag',
+    'Tooling',
+    '--source-uri',
+    'file:///repo/web/package.json',
+    '--json',
+  ]);
   expect(created.code, created.stderr).toBe(0);
   const memory = json(created).memory;
   expect(json(created).outcome).toBe('created');
@@ -64,7 +77,10 @@ async function dataCommandsRoundTrip(h: string): Promise<void> {
 
   const exported = await runCli(h, ['export']);
   expect(exported.code).toBe(0);
-  const records = exported.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const records = exported.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(records.map((r) => r.id)).toContain(memory.id);
   const file = join(h, 'backup.jsonl');
   const toFile = await runCli(h, ['export', file, '--json']);
@@ -74,7 +90,13 @@ async function dataCommandsRoundTrip(h: string): Promise<void> {
   expect(json(reimport)).toMatchObject({ created: 0, duplicate: records.length, failed: 0 });
 
   const memoryJson = join(h, 'memory.json');
-  await writeFile(memoryJson, [JSON.stringify({ type: 'entity', name: 'Kai', entityType: 'Person', observations: ['reviews every migration'] }), JSON.stringify({ type: 'relation', from: 'Kai', to: 'Kairos', relationType: 'maintains' })].join('\n'));
+  await writeFile(
+    memoryJson,
+    [
+      JSON.stringify({ type: 'entity', name: 'Kai', entityType: 'Person', observations: ['reviews every migration'] }),
+      JSON.stringify({ type: 'relation', from: 'Kai', to: 'Kairos', relationType: 'maintains' }),
+    ].join('\n'),
+  );
   const imported = await runCli(h, ['import', memoryJson]);
   expect(imported.code, imported.stderr).toBe(0);
   expect(imported.stdout).toContain('Imported 2, skipped 0 duplicates, 0 failed.');
@@ -198,7 +220,12 @@ describe('kairos CLI with a server running (talks HTTP)', () => {
   });
 
   it('relays `kairos mcp` over stdio to the running server instead of opening its data dir', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [await cliBundle(), 'mcp'], env: cliEnv(h) as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [await cliBundle(), 'mcp'],
+      env: cliEnv(h) as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'cli-proxy-test', version: '1.0.0' });
     await client.connect(transport);
     try {
@@ -218,7 +245,12 @@ describe('kairos CLI with a server running (talks HTTP)', () => {
 describe('kairos mcp over stdio', () => {
   it('serves remember and search to the SDK client, and holds the data dir while it runs', async () => {
     const h = await home();
-    const transport = new StdioClientTransport({ command: process.execPath, args: [await cliBundle(), 'mcp'], env: cliEnv(h) as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [await cliBundle(), 'mcp'],
+      env: cliEnv(h) as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'cli-test', version: '1.0.0' });
     await client.connect(transport);
     try {
@@ -245,7 +277,10 @@ describe('kairos mcp over stdio', () => {
 /** One `kairos:` line (after any non-TTY progress lines), the exit code, no stack trace. */
 function oneLine(r: { stderr: string; code: number | null }, code: number, pattern: RegExp): void {
   // Progress lines (non-TTY) may come first; the error is the one kairos: line.
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^Importing: /.test(l));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^Importing: /.test(l));
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^kairos: /);
   expect(lines[0]).toMatch(pattern);

@@ -12,7 +12,10 @@ describe('kairos connectors against a shared service on loopback', () => {
   beforeAll(async () => {
     await cliBundle();
     home = await tempHome('kairos-cli-connectors-');
-    w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_ADMINS: 'github:4001' });
+    w = await startServiceWorld(
+      BACKENDS.find((b) => b.name === 'pglite')!,
+      { KAIROS_ADMINS: 'github:4001' },
+    );
     admin = w.githubUser(4001, 'operator');
   });
   afterAll(async () => {
@@ -21,7 +24,9 @@ describe('kairos connectors against a shared service on loopback', () => {
   });
 
   it('creates a connector whose secret works for its channel users, lists it with its last use, and revokes it', async () => {
-    const created = await cli(['create', '--name', 'Home bot', '--channel', 'telegram', '--policy', 'create', '--expires', '30d', '--json'], { KAIROS_TOKEN: admin });
+    const created = await cli(['create', '--name', 'Home bot', '--channel', 'telegram', '--policy', 'create', '--expires', '30d', '--json'], {
+      KAIROS_TOKEN: admin,
+    });
     expect(created.code, created.stderr).toBe(0);
     const out = JSON.parse(created.stdout);
     expect(out).toMatchObject({ name: 'Home bot', channelType: 'telegram', firstContact: 'create', revokedAt: null });

@@ -62,11 +62,18 @@ describe('kairos link against a shared service on loopback', () => {
     const code = JSON.parse((await link(['code', '--json'], { ...env, KAIROS_TOKEN: bob })).stdout).code as string;
     const ask = await link(['redeem', code], { ...env, KAIROS_TOKEN: erin });
     expect(ask.code).toBe(2);
-    expect(ask.stderr.trim().split('\n')).toEqual(['kairos: This sign-in already holds 1 memories. Run again with --merge to move them into the linked account, or --no-merge to leave them behind.']);
+    expect(ask.stderr.trim().split('\n')).toEqual([
+      'kairos: This sign-in already holds 1 memories. Run again with --merge to move them into the linked account, or --no-merge to leave them behind.',
+    ]);
 
     const merged = await link(['redeem', code, '--merge', '--json'], { ...env, KAIROS_TOKEN: erin });
     expect(merged.code, merged.stderr).toBe(0);
-    expect(JSON.parse(merged.stdout)).toMatchObject({ linked: true, uid: await uidOf(bob), channel: { type: 'github', uid: '3003' }, merged: { created: 1, failed: 0 } });
+    expect(JSON.parse(merged.stdout)).toMatchObject({
+      linked: true,
+      uid: await uidOf(bob),
+      channel: { type: 'github', uid: '3003' },
+      merged: { created: 1, failed: 0 },
+    });
     const listed = await w.api('GET', '/v1/memories', bob);
     expect(listed.json.items.map((m: { text: string }) => m.text)).toEqual(['Erin: staging resets every Monday.']);
   });

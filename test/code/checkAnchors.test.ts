@@ -15,12 +15,24 @@ import { runCli } from '../server/cliProcess.js';
 let s: TestServer;
 let repo: string;
 
-const AUTH = ['import { verifyJwt } from "./jwt";', '', 'export function authenticate(req) {', '  const token = req.headers.authorization;', '  return verifyJwt(token);', '}', ''];
+const AUTH = [
+  'import { verifyJwt } from "./jwt";',
+  '',
+  'export function authenticate(req) {',
+  '  const token = req.headers.authorization;',
+  '  return verifyJwt(token);',
+  '}',
+  '',
+];
 const UTIL = ['export function slug(s) {', '  return s.toLowerCase().replace(/ /g, "-");', '}', ''];
 const OLD = ['export const RETRIES = 3;', 'export const BACKOFF_MS = 200;', ''];
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+  return execFileSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+  }).trim();
 }
 
 async function write(path: string, lines: string[]): Promise<void> {
@@ -46,7 +58,12 @@ const store: AnchorStore = {
 };
 
 async function anchored(text: string, path: string, startLine: number, lines: string[], commit: string): Promise<string> {
-  const r = await s.api('POST', '/v1/memories', { body: { text, source: { kind: 'editor', anchor: { repo: 'git@github.com:acme/shop.git', path, startLine, endLine: startLine + lines.length - 1, commit, lines } } } });
+  const r = await s.api('POST', '/v1/memories', {
+    body: {
+      text,
+      source: { kind: 'editor', anchor: { repo: 'git@github.com:acme/shop.git', path, startLine, endLine: startLine + lines.length - 1, commit, lines } },
+    },
+  });
   expect(r.status, r.text).toBe(201);
   return r.json.memory.id;
 }
@@ -83,7 +100,10 @@ describe('re-checking anchors against a checkout', () => {
     const first = await checkRepoAnchors({ root: repo, repo: 'github.com/acme/shop', store, commit: head });
     expect(first).toMatchObject({ checked: 3, fresh: 3, moved: 0, stale: 0, recorded: 0 });
 
-    await write('src/auth.ts', AUTH.map((l) => l.replace('verifyJwt(token)', 'verifySession(token)')));
+    await write(
+      'src/auth.ts',
+      AUTH.map((l) => l.replace('verifyJwt(token)', 'verifySession(token)')),
+    );
     await write('src/util.ts', ['// helpers', '', ...UTIL]);
     await mkdir(join(repo, 'src/payments'), { recursive: true });
     git('mv', 'src/old.ts', 'src/payments/retry.ts');
@@ -93,11 +113,21 @@ describe('re-checking anchors against a checkout', () => {
     const second = await checkRepoAnchors({ root: repo, repo: 'github.com/acme/shop', store, commit: head2 });
     expect(second).toMatchObject({ checked: 3, fresh: 0, moved: 2, stale: 1, recorded: 3, staleIds: [{ id: auth, path: 'src/auth.ts', reason: 'changed' }] });
     expect(await anchorOf(auth)).toMatchObject({ path: 'src/auth.ts', status: { state: 'stale', reason: 'changed', commit: head2 } });
-    expect(await anchorOf(util)).toMatchObject({ path: 'src/util.ts', startLine: 3, endLine: 5, status: { state: 'fresh', moved: { fromPath: 'src/util.ts', fromLine: 1 } } });
+    expect(await anchorOf(util)).toMatchObject({
+      path: 'src/util.ts',
+      startLine: 3,
+      endLine: 5,
+      status: { state: 'fresh', moved: { fromPath: 'src/util.ts', fromLine: 1 } },
+    });
     expect(await anchorOf(old)).toMatchObject({ path: 'src/payments/retry.ts', startLine: 1, status: { state: 'fresh', moved: { fromPath: 'src/old.ts' } } });
 
     // Nothing changed since: nothing is written.
-    expect(await checkRepoAnchors({ root: repo, repo: 'github.com/acme/shop', store, commit: head2 })).toMatchObject({ checked: 3, fresh: 2, stale: 1, recorded: 0 });
+    expect(await checkRepoAnchors({ root: repo, repo: 'github.com/acme/shop', store, commit: head2 })).toMatchObject({
+      checked: 3,
+      fresh: 2,
+      stale: 1,
+      recorded: 0,
+    });
 
     // The edit is reverted: the stale memory is fresh again. The util file is deleted: stale "deleted".
     await write('src/auth.ts', AUTH);
@@ -110,7 +140,10 @@ describe('re-checking anchors against a checkout', () => {
 
   it('`kairos check` and `kairos stale` do it from the checkout through the running server', async () => {
     await write('src/util.ts', UTIL);
-    await write('src/auth.ts', AUTH.map((l) => l.replace('req.headers.authorization', 'req.get("authorization")')));
+    await write(
+      'src/auth.ts',
+      AUTH.map((l) => l.replace('req.headers.authorization', 'req.get("authorization")')),
+    );
     const check = await runCli(s.home, ['check', '--json'], { cwd: repo });
     expect(check.code, check.stderr).toBe(0);
     const summary = JSON.parse(check.stdout);

@@ -13,7 +13,16 @@ import {
   verifyAnchor,
 } from '../../src/core/code.js';
 
-const FILE = ['import x from "y";', '', 'export function auth(req) {', '  const token = req.headers.authorization;', '  return verify(token);', '}', '', 'export const other = 1;'];
+const FILE = [
+  'import x from "y";',
+  '',
+  'export function auth(req) {',
+  '  const token = req.headers.authorization;',
+  '  return verify(token);',
+  '}',
+  '',
+  'export const other = 1;',
+];
 const anchor = makeAnchor({ repo: 'git@github.com:Org/App.git', path: 'src/auth.ts', startLine: 3, endLine: 6, commit: 'abc123', lines: FILE.slice(2, 6) });
 
 describe('scope paths and keys', () => {
@@ -29,8 +38,10 @@ describe('scope paths and keys', () => {
     const file = 'src/server/auth.ts';
     const keys = new Set(pathKeys(file));
     const matches = (p: string): boolean => scopeKeys([normaliseScopePath(p)]).some((k) => keys.has(k));
-    for (const p of ['src/server/auth.ts', 'src/server/', 'src/server/**', 'src/**', '**', '**/*.ts', 'src/**/*.ts', 'src/server/*.ts']) expect(matches(p), p).toBe(true);
-    for (const p of ['src/server/auth.js', 'src/client/', 'lib/**', '**/*.sql', 'src/*.ts', 'src/server/auth.ts.bak', 'src/serv/']) expect(matches(p), p).toBe(false);
+    for (const p of ['src/server/auth.ts', 'src/server/', 'src/server/**', 'src/**', '**', '**/*.ts', 'src/**/*.ts', 'src/server/*.ts'])
+      expect(matches(p), p).toBe(true);
+    for (const p of ['src/server/auth.js', 'src/client/', 'lib/**', '**/*.sql', 'src/*.ts', 'src/server/auth.ts.bak', 'src/serv/'])
+      expect(matches(p), p).toBe(false);
   });
 });
 
@@ -69,7 +80,13 @@ describe('anchors', () => {
     const still = applyCheck(stale, { state: 'stale', reason: 'deleted' }, '2026-01-03T00:00:00Z');
     expect(still.status).toMatchObject({ reason: 'deleted', staleSince: '2026-01-02T00:00:00Z' });
     const verified = verifyAnchor(still, '2026-01-04T00:00:00Z', 'c4');
-    expect(verified.status).toEqual({ state: 'fresh', checkedAt: '2026-01-04T00:00:00Z', verifiedAt: '2026-01-04T00:00:00Z', commit: 'c4', verifiedCommit: 'c4' });
+    expect(verified.status).toEqual({
+      state: 'fresh',
+      checkedAt: '2026-01-04T00:00:00Z',
+      verifiedAt: '2026-01-04T00:00:00Z',
+      commit: 'c4',
+      verifiedCommit: 'c4',
+    });
     const moved = applyCheck(anchor, { state: 'moved', path: 'src/a.ts', startLine: 10, endLine: 13 }, '2026-01-05T00:00:00Z');
     expect(moved).toMatchObject({ path: 'src/a.ts', startLine: 10, endLine: 13, status: { state: 'fresh', moved: { fromPath: 'src/auth.ts', fromLine: 3 } } });
   });

@@ -265,7 +265,10 @@ export class InMemoryStore implements VectorStore {
   }
 
   async pendingReembed(collection: string, limit: number): Promise<Memory[]> {
-    return [...this.col(collection).rows.values()].filter((r) => !r.reembedded).slice(0, limit).map((r) => clone(r.memory));
+    return [...this.col(collection).rows.values()]
+      .filter((r) => !r.reembedded)
+      .slice(0, limit)
+      .map((r) => clone(r.memory));
   }
 
   async countPendingReembed(collection: string): Promise<number> {

@@ -29,7 +29,17 @@ interface World {
   ctx: TenantContext;
 }
 
-function world(opts: { scopes?: Principal['scopes']; refusal?: string; spaceEmbedders?: Map<string, Embedder>; store?: InMemoryStore; embedder?: FakeEmbedder; ids?: SequentialIds; threshold?: number } = {}): World {
+function world(
+  opts: {
+    scopes?: Principal['scopes'];
+    refusal?: string;
+    spaceEmbedders?: Map<string, Embedder>;
+    store?: InMemoryStore;
+    embedder?: FakeEmbedder;
+    ids?: SequentialIds;
+    threshold?: number;
+  } = {},
+): World {
   const store = opts.store ?? new InMemoryStore();
   const embedder = opts.embedder ?? new FakeEmbedder();
   const clock = new FakeClock();
@@ -100,11 +110,24 @@ describe('remember', () => {
     pin('Shard 440 is owned by infra', near(1)); // ≈ 0.71: below 0.75
     pin('Lunch is at noon', [0, 1, ...base.slice(2)]); // ≈ 0
     pin('Shard 435 is owned by infra', base);
-    for (const t of ['Shard 440 is owned by infra', 'Shard 439 is owned by infra', 'Lunch is at noon', 'Shard 438 is owned by infra', 'Shard 436 is owned by infra', 'Shard 437 is owned by infra']) await w.svc.remember({ text: t });
+    for (const t of [
+      'Shard 440 is owned by infra',
+      'Shard 439 is owned by infra',
+      'Lunch is at noon',
+      'Shard 438 is owned by infra',
+      'Shard 436 is owned by infra',
+      'Shard 437 is owned by infra',
+    ])
+      await w.svc.remember({ text: t });
     const r = await w.svc.remember({ text: 'Shard 435 is owned by infra' });
     expect(r.outcome).toBe('created');
     expect(r.similar?.map((s) => s.text)).toEqual(['Shard 436 is owned by infra', 'Shard 437 is owned by infra', 'Shard 438 is owned by infra']);
-    expect(r.similar?.[0]).toEqual({ id: 'm5', text: 'Shard 436 is owned by infra', similarity: expect.closeTo(0.98, 2), updatedAt: '2026-01-01T00:00:00.000Z' });
+    expect(r.similar?.[0]).toEqual({
+      id: 'm5',
+      text: 'Shard 436 is owned by infra',
+      similarity: expect.closeTo(0.98, 2),
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(await w.svc.count()).toBe(7);
     // Nothing above the threshold: no `similar` at all.
     w.embedder.vectors.set('Shard 441 is owned by ops', [0, 0, 1, ...base.slice(3)]);
@@ -116,9 +139,22 @@ describe('remember', () => {
     const old = await w.svc.remember({ text: 'The API runs on port 8080', tags: ['api'] });
     w.clock.advance(60_000);
     const r = await w.svc.remember({ text: 'The API runs on port 9090', tags: ['ports'], supersedes: old.memory.id });
-    expect(r).toMatchObject({ outcome: 'superseded', supersededId: 'm1', memory: { id: 'm1', version: 2, text: 'The API runs on port 9090', tags: ['api', 'ports'], createdAt: old.memory.createdAt, updatedAt: '2026-01-01T00:01:00.000Z' } });
+    expect(r).toMatchObject({
+      outcome: 'superseded',
+      supersededId: 'm1',
+      memory: {
+        id: 'm1',
+        version: 2,
+        text: 'The API runs on port 9090',
+        tags: ['api', 'ports'],
+        createdAt: old.memory.createdAt,
+        updatedAt: '2026-01-01T00:01:00.000Z',
+      },
+    });
     const got = await w.svc.get('m1');
-    expect(got.history).toEqual([{ version: 1, text: 'The API runs on port 8080', tags: ['api'], source: { kind: 'api' }, replacedAt: '2026-01-01T00:01:00.000Z', reason: 'supersede' }]);
+    expect(got.history).toEqual([
+      { version: 1, text: 'The API runs on port 8080', tags: ['api'], source: { kind: 'api' }, replacedAt: '2026-01-01T00:01:00.000Z', reason: 'supersede' },
+    ]);
     await refused(w.svc.remember({ text: 'Replaces nothing', supersedes: 'nope' }), 'not_found', /No memory with id "nope"/);
   });
 
@@ -133,7 +169,13 @@ describe('remember', () => {
       [{ text: 'ok', tags: ['x'.repeat(LIMITS.maxTagChars + 1)] }, /longer than 64/],
       [{ text: 'ok', source: { kind: 'editor', range: { startLine: -1, endLine: 2 } } }, /source\.range\.startLine/],
       [{ text: 'nul \u0000 inside' }, /./],
-      [{ text: 'ok', source: { kind: 'editor', anchor: { path: 'src/a.ts', startLine: 1, endLine: 1, lines: [`key = "${FAKE_OPENAI_KEY}"`] } as MemorySource['anchor'] } }, /anchor/],
+      [
+        {
+          text: 'ok',
+          source: { kind: 'editor', anchor: { path: 'src/a.ts', startLine: 1, endLine: 1, lines: [`key = "${FAKE_OPENAI_KEY}"`] } as MemorySource['anchor'] },
+        },
+        /anchor/,
+      ],
     ];
     for (const [input, message] of cases) await refused(w.svc.remember(input), 'invalid_input', message);
     expect(w.store.calls.filter((c) => c === 'insert')).toEqual([]);
@@ -208,7 +250,10 @@ describe('update and restore', () => {
     expect((await owner.svc.update('m1', { text: 'Acme ships on Wednesdays' })).space).toBe(ORG);
     await refused(owner.svc.update('m1', { text: 'x' }, ME), 'not_found');
     // A reader of the space finds it but may not change it.
-    const reader = new MemoryService({ ...owner.ctx, spaces: [SPACES[0]!, { ...SPACES[1]!, role: 'reader' }] }, { store, clock: new FakeClock(), ids: new SequentialIds() });
+    const reader = new MemoryService(
+      { ...owner.ctx, spaces: [SPACES[0]!, { ...SPACES[1]!, role: 'reader' }] },
+      { store, clock: new FakeClock(), ids: new SequentialIds() },
+    );
     expect((await reader.get('m1')).text).toBe('Acme ships on Wednesdays');
     await refused(reader.update('m1', { text: 'x' }), 'forbidden', /role: reader/);
     await refused(reader.forget('m1'), 'forbidden');
@@ -216,7 +261,12 @@ describe('update and restore', () => {
 
   it('stops at the version cap instead of overflowing', async () => {
     const w = world();
-    await w.svc.import([{ text: 'Old and much edited', history: [{ version: LIMITS.maxVersion - 1, text: 'before', tags: [], source: { kind: 'api' }, replacedAt: '2025-01-01T00:00:00Z', reason: 'update' }] }]);
+    await w.svc.import([
+      {
+        text: 'Old and much edited',
+        history: [{ version: LIMITS.maxVersion - 1, text: 'before', tags: [], source: { kind: 'api' }, replacedAt: '2025-01-01T00:00:00Z', reason: 'update' }],
+      },
+    ]);
     expect((await w.svc.get('m1')).version).toBe(LIMITS.maxVersion);
     await refused(w.svc.update('m1', { text: 'One more edit' }), 'conflict', /the most Kairos keeps/);
     await refused(w.svc.remember({ text: 'Replacement', supersedes: 'm1' }), 'conflict');
@@ -282,7 +332,11 @@ describe('search', () => {
     await refused(w.svc.search({ query: '  ' }), 'invalid_input', /"query" must not be empty/);
     await refused(w.svc.search({ query: 'q'.repeat(LIMITS.maxQueryChars + 1) }), 'invalid_input', /longer than/);
     await refused(w.svc.search({ query: 'x', cursor: 'not a cursor' }), 'invalid_input', /cursor/);
-    await refused(w.svc.search({ query: 'x', cursor: Buffer.from(JSON.stringify({ o: LIMITS.maxOffset + 1 })).toString('base64url') }), 'invalid_input', /narrow the query/);
+    await refused(
+      w.svc.search({ query: 'x', cursor: Buffer.from(JSON.stringify({ o: LIMITS.maxOffset + 1 })).toString('base64url') }),
+      'invalid_input',
+      /narrow the query/,
+    );
     await refused(w.svc.search({ query: 'x', spaces: ['kairos_user_other'] }), 'forbidden');
   });
 

@@ -41,7 +41,21 @@ describe('repo id', () => {
     expect(ids).toEqual(new Set(['github.com/org/x']));
   });
 
-  const notRemotes = ['', '   ', '/srv/git/x.git', '../x', 'file:///srv/git/x.git', 'C:\\repos\\x', 'ftp://host.com/x', 'https://github.com', 'git@github.com:', 'https://github.com/../etc', 'not a url at all', 'javascript:alert(1)', 'https://' + 'a'.repeat(700) + '.com/x'];
+  const notRemotes = [
+    '',
+    '   ',
+    '/srv/git/x.git',
+    '../x',
+    'file:///srv/git/x.git',
+    'C:\\repos\\x',
+    'ftp://host.com/x',
+    'https://github.com',
+    'git@github.com:',
+    'https://github.com/../etc',
+    'not a url at all',
+    'javascript:alert(1)',
+    'https://' + 'a'.repeat(700) + '.com/x',
+  ];
   it.each(notRemotes)('refuses %j', (remote) => {
     expect(repoIdFromRemote(remote)).toBeNull();
   });
@@ -50,8 +64,24 @@ describe('repo id', () => {
     expect(repoIdFromFolder('/home/ada/Work/My-Tool/')).toBe('local/my-tool');
     expect(repoIdFromFolder('C:\\src\\Tool')).toBe('local/tool');
     expect(repoIdFor([], '/w/tool')).toBe('local/tool');
-    expect(repoIdFor([{ name: 'upstream', url: 'git@github.com:up/x.git' }, { name: 'origin', url: 'https://github.com/me/x' }], '/w/x')).toBe('github.com/me/x');
-    expect(repoIdFor([{ name: 'origin', url: '/srv/x.git' }, { name: 'mirror', url: 'git@gitlab.com:me/x.git' }], '/w/x')).toBe('gitlab.com/me/x');
+    expect(
+      repoIdFor(
+        [
+          { name: 'upstream', url: 'git@github.com:up/x.git' },
+          { name: 'origin', url: 'https://github.com/me/x' },
+        ],
+        '/w/x',
+      ),
+    ).toBe('github.com/me/x');
+    expect(
+      repoIdFor(
+        [
+          { name: 'origin', url: '/srv/x.git' },
+          { name: 'mirror', url: 'git@gitlab.com:me/x.git' },
+        ],
+        '/w/x',
+      ),
+    ).toBe('gitlab.com/me/x');
     expect(repoIdFor([{ name: 'origin', url: undefined }], '/w/x')).toBe('local/x');
   });
 

@@ -43,7 +43,10 @@ describe('connectors on the account page in Chromium', () => {
     await expect.poll(() => page.locator('#teams').isVisible()).toBe(true);
     await expect.poll(() => page.locator('#connectors').isHidden()).toBe(true);
     await expect.poll(() => page.locator('nav.toc a[href="#connectors"]').isHidden()).toBe(true);
-    await page.getByRole('button', { name: /^Sign out$/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Sign out$/ })
+      .first()
+      .click();
     await page.waitForURL((u) => u.pathname.startsWith('/auth/'), { timeout: 20_000 });
   });
 

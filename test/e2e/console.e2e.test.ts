@@ -98,7 +98,7 @@ describe('web console in Chromium', () => {
     await expect.poll(() => status().textContent()).toMatch(/result.* for “postgres”/);
   });
 
-  it('names every input for assistive technology, down to the toolkit\'s inner input', async () => {
+  it("names every input for assistive technology, down to the toolkit's inner input", async () => {
     await page.click('#capture-toggle');
     await expect(page.getByRole('textbox', { name: 'Search memories', exact: true }).count()).resolves.toBe(1);
     await expect(page.getByRole('textbox', { name: 'Memory text', exact: true }).count()).resolves.toBe(1);
@@ -179,7 +179,7 @@ describe('web console in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('shows a refused capture\'s server message in the form, keeps the text and focus in it', async () => {
+  it("shows a refused capture's server message in the form, keeps the text and focus in it", async () => {
     await page.click('#capture-toggle');
     await page.locator('#capture-text textarea').fill('x'.repeat(16_001));
     await page.click('#capture-save');
@@ -206,7 +206,7 @@ describe('web console in Chromium', () => {
   it('shows a stale anchored memory with its badge, and "Still true" clears it', async () => {
     // An editor captured these lines; the editor's re-check then found them changed.
     const id = await page.evaluate(async () => {
-      const post = async <T,>(path: string, body: unknown): Promise<T> => {
+      const post = async <T>(path: string, body: unknown): Promise<T> => {
         const r = await fetch(path, { method: 'POST', headers: { 'X-Kairos-CSRF': '1', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
         if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
         return (await r.json()) as T;

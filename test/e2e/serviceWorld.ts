@@ -110,7 +110,10 @@ export async function signInVia(page: Page, click: () => Promise<void>, idp: Fak
   try {
     await page.waitForURL(onKairos, { waitUntil: 'commit', timeout: 20_000 });
   } catch (e) {
-    const body = await page.locator('body').innerText().catch(() => '');
+    const body = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
     throw new Error(`sign-in as ${login} at ${idp.issuer} did not come back to Kairos; the browser is on ${page.url()}:\n${body.slice(0, 2000)}`, { cause: e });
   }
 }

@@ -110,7 +110,9 @@ describe('web sign-in, account page and API keys in Chromium', () => {
     uid = me.json.principal.uid;
     expect(uid).toBeTruthy();
     // A write without the CSRF header is refused even with the cookie.
-    const noCsrf = await page.evaluate(async () => (await fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' })).status);
+    const noCsrf = await page.evaluate(
+      async () => (await fetch('/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' })).status,
+    );
     expect(noCsrf).toBe(403);
     await page.screenshot({ path: `${SCREENSHOTS}/signin-console.png` });
   });
@@ -190,11 +192,16 @@ describe('web sign-in, account page and API keys in Chromium', () => {
     await expect.poll(() => linked.isVisible()).toBe(true);
     await signInVia(page, () => linked.getByRole('link', { name: 'Link Test IdP B' }).click(), w.idpB, w.url, 'alice-b');
     expect(new URL(page.url()).pathname).toBe('/account');
-    const identities = section('linked-accounts').locator('li').filter({ has: page.getByRole('button', { name: 'Unlink' }) });
+    const identities = section('linked-accounts')
+      .locator('li')
+      .filter({ has: page.getByRole('button', { name: 'Unlink' }) });
     await expect.poll(() => identities.count()).toBe(2);
     const text = (await identities.allInnerTexts()).join('\n');
     // Named after the configured providers, shown as the email each one reported.
-    for (const [name, email] of [['Test IdP A', 'alice@example.test'], ['Test IdP B', 'alice-b@example.test']] as const) {
+    for (const [name, email] of [
+      ['Test IdP A', 'alice@example.test'],
+      ['Test IdP B', 'alice-b@example.test'],
+    ] as const) {
       expect(text).toContain(name);
       expect(text).toContain(email);
     }

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
 import type { Embedder } from '../../src/core/ports.js';
-import {
-  createEmbedder,
-  embedderConfigFromEnv,
-  parseEmbedderConfig,
-  withDimensionCheck,
-} from '../../src/embeddings/index.js';
+import { createEmbedder, embedderConfigFromEnv, parseEmbedderConfig, withDimensionCheck } from '../../src/embeddings/index.js';
 
 function thrown(fn: () => unknown): KairosError {
   try {
@@ -61,9 +56,7 @@ describe('embedder config from the environment', () => {
   });
 
   it('names a malformed base URL by its variable without echoing the key', () => {
-    const e = thrown(() =>
-      embedderConfigFromEnv({ KAIROS_EMBEDDER: 'openai', OPENAI_API_KEY: 'sk-SECRET', KAIROS_OPENAI_BASE_URL: 'not a url' }),
-    );
+    const e = thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDER: 'openai', OPENAI_API_KEY: 'sk-SECRET', KAIROS_OPENAI_BASE_URL: 'not a url' }));
     expect(e.code).toBe('invalid_input');
     expect(e.message).toContain('KAIROS_OPENAI_BASE_URL');
     expect(e.message).not.toContain('SECRET');
@@ -109,15 +102,11 @@ describe('embedder config from the environment', () => {
         KAIROS_COHERE_BASE_URL: 'http://127.0.0.1:1234',
       }),
     ).toEqual({ provider: 'cohere', apiKey: 'co-k', model: 'embed-multilingual-v3.0', baseURL: 'http://127.0.0.1:1234' });
-    expect(thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDER: 'cohere' })).message).toContain(
-      'KAIROS_EMBEDDER=cohere needs COHERE_API_KEY',
-    );
+    expect(thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDER: 'cohere' })).message).toContain('KAIROS_EMBEDDER=cohere needs COHERE_API_KEY');
   });
 
   it('refuses a model or dimension the local embedder cannot provide', () => {
-    expect(thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDING_MODEL: 'text-embedding-3-small' })).message).toContain(
-      'use-lite-512',
-    );
+    expect(thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDING_MODEL: 'text-embedding-3-small' })).message).toContain('use-lite-512');
     expect(thrown(() => embedderConfigFromEnv({ KAIROS_EMBEDDING_DIMENSIONS: '384' })).message).toContain('512');
   });
 });
@@ -142,10 +131,11 @@ describe('embedder config schema and factory', () => {
       model: 'embed-english-v3.0',
       dimension: 1024,
     });
-    expect(
-      createEmbedder({ provider: 'azure', apiKey: 'k', endpoint: 'https://r.openai.azure.com', deployment: 'text-embedding-3-large' })
-        .info,
-    ).toEqual({ provider: 'azure', model: 'text-embedding-3-large', dimension: 3072 });
+    expect(createEmbedder({ provider: 'azure', apiKey: 'k', endpoint: 'https://r.openai.azure.com', deployment: 'text-embedding-3-large' }).info).toEqual({
+      provider: 'azure',
+      model: 'text-embedding-3-large',
+      dimension: 3072,
+    });
   });
 
   it('rejects a result with the wrong number of vectors or the wrong size', async () => {

@@ -163,9 +163,7 @@ describe('OpenAI embedder against a fake OpenAI server', () => {
   it('reports an unreachable endpoint as embedder_unavailable naming it', async () => {
     const gone = await startFakeOpenAI();
     await gone.close();
-    const e = await failure(
-      createOpenAIEmbedder({ apiKey: KEY, baseURL: gone.baseURL, retry: { ...fast, maxAttempts: 2 } }).embed(['x'], 'query'),
-    );
+    const e = await failure(createOpenAIEmbedder({ apiKey: KEY, baseURL: gone.baseURL, retry: { ...fast, maxAttempts: 2 } }).embed(['x'], 'query'));
     expect(e.code).toBe('embedder_unavailable');
     expect(e.message).toContain(gone.baseURL);
     expect(e.message).toMatch(/Could not reach OpenAI/);
@@ -189,9 +187,7 @@ describe('OpenAI embedder against a fake OpenAI server', () => {
   it('detects an endpoint that serves another model under the configured name', async () => {
     const proxy = await startFakeOpenAI({ models: { 'text-embedding-3-small': 1024 } });
     try {
-      const e = await failure(
-        createEmbedder({ provider: 'openai', apiKey: KEY, baseURL: proxy.baseURL }).embed(['x'], 'document'),
-      );
+      const e = await failure(createEmbedder({ provider: 'openai', apiKey: KEY, baseURL: proxy.baseURL }).embed(['x'], 'document'));
       expect(e.code).toBe('embedder_unavailable');
       expect(e.message).toContain('1024 dimensions, expected 1536');
     } finally {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  mapBatches,
-  parseRetryAfter,
-  redactSecrets,
-  toKairosError,
-  withRetry,
-} from '../../src/embeddings/retry.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, mapBatches, parseRetryAfter, redactSecrets, toKairosError, withRetry } from '../../src/embeddings/retry.js';
 import type { ProviderDescription, ProviderFailure } from '../../src/embeddings/retry.js';
 
 const provider: ProviderDescription = {
@@ -97,9 +89,7 @@ describe('retry policy', () => {
     expect(e.message).not.toContain('acme-secret-key-1234');
     expect(e.message).not.toContain('1234');
     expect(redactSecrets('use sk-proj-abc123XYZ now', [])).toBe('use sk-[redacted] now');
-    expect(redactSecrets('Incorrect API key provided: sk-abc*****1234. You can find it', [])).toBe(
-      'Incorrect API key provided: [redacted]. You can find it',
-    );
+    expect(redactSecrets('Incorrect API key provided: sk-abc*****1234. You can find it', [])).toBe('Incorrect API key provided: [redacted]. You can find it');
   });
 });
 

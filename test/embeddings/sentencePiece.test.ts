@@ -5,7 +5,7 @@ import { SentencePieceEncoder, type Vocabulary } from '../../src/embeddings/sent
 import { FACTS } from '../mcp/facts.js';
 
 describe('the linear-time SentencePiece encoder', () => {
-  it('gives exactly the ids of the model package\'s own encoder', async () => {
+  it("gives exactly the ids of the model package's own encoder", async () => {
     const model = await initModel(modelSource);
     const reference = model.tokenizer;
     const ours = new SentencePieceEncoder((reference as unknown as { vocabulary: Vocabulary }).vocabulary);

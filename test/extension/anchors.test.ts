@@ -17,7 +17,15 @@ import { removeHome, startTestServer, type TestServer } from '../server/helpers.
 
 describe('checkout paths', () => {
   it('names a checkout by its origin remote, then any remote, then its folder', () => {
-    expect(checkoutRepoId([{ name: 'upstream', fetchUrl: 'https://github.com/up/x.git' }, { name: 'origin', fetchUrl: 'git@github.com:Acme/X.git' }], '/w/x')).toBe('github.com/acme/x');
+    expect(
+      checkoutRepoId(
+        [
+          { name: 'upstream', fetchUrl: 'https://github.com/up/x.git' },
+          { name: 'origin', fetchUrl: 'git@github.com:Acme/X.git' },
+        ],
+        '/w/x',
+      ),
+    ).toBe('github.com/acme/x');
     expect(checkoutRepoId([{ name: 'fork', pushUrl: 'ssh://git@gitlab.com/g/sub/y.git' }], '/w/y')).toBe('gitlab.com/g/sub/y');
     expect(checkoutRepoId([], '/home/me/My-Project')).toBe('local/my-project');
   });
@@ -38,7 +46,13 @@ describe('anchor watcher', () => {
 
   it('coalesces a burst of saves into one run per checkout with every saved file', async () => {
     const runs: Array<[string, string[] | undefined]> = [];
-    const w = new AnchorWatcher({ ...timers, delayMs: 5, check: async (c, paths) => (runs.push([c.repo, paths]), summary()), onChecked: () => {}, onError: () => {} });
+    const w = new AnchorWatcher({
+      ...timers,
+      delayMs: 5,
+      check: async (c, paths) => (runs.push([c.repo, paths]), summary()),
+      onChecked: () => {},
+      onError: () => {},
+    });
     w.fileSaved(a, 'src/x.ts');
     w.fileSaved(a, 'src/y.ts');
     w.fileSaved(a, 'src/x.ts');
@@ -92,7 +106,14 @@ describe('anchor watcher', () => {
 
   it('turns more saved files than its bound into one whole-checkout run', async () => {
     const runs: Array<string[] | undefined> = [];
-    const w = new AnchorWatcher({ ...timers, delayMs: 5, maxPaths: 3, check: async (_c, paths) => (runs.push(paths), summary()), onChecked: () => {}, onError: () => {} });
+    const w = new AnchorWatcher({
+      ...timers,
+      delayMs: 5,
+      maxPaths: 3,
+      check: async (_c, paths) => (runs.push(paths), summary()),
+      onChecked: () => {},
+      onError: () => {},
+    });
     for (const f of ['1.ts', '2.ts', '3.ts', '4.ts']) w.fileSaved(a, f);
     await w.idle();
     expect(runs).toEqual([undefined]);
@@ -121,17 +142,33 @@ describe('re-checking a saved file against a real engine through the extension c
     await writeFile(join(root, 'retry.ts'), ['const A = 1;', '', ...lines, ''].join('\n'));
     const doc = ['const A = 1;', '', ...lines, ''];
     const created = await client.create(
-      rememberSelectionParams({ text: 'backoff doubles from 250 ms, capped at 8 s', uri: 'file:///x/retry.ts', languageId: 'typescript', range: { startLine: 2, startCharacter: 0, endLine: 4, endCharacter: 1 }, code: { repo, path: 'retry.ts', commit: 'c1' }, docLines: doc }),
+      rememberSelectionParams({
+        text: 'backoff doubles from 250 ms, capped at 8 s',
+        uri: 'file:///x/retry.ts',
+        languageId: 'typescript',
+        range: { startLine: 2, startCharacter: 0, endLine: 4, endCharacter: 1 },
+        code: { repo, path: 'retry.ts', commit: 'c1' },
+        docLines: doc,
+      }),
     );
     const id = created.memory.id;
     expect(created.memory.source.anchor).toMatchObject({ path: 'retry.ts', startLine: 3, endLine: 5, status: { state: 'fresh' } });
     const store = {
       list: (input: Parameters<KairosClient['list']>[0] & { limit: number }) => client.list(input),
-      recordAnchorCheck: (mid: string, check: Parameters<KairosClient['recordAnchorCheck']>[0]['check'], commit: string | undefined) => client.recordAnchorCheck({ id: mid, check, commit }),
+      recordAnchorCheck: (mid: string, check: Parameters<KairosClient['recordAnchorCheck']>[0]['check'], commit: string | undefined) =>
+        client.recordAnchorCheck({ id: mid, check, commit }),
     };
     const checkout: Checkout = { root, repo, commit: 'c2' };
     const results: CheckSummary[] = [];
-    const w = new AnchorWatcher({ ...timers, delayMs: 1, check: (c, paths) => checkRepoAnchors({ root: c.root, repo: c.repo, store, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }), onChecked: (_c, r) => results.push(r), onError: (_c, e) => { throw e; } });
+    const w = new AnchorWatcher({
+      ...timers,
+      delayMs: 1,
+      check: (c, paths) => checkRepoAnchors({ root: c.root, repo: c.repo, store, ...(c.commit ? { commit: c.commit } : {}), ...(paths ? { paths } : {}) }),
+      onChecked: (_c, r) => results.push(r),
+      onError: (_c, e) => {
+        throw e;
+      },
+    });
 
     await writeFile(join(root, 'retry.ts'), ['const A = 1;', '// moved down', '', '', ...lines, ''].join('\n'));
     w.fileSaved(checkout, 'retry.ts');
@@ -139,13 +176,19 @@ describe('re-checking a saved file against a real engine through the extension c
     let m = await client.get({ id });
     expect(m.source.anchor).toMatchObject({ startLine: 5, endLine: 7, status: { state: 'fresh', moved: { fromLine: 3, commit: 'c2' } } });
 
-    await writeFile(join(root, 'retry.ts'), ['const A = 1;', '// moved down', '', '', lines[0], '  return Math.min(100 * 3 ** attempt, 5000);', '}', ''].join('\n'));
+    await writeFile(
+      join(root, 'retry.ts'),
+      ['const A = 1;', '// moved down', '', '', lines[0], '  return Math.min(100 * 3 ** attempt, 5000);', '}', ''].join('\n'),
+    );
     w.fileSaved(checkout, 'retry.ts');
     await w.idle();
     m = await client.get({ id });
     expect(m.source.anchor?.status).toMatchObject({ state: 'stale', reason: 'changed', commit: 'c2' });
     expect(m.version).toBe(1);
-    expect(results.map((r) => [r.moved, r.stale])).toEqual([[1, 0], [0, 1]]);
+    expect(results.map((r) => [r.moved, r.stale])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
 
     const stale = await client.list({ limit: 10, filter: { repo, stale: true } });
     expect(stale.items.map((x) => x.id)).toEqual([id]);

@@ -5,7 +5,7 @@ function memento(): { data: Map<string, unknown>; get<T>(k: string): T | undefin
   const data = new Map<string, unknown>();
   return {
     data,
-    get: <T,>(k: string) => data.get(k) as T | undefined,
+    get: <T>(k: string) => data.get(k) as T | undefined,
     update: async (k, v) => void (v === undefined ? data.delete(k) : data.set(k, v)),
   };
 }

@@ -13,7 +13,14 @@ describe('editor capture', () => {
     });
     expect(params).toEqual({
       text: 'const retries = 3;',
-      source: { kind: 'editor', uri: 'untitled:Untitled-1', range: { startLine: 9, startCharacter: 2, endLine: 9, endCharacter: 20 }, language: 'typescript', client: 'vscode', actor: 'user' },
+      source: {
+        kind: 'editor',
+        uri: 'untitled:Untitled-1',
+        range: { startLine: 9, startCharacter: 2, endLine: 9, endCharacter: 20 },
+        language: 'typescript',
+        client: 'vscode',
+        actor: 'user',
+      },
     });
     expect(RememberParamsSchema.safeParse(params).success).toBe(true);
   });
@@ -48,11 +55,21 @@ describe('editor capture', () => {
     expect(selectionAnchor(doc, { startLine: 0, endLine: 2, endCharacter: 0 })).toEqual({ startLine: 1, endLine: 2, lines: ['a();', 'b();'] });
     expect(selectionAnchor(doc, { startLine: 1, endLine: 1, endCharacter: 0 })).toEqual({ startLine: 2, endLine: 2, lines: ['b();'] });
     expect(selectionAnchor(doc, { startLine: 3, endLine: 4, endCharacter: 3 })).toBeUndefined();
-    expect(selectionAnchor(Array.from({ length: 300 }, (_, i) => `l${i}();`), { startLine: 0, endLine: 250, endCharacter: 1 })).toBeUndefined();
+    expect(
+      selectionAnchor(
+        Array.from({ length: 300 }, (_, i) => `l${i}();`),
+        { startLine: 0, endLine: 250, endCharacter: 1 },
+      ),
+    ).toBeUndefined();
   });
 
   it('cuts an oversized selection to the largest memory the engine accepts', () => {
-    const params = rememberSelectionParams({ text: 'x'.repeat(20_000), uri: 'file:///a', languageId: 'plaintext', range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 1 } });
+    const params = rememberSelectionParams({
+      text: 'x'.repeat(20_000),
+      uri: 'file:///a',
+      languageId: 'plaintext',
+      range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 1 },
+    });
     expect(RememberParamsSchema.safeParse(params).success).toBe(true);
   });
 

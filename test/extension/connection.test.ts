@@ -23,7 +23,7 @@ function setup(values: Record<string, unknown>, token = 'gho_session') {
   const store = new Map<string, unknown>();
   let n = 0;
   const auth = new AuthController(async () => ({ accessToken: `${token}-${++n}`, account: { id: 'u', label: 'octo' } }), {
-    get: <T,>(k: string) => store.get(k) as T | undefined,
+    get: <T>(k: string) => store.get(k) as T | undefined,
     update: async (k, v) => void store.set(k, v),
   });
   let settings: ExtensionSettings = readSettings((k) => values[k]);
@@ -36,7 +36,12 @@ describe('ConnectionResolver (MCP definition logic)', () => {
   it("names the window's repo in X-Kairos-Repo on the offered and the resolved definition, following it when it changes", async () => {
     const { engine, auth } = setup({});
     let repo: string | undefined = 'github.com/acme/app';
-    const resolver = new ConnectionResolver(() => readSettings(() => undefined), engine, auth, () => repo);
+    const resolver = new ConnectionResolver(
+      () => readSettings(() => undefined),
+      engine,
+      auth,
+      () => repo,
+    );
     expect(resolver.provide()[0]?.headers).toEqual({ 'X-Kairos-Repo': 'github.com/acme/app' });
     expect((await resolver.resolve(MCP_LABEL))?.headers).toEqual({ Authorization: 'Bearer local-token-abcdef', 'X-Kairos-Repo': 'github.com/acme/app' });
     repo = 'local/scratch';
@@ -64,7 +69,9 @@ describe('ConnectionResolver (MCP definition logic)', () => {
     expect(resolver.provide()).toEqual([]);
     expect(await resolver.resolve(MCP_LABEL)).toBeUndefined();
     await auth.signIn('github');
-    expect(resolver.provide()).toEqual([{ label: MCP_LABEL, uri: 'https://kairos.example.com/mcp', headers: {}, version: 'remote:https://kairos.example.com' }]);
+    expect(resolver.provide()).toEqual([
+      { label: MCP_LABEL, uri: 'https://kairos.example.com/mcp', headers: {}, version: 'remote:https://kairos.example.com' },
+    ]);
   });
 
   it('resolves the remote definition with a fresh session token each time', async () => {

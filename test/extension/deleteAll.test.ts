@@ -29,7 +29,9 @@ describe('"Delete All My Data" (KairosClient.deleteAllData)', () => {
 
   it("calls the service's GDPR account delete in remote mode", async () => {
     const service = await loopback((req, res) =>
-      req.method === 'DELETE' && req.url === '/v1/me' ? json(res, 200, { deleted: true, deletedSpaces: ['kairos_user_u1'] }) : json(res, 404, { error: { code: 'not_found', message: 'no' } }),
+      req.method === 'DELETE' && req.url === '/v1/me'
+        ? json(res, 200, { deleted: true, deletedSpaces: ['kairos_user_u1'] })
+        : json(res, 404, { error: { code: 'not_found', message: 'no' } }),
     );
     try {
       const remote = new KairosClient(async () => ({ baseUrl: service.url, token: 'gho_session' }));

@@ -6,7 +6,8 @@ import type { EngineManager } from '../../src/extension/engine.js';
 import { readEngineInfo } from '../../src/extension/engine.js';
 import { FAKE_ENGINE, isAlive, manager, realSpawn, statusWith, tempHome, waitFor } from './helpers.js';
 
-const clientsOf = async (url: string): Promise<Array<{ id: string; pid: number }>> => (await fetch(`${url}/clients`)).json() as Promise<Array<{ id: string; pid: number }>>;
+const clientsOf = async (url: string): Promise<Array<{ id: string; pid: number }>> =>
+  (await fetch(`${url}/clients`)).json() as Promise<Array<{ id: string; pid: number }>>;
 
 const started: EngineManager[] = [];
 const track = (m: EngineManager): EngineManager => (started.push(m), m);
@@ -56,7 +57,10 @@ describe('EngineManager', () => {
     // One bearer per window (activation), each registered with the engine.
     expect(attached.token).not.toBe(conn.token);
     expect((await clientsOf(conn.url)).sort((a, b) => a.pid - b.pid)).toEqual(
-      [{ id: first.clientId, pid: process.pid }, { id: second.clientId, pid: process.ppid }].sort((a, b) => a.pid - b.pid),
+      [
+        { id: first.clientId, pid: process.pid },
+        { id: second.clientId, pid: process.ppid },
+      ].sort((a, b) => a.pid - b.pid),
     );
   });
 
@@ -157,9 +161,7 @@ describe('EngineManager', () => {
 
   it('explains a failed start with the tail of the engine log', async () => {
     const home = tempHome();
-    const m = track(
-      manager(home, { env: async () => ({ ...(process.env as Record<string, string>), KAIROS_HOME: home, FAKE_ENGINE_FAIL: '1' }) }),
-    );
+    const m = track(manager(home, { env: async () => ({ ...(process.env as Record<string, string>), KAIROS_HOME: home, FAKE_ENGINE_FAIL: '1' }) }));
     await expect(m.ensure()).rejects.toThrow(/exited during start[\s\S]*the data dir is damaged/);
     expect(m.status).toBe('failed');
   });

@@ -49,7 +49,9 @@ function follow(
 
 describe('event stream frames', () => {
   it('splits complete frames, keeps a partial one and ignores comments and unknown events', () => {
-    const { frames, rest } = parseFrames(': connected\n\nid: 17-3\nevent: message\ndata: {"type":"memoryChanged","change":"created","id":"a"}\n\ndata: {"type":"memo');
+    const { frames, rest } = parseFrames(
+      ': connected\n\nid: 17-3\nevent: message\ndata: {"type":"memoryChanged","change":"created","id":"a"}\n\ndata: {"type":"memo',
+    );
     expect(frames).toEqual([{ id: '17-3', data: '{"type":"memoryChanged","change":"created","id":"a"}' }]);
     expect(rest).toBe('data: {"type":"memo');
     expect(toHostEvent(frames[0]!.data)).toEqual({ type: 'memoryChanged', change: 'created', id: 'a' });
@@ -62,7 +64,10 @@ describe('following /v1/events', () => {
   it('hears a memory written by an MCP SDK client within a second', async () => {
     const home = await tempHome();
     const s = await server(home);
-    cleanup.push(() => removeHome(home), () => s.close());
+    cleanup.push(
+      () => removeHome(home),
+      () => s.close(),
+    );
     const { events, connects } = follow(() => ({ baseUrl: s.url, token: s.token }));
     await expect.poll(() => connects.length, { timeout: 5000 }).toBe(1);
 
@@ -72,7 +77,9 @@ describe('following /v1/events', () => {
     const t0 = Date.now();
     const r = await mcp.callTool({ name: 'remember', arguments: { text: 'The agent remembered that staging uses Postgres 16' } });
     const id = (r.structuredContent as { memory: { id: string } }).memory.id;
-    await expect.poll(() => events.find((e) => e.type === 'memoryChanged' && e.id === id), { timeout: 1000, interval: 20 }).toMatchObject({ change: 'created' });
+    await expect
+      .poll(() => events.find((e) => e.type === 'memoryChanged' && e.id === id), { timeout: 1000, interval: 20 })
+      .toMatchObject({ change: 'created' });
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
@@ -106,7 +113,10 @@ describe('following /v1/events', () => {
   it('resumes a dropped stream with Last-Event-ID and hears what was written meanwhile', async () => {
     const home = await tempHome();
     const s = await server(home);
-    cleanup.push(() => removeHome(home), () => s.close());
+    cleanup.push(
+      () => removeHome(home),
+      () => s.close(),
+    );
     // A fetch whose connections the test can drop, and hold back while it writes.
     let drop = new AbortController();
     let gate: Promise<void> = Promise.resolve();
@@ -126,7 +136,8 @@ describe('following /v1/events', () => {
     drop.abort();
     drop = new AbortController();
     const missed: string[] = [];
-    for (const text of ['Written while the stream was down', 'Also written while it was down']) missed.push((await s.api('POST', '/v1/memories', { body: { text } })).json.memory.id);
+    for (const text of ['Written while the stream was down', 'Also written while it was down'])
+      missed.push((await s.api('POST', '/v1/memories', { body: { text } })).json.memory.id);
     open();
     await expect.poll(() => missed.every((id) => events.some((e) => e.type === 'memoryChanged' && e.id === id)), { timeout: 2000, interval: 20 }).toBe(true);
     expect(resumes).toEqual([false, true]);

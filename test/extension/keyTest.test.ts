@@ -19,7 +19,12 @@ describe('Test Embedding API Key', () => {
       const floats = [0.1, 0.2, 0.3];
       const base64 = (JSON.parse(req.body) as { encoding_format?: string }).encoding_format === 'base64';
       const embedding = base64 ? Buffer.from(new Float32Array(floats).buffer).toString('base64') : floats;
-      json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: 'custom-embed', usage: { prompt_tokens: 3, total_tokens: 3 } });
+      json(res, 200, {
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding }],
+        model: 'custom-embed',
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      });
     });
     const result = await testKey('openai', KEY, { provider: 'openai', endpoint: `${server.url}/v1`, model: 'custom-embed' }, factory);
     expect(result.ok).toBe(true);
@@ -31,7 +36,13 @@ describe('Test Embedding API Key', () => {
 
   it("shows the provider's message on a rejected key without echoing the key", async () => {
     server = await loopback((_req, res) =>
-      json(res, 401, { error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`, type: 'invalid_request_error', code: 'invalid_api_key' } }),
+      json(res, 401, {
+        error: {
+          message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      }),
     );
     const result = await testKey('openai', KEY, { provider: 'openai', endpoint: `${server.url}/v1` }, factory);
     expect(result.ok).toBe(false);

@@ -26,7 +26,8 @@ async function setup(over: Partial<RouterDeps> = {}) {
     if (req.headers.authorization !== 'Bearer engine-token') return json(res, 401, { error: { code: 'unauthorized', message: 'Bad token.' } });
     if (req.method === 'POST' && req.url === '/v1/search') return json(res, 200, { items: [{ memory, score: 1, matchedBy: ['keyword'] }] });
     if (req.method === 'POST' && req.url === '/v1/memories') return json(res, 201, { outcome: 'created', memory });
-    if (req.method === 'GET' && req.url?.startsWith('/v1/memories/missing')) return json(res, 404, { error: { code: 'not_found', message: 'No memory "missing".' } });
+    if (req.method === 'GET' && req.url?.startsWith('/v1/memories/missing'))
+      return json(res, 404, { error: { code: 'not_found', message: 'No memory "missing".' } });
     json(res, 404, { error: { code: 'not_found', message: 'no route' } });
   });
   const url = server.url;
@@ -90,7 +91,10 @@ describe('webview request router', () => {
 
   it('opens only file-like sources with a valid range, never command URIs', async () => {
     const { deps } = await setup();
-    const ok = await routeMessage({ kind: 'request', requestId: 'o1', type: 'openSource', params: { uri: 'file:///w/a.ts', range: { startLine: 2, endLine: 4 } } }, deps);
+    const ok = await routeMessage(
+      { kind: 'request', requestId: 'o1', type: 'openSource', params: { uri: 'file:///w/a.ts', range: { startLine: 2, endLine: 4 } } },
+      deps,
+    );
     expect(ok).toMatchObject({ message: { ok: true, result: { opened: true } } });
     expect(deps.openSource).toHaveBeenCalledWith({ uri: 'file:///w/a.ts', range: { startLine: 2, endLine: 4 } });
     const bad = await routeMessage({ kind: 'request', requestId: 'o2', type: 'openSource', params: { uri: 'command:workbench.action.terminal.new' } }, deps);

@@ -6,7 +6,12 @@ import { memoryChannel } from './helpers.js';
 
 function secretStorage() {
   const data = new Map<string, string>();
-  return { data, get: async (k: string) => data.get(k), store: async (k: string, v: string) => void data.set(k, v), delete: async (k: string) => void data.delete(k) };
+  return {
+    data,
+    get: async (k: string) => data.get(k),
+    store: async (k: string, v: string) => void data.set(k, v),
+    delete: async (k: string) => void data.delete(k),
+  };
 }
 
 const KEY = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123';
@@ -68,7 +73,12 @@ describe('BYOK key handling', () => {
   });
 
   it('passes the key to the engine only as the provider variable of the child environment', () => {
-    const env = buildEngineEnv({ PATH: '/bin', OPENAI_API_KEY: 'inherited-key', KAIROS_PORT: '9999' }, '/data/home', { provider: 'openai', model: 'text-embedding-3-small', endpoint: 'http://127.0.0.1:1/v1' }, KEY);
+    const env = buildEngineEnv(
+      { PATH: '/bin', OPENAI_API_KEY: 'inherited-key', KAIROS_PORT: '9999' },
+      '/data/home',
+      { provider: 'openai', model: 'text-embedding-3-small', endpoint: 'http://127.0.0.1:1/v1' },
+      KEY,
+    );
     expect(env).toMatchObject({
       PATH: '/bin',
       KAIROS_HOME: '/data/home',
@@ -89,6 +99,10 @@ describe('BYOK key handling', () => {
     const local = buildEngineEnv({}, '/h', { provider: 'local' }, undefined);
     expect(Object.keys(local).filter((k) => /KEY/.test(k))).toEqual([]);
     const azure = buildEngineEnv({}, '/h', { provider: 'azure', endpoint: 'https://r.openai.azure.com', deployment: 'emb' }, 'azure-key-123456');
-    expect(azure).toMatchObject({ AZURE_OPENAI_API_KEY: 'azure-key-123456', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', AZURE_OPENAI_DEPLOYMENT: 'emb' });
+    expect(azure).toMatchObject({
+      AZURE_OPENAI_API_KEY: 'azure-key-123456',
+      AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com',
+      AZURE_OPENAI_DEPLOYMENT: 'emb',
+    });
   });
 });

@@ -61,7 +61,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       void formBody(req).then((f) => {
         const pending = codes.get(f.get('code') ?? '');
         codes.delete(f.get('code') ?? '');
-        if (!app || f.get('client_id') !== app.clientId || f.get('client_secret') !== app.clientSecret) return send(401, { error: 'incorrect_client_credentials' });
+        if (!app || f.get('client_id') !== app.clientId || f.get('client_secret') !== app.clientSecret)
+          return send(401, { error: 'incorrect_client_credentials' });
         const verifier = f.get('code_verifier') ?? '';
         const pkceOk = !pending?.challenge || createHash('sha256').update(verifier).digest('base64url') === pending.challenge;
         if (!pending || pending.redirectUri !== f.get('redirect_uri') || !pkceOk) return send(400, { error: 'bad_verification_code' });

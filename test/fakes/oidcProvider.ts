@@ -151,7 +151,10 @@ export async function completeOidcLogin(page: Page, login: string, opts: { timeo
       // A navigation in between destroys the execution context; look again.
       if (Date.now() > deadline) throw error;
     }
-    const error = await page.locator('#oidc-error').textContent({ timeout: 50 }).catch(() => null);
+    const error = await page
+      .locator('#oidc-error')
+      .textContent({ timeout: 50 })
+      .catch(() => null);
     if (error) throw new Error(`the OpenID provider answered an error: ${error}`);
     if (Date.now() > deadline) throw new Error(`completeOidcLogin(${login}): still on ${page.url()} after ${timeout} ms`);
     await page.waitForTimeout(100);

@@ -82,8 +82,7 @@ export const OPENAI_MODELS: Readonly<Record<string, number>> = {
 /** Starts the fake on 127.0.0.1 with a free port. */
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const models: Record<string, number> = { ...OPENAI_MODELS, ...opts.models };
-  const deployments: Record<string, string> =
-    opts.deployments ?? Object.fromEntries(Object.keys(models).map((m) => [m, m]));
+  const deployments: Record<string, string> = opts.deployments ?? Object.fromEntries(Object.keys(models).map((m) => [m, m]));
   const script = new FailureScript();
 
   const server = await listen(async (req, res, rec) => {
@@ -202,11 +201,10 @@ function sendFailure(res: ServerResponse, dialect: Dialect, f: QueuedFailure, re
               'Requests to the Embeddings_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded ' +
                 'call rate limit of your current OpenAI S0 pricing tier. Please retry after 1 second.',
             )
-          : oaiError(
-              `Rate limit reached for ${model} in organization org-fake on requests per min (RPM): ` +
-                'Limit 3000, Used 3000, Requested 1.',
-              { type: 'requests', code: 'rate_limit_exceeded' },
-            );
+          : oaiError(`Rate limit reached for ${model} in organization org-fake on requests per min (RPM): ` + 'Limit 3000, Used 3000, Requested 1.', {
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+            });
       return sendJson(res, 429, body, headers);
     }
     case 'insufficient_quota':
@@ -220,11 +218,7 @@ function sendFailure(res: ServerResponse, dialect: Dialect, f: QueuedFailure, re
         ),
       );
     case 'server_error':
-      return sendJson(
-        res,
-        500,
-        oaiError('The server had an error while processing your request. Sorry about that!', { type: 'server_error' }),
-      );
+      return sendJson(res, 500, oaiError('The server had an error while processing your request. Sorry about that!', { type: 'server_error' }));
     case 'not_found':
       return sendJson(
         res,
@@ -248,10 +242,7 @@ function azureError(code: string, message: string): { error: Record<string, unkn
 }
 
 /** OpenAI's error envelope. */
-function oaiError(
-  message: string,
-  o: { type?: string; code?: string | null; param?: string | null } = {},
-): { error: Record<string, unknown> } {
+function oaiError(message: string, o: { type?: string; code?: string | null; param?: string | null } = {}): { error: Record<string, unknown> } {
   return { error: { message, type: o.type ?? 'invalid_request_error', param: o.param ?? null, code: o.code ?? null } };
 }
 
@@ -284,10 +275,9 @@ function unauthorizedBody(dialect: Dialect, key: string | undefined): object {
   }
   // OpenAI echoes a masked key: the start and the last four characters.
   const masked = key.length > 11 ? `${key.slice(0, 7)}${'*'.repeat(key.length - 11)}${key.slice(-4)}` : '****';
-  return oaiError(
-    `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-    { code: 'invalid_api_key' },
-  );
+  return oaiError(`Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, {
+    code: 'invalid_api_key',
+  });
 }
 
 // ---- shared by the fakes ------------------------------------------------------------------
@@ -312,11 +302,19 @@ export function fakeEmbedding(text: string, dimension: number, salt = ''): Float
 
 /** xoshiro128** seeded from a digest; returns floats in [0, 1). */
 function prng(seed: Buffer): () => number {
-  let a = seed.readUInt32LE(0), b = seed.readUInt32LE(4), c = seed.readUInt32LE(8), d = seed.readUInt32LE(12);
+  let a = seed.readUInt32LE(0),
+    b = seed.readUInt32LE(4),
+    c = seed.readUInt32LE(8),
+    d = seed.readUInt32LE(12);
   return () => {
     const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
     const t = b << 9;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
     return r / 4294967296;
   };
 }
@@ -347,9 +345,7 @@ export class FailureScript {
 export type RecordingServer = Server & { requests: RecordedRequest[] };
 
 /** Starts a JSON server on 127.0.0.1:0 that records each request before `handle` runs. */
-export async function listen(
-  handle: (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest) => Promise<void> | void,
-): Promise<RecordingServer> {
+export async function listen(handle: (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest) => Promise<void> | void): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -67,7 +67,8 @@ export function qdrantRequestCheck(version: (typeof QDRANT_SPEC_VERSIONS)[number
     const op = route.ops[method.toLowerCase()]!;
     const problems: string[] = [];
     for (const name of query.keys()) {
-      if (!op.parameters.some((p) => p.in === 'query' && p.name === name)) problems.push(`query parameter "${name}" is not accepted by ${method} ${route.template}`);
+      if (!op.parameters.some((p) => p.in === 'query' && p.name === name))
+        problems.push(`query parameter "${name}" is not accepted by ${method} ${route.template}`);
     }
     if (op.requestBody === undefined) return problems;
     let schema = route.bodies.get(method);
@@ -77,7 +78,10 @@ export function qdrantRequestCheck(version: (typeof QDRANT_SPEC_VERSIONS)[number
     }
     const res = schema.safeParse(body);
     if (!res.success) {
-      for (const issue of res.error.issues) problems.push(`${method} ${route.template} body ${issue.path.join('.') || '(root)'}: ${issue.message}${'keys' in issue ? ` ${JSON.stringify(issue.keys)}` : ''}`);
+      for (const issue of res.error.issues)
+        problems.push(
+          `${method} ${route.template} body ${issue.path.join('.') || '(root)'}: ${issue.message}${'keys' in issue ? ` ${JSON.stringify(issue.keys)}` : ''}`,
+        );
     }
     return problems;
   };

@@ -90,7 +90,10 @@ function requireIndexes(c: QdrantCollection, filter: Filter | undefined | null):
   for (const cond of [...list(filter.must), ...list(filter.should), ...list(filter.must_not)]) {
     if (cond.key !== undefined) {
       if (!c.indexes.has(cond.key)) {
-        throw new HttpError(400, `Bad request: Index required but not found for "${cond.key}" of one of the following types: [keyword, integer]. Help: Create an index for this key or use a different filter.`);
+        throw new HttpError(
+          400,
+          `Bad request: Index required but not found for "${cond.key}" of one of the following types: [keyword, integer]. Help: Create an index for this key or use a different filter.`,
+        );
       }
     } else if (!cond.has_id) requireIndexes(c, cond);
   }
@@ -119,7 +122,12 @@ function condMatches(p: QdrantPoint, cond: Cond): boolean {
   if (cond.range) {
     const r = cond.range;
     return values.some(
-      (v) => typeof v === 'number' && (r.gt === undefined || v > r.gt) && (r.gte === undefined || v >= r.gte) && (r.lt === undefined || v < r.lt) && (r.lte === undefined || v <= r.lte),
+      (v) =>
+        typeof v === 'number' &&
+        (r.gt === undefined || v > r.gt) &&
+        (r.gte === undefined || v >= r.gte) &&
+        (r.lt === undefined || v < r.lt) &&
+        (r.lte === undefined || v <= r.lte),
     );
   }
   throw new HttpError(400, `fake Qdrant: condition not emulated: ${JSON.stringify(cond)}`);
@@ -128,7 +136,11 @@ function condMatches(p: QdrantPoint, cond: Cond): boolean {
 function filterMatches(p: QdrantPoint, f: Filter | undefined | null): boolean {
   if (!f) return true;
   const should = list(f.should);
-  return list(f.must).every((c) => condMatches(p, c)) && list(f.must_not).every((c) => !condMatches(p, c)) && (should.length === 0 || should.some((c) => condMatches(p, c)));
+  return (
+    list(f.must).every((c) => condMatches(p, c)) &&
+    list(f.must_not).every((c) => !condMatches(p, c)) &&
+    (should.length === 0 || should.some((c) => condMatches(p, c)))
+  );
 }
 
 function selectPayload(payload: Payload, sel: unknown): Payload | null {
@@ -171,7 +183,9 @@ function shuffleTies<T extends { score: number }>(hits: T[]): T[] {
   return shuffled.map((s) => s.h);
 }
 
-export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[number] | string; check?: (typeof QDRANT_SPEC_VERSIONS)[number] } = {}): Promise<FakeQdrant> {
+export function startFakeQdrant(
+  opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[number] | string; check?: (typeof QDRANT_SPEC_VERSIONS)[number] } = {},
+): Promise<FakeQdrant> {
   const version = opts.version ?? '1.17.0';
   const check = qdrantRequestCheck(opts.check ?? (version === '1.19.0' ? '1.19.0' : '1.17.0'));
   const collections = new Map<string, QdrantCollection>();
@@ -188,7 +202,10 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
   };
   const op = { operation_id: 1, status: 'completed' };
 
-  function upsert(c: QdrantCollection, body: { points: Array<{ id: unknown; vector: Vectors; payload?: Payload }>; update_filter?: Filter; update_mode?: string }): unknown {
+  function upsert(
+    c: QdrantCollection,
+    body: { points: Array<{ id: unknown; vector: Vectors; payload?: Payload }>; update_filter?: Filter; update_mode?: string },
+  ): unknown {
     requireIndexes(c, body.update_filter);
     for (const pt of body.points) {
       const id = normId(pt.id);
@@ -256,7 +273,8 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
     const limit = body.limit ?? 10;
     const order = typeof body.order_by === 'string' ? { key: body.order_by, direction: 'asc' } : body.order_by;
     if (order) {
-      if (!c.indexes.has(order.key)) throw new HttpError(400, `Bad request: No range index for \`order_by\` key: \`${order.key}\`. Please create one to use \`order_by\`.`);
+      if (!c.indexes.has(order.key))
+        throw new HttpError(400, `Bad request: No range index for \`order_by\` key: \`${order.key}\`. Please create one to use \`order_by\`.`);
       const sign = order.direction === 'desc' ? -1 : 1;
       pts = shuffleTies(pts.map((p) => ({ p, score: 0 }))).map((x) => x.p);
       pts.sort((a, b) => sign * (((a.payload[order.key] as number) ?? 0) - ((b.payload[order.key] as number) ?? 0)));
@@ -281,7 +299,12 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
         ...(Object.keys(c.metadata).length ? { metadata: structuredClone(c.metadata) } : {}),
       },
-      payload_schema: Object.fromEntries([...c.indexes].map(([field, schema]) => [field, { data_type: typeof schema === 'string' ? schema : (schema as { type: string }).type, points: c.points.size }])),
+      payload_schema: Object.fromEntries(
+        [...c.indexes].map(([field, schema]) => [
+          field,
+          { data_type: typeof schema === 'string' ? schema : (schema as { type: string }).type, points: c.points.size },
+        ]),
+      ),
     };
   }
 
@@ -314,7 +337,14 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
     if (rest === '') {
       if (method === 'PUT') {
         if (collections.has(name) || aliases.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
-        collections.set(name, { name, vectors: body.vectors, sparse: body.sparse_vectors, metadata: body.metadata ?? {}, indexes: new Map(), points: new Map() });
+        collections.set(name, {
+          name,
+          vectors: body.vectors,
+          sparse: body.sparse_vectors,
+          metadata: body.metadata ?? {},
+          indexes: new Map(),
+          points: new Map(),
+        });
         return true;
       }
       if (method === 'GET') return info(need(name));
@@ -330,7 +360,8 @@ export function startFakeQdrant(opts: { version?: (typeof QDRANT_SPEC_VERSIONS)[
       return op;
     }
     if (method === 'PUT' && rest === '/points') return upsert(c, body);
-    if (method === 'POST' && rest === '/points') return body.ids.map(normId).flatMap((id: string) => (c.points.has(id) ? [record(c.points.get(id)!, body, true)] : []));
+    if (method === 'POST' && rest === '/points')
+      return body.ids.map(normId).flatMap((id: string) => (c.points.has(id) ? [record(c.points.get(id)!, body, true)] : []));
     if (method === 'POST' && rest === '/points/delete') return del(c, body);
     if (method === 'POST' && rest === '/points/payload') return setPayload(c, body);
     if (method === 'POST' && rest === '/points/query') return query(c, body);

@@ -16,7 +16,26 @@ export function fuzzParams(defaultRuns: number): fc.Parameters<unknown> {
   return { numRuns: FUZZ.runs || defaultRuns, seed: FUZZ.seed, endOnFailure: true };
 }
 
-const SPECIALS = ['\u0000', '\ud800', '\udfff', '\udc00\ud800', '\u202e', '\u200f', '\u200b', '\ufeff', '\uffff', '𝒳', '🚀', 'é', '%00', '\\u0000', '"', '\n', '\r\n', ' '];
+const SPECIALS = [
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '\udc00\ud800',
+  '\u202e',
+  '\u200f',
+  '\u200b',
+  '\ufeff',
+  '\uffff',
+  '𝒳',
+  '🚀',
+  'é',
+  '%00',
+  '\\u0000',
+  '"',
+  '\n',
+  '\r\n',
+  ' ',
+];
 
 /** Any UTF-16 code units, lone surrogates included. */
 const codeUnits = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }).map((u) => String.fromCharCode(...u));
@@ -25,14 +44,36 @@ export const MEGABYTE_STRING = 'x'.repeat(1024 * 1024);
 
 /** A string built from ordinary text, hostile characters and raw code units. */
 export const nastyString: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc.array(fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 6 }).map((p) => p.join('')) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 6 })
+      .map((p) => p.join('')),
+  },
   { weight: 2, arbitrary: codeUnits },
   { weight: 1, arbitrary: fc.constant(MEGABYTE_STRING) },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', 'kairos_user_local', 'kairos_org_x', 'a'.repeat(17_000)) },
 );
 
 export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
-  fc.constantFrom(0, -1, 1, 2147483646, 2147483647, 2147483648, -2147483649, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 0.5, 1_000_000, 10_000_001),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    2147483646,
+    2147483647,
+    2147483648,
+    -2147483649,
+    2 ** 53,
+    2 ** 53 + 2,
+    -(2 ** 53),
+    1e308,
+    -1e308,
+    5e-324,
+    0.5,
+    1_000_000,
+    10_000_001,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
@@ -46,17 +87,24 @@ export function deeplyNested(depth: number, kind: 'array' | 'object'): unknown {
 
 /** Any JSON value with hostile strings and numbers at the leaves. */
 export const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 6, arbitrary: fc.letrec((tie) => ({
-    value: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      nastyString,
-      nastyNumber,
-      fc.boolean(),
-      fc.constant(null),
-      fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(fc.oneof(nastyString, fc.constantFrom('text', 'tags', 'source', 'query', 'filter', 'limit', 'cursor', 'space', 'version', 'kind', 'uri')), tie('value'), { maxKeys: 4 }),
-    ),
-  })).value },
+  {
+    weight: 6,
+    arbitrary: fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        nastyString,
+        nastyNumber,
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(
+          fc.oneof(nastyString, fc.constantFrom('text', 'tags', 'source', 'query', 'filter', 'limit', 'cursor', 'space', 'version', 'kind', 'uri')),
+          tie('value'),
+          { maxKeys: 4 },
+        ),
+      ),
+    })).value,
+  },
   // Deep enough to exceed every limit, shallow enough for a client's JSON.stringify.
   { weight: 1, arbitrary: fc.constantFrom(deeplyNested(1_000, 'array'), deeplyNested(500, 'object')) },
 );

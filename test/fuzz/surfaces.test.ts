@@ -143,7 +143,11 @@ describe('MCP under random input (SDK client)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('remember', 'search', 'get_memory', 'update_memory', 'forget', 'list_memories'),
-        fc.dictionary(fc.constantFrom('text', 'query', 'id', 'tags', 'source', 'limit', 'cursor', 'space', 'patch', nastyString as unknown as string), nastyJson, { maxKeys: 4 }),
+        fc.dictionary(
+          fc.constantFrom('text', 'query', 'id', 'tags', 'source', 'limit', 'cursor', 'space', 'patch', nastyString as unknown as string),
+          nastyJson,
+          { maxKeys: 4 },
+        ),
         async (name, args) => {
           await tool(name, args);
         },
@@ -174,38 +178,82 @@ describe('MCP under random input (SDK client)', () => {
 describe('import under random input', () => {
   it('parses any line into items or a numbered line error, never throwing anything else', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(nastyString, nastyJson.map((v) => { try { return JSON.stringify(v) ?? ''; } catch { return '['; } })), { maxLength: 8 }), async (lines) => {
-        const errors: LineError[] = [];
-        const items = [];
-        for await (const item of parsePortable(lines.map((l) => l.replace(/\n/g, ' ')), { onLineError: (e) => errors.push(e) })) items.push(item);
-        for (const e of errors) expect(e.line).toBeGreaterThan(0);
-        for (const item of items) expect(item.line).toBeGreaterThan(0);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            nastyString,
+            nastyJson.map((v) => {
+              try {
+                return JSON.stringify(v) ?? '';
+              } catch {
+                return '[';
+              }
+            }),
+          ),
+          { maxLength: 8 },
+        ),
+        async (lines) => {
+          const errors: LineError[] = [];
+          const items = [];
+          for await (const item of parsePortable(
+            lines.map((l) => l.replace(/\n/g, ' ')),
+            { onLineError: (e) => errors.push(e) },
+          ))
+            items.push(item);
+          for (const e of errors) expect(e.line).toBeGreaterThan(0);
+          for (const item of items) expect(item.line).toBeGreaterThan(0);
+        },
+      ),
       fuzzParams(200),
     );
   });
 
   it('imports random files over REST with 200 (or 413), counting every line, and stores imported text exactly', async () => {
-    const record = fc.record({
-      text: nastyString,
-      tags: fc.array(nastyString, { maxLength: 2 }),
-      updatedAt: fc.oneof(fc.constant('2026-01-01T00:00:00Z'), nastyString),
-      history: fc.array(fc.record({ version: nastyNumber, text: nastyString, tags: fc.constant([]), source: fc.constant({ kind: 'api' }), replacedAt: fc.constant('2026-01-01T00:00:00Z'), reason: fc.constant('update') }), { maxLength: 2 }),
-    }, { requiredKeys: ['text'] });
+    const record = fc.record(
+      {
+        text: nastyString,
+        tags: fc.array(nastyString, { maxLength: 2 }),
+        updatedAt: fc.oneof(fc.constant('2026-01-01T00:00:00Z'), nastyString),
+        history: fc.array(
+          fc.record({
+            version: nastyNumber,
+            text: nastyString,
+            tags: fc.constant([]),
+            source: fc.constant({ kind: 'api' }),
+            replacedAt: fc.constant('2026-01-01T00:00:00Z'),
+            reason: fc.constant('update'),
+          }),
+          { maxLength: 2 },
+        ),
+      },
+      { requiredKeys: ['text'] },
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(record.map((r) => JSON.stringify(r)), nastyString.map((x) => x.replace(/\n/g, ' '))), { minLength: 1, maxLength: 6 }), async (lines) => {
-        const r = await api('POST', '/v1/import', { raw: lines.join('\n') });
-        if (r.status !== 200) {
-          expect(r.status).toBe(413);
-          return;
-        }
-        const nonBlank = lines.filter((l) => l.trim()).length;
-        expect(r.json.created + r.json.duplicate + r.json.failed).toBe(nonBlank);
-        for (const e of r.json.errors) expect(e.message).toMatch(/^Line \d+: /);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            record.map((r) => JSON.stringify(r)),
+            nastyString.map((x) => x.replace(/\n/g, ' ')),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (lines) => {
+          const r = await api('POST', '/v1/import', { raw: lines.join('\n') });
+          if (r.status !== 200) {
+            expect(r.status).toBe(413);
+            return;
+          }
+          const nonBlank = lines.filter((l) => l.trim()).length;
+          expect(r.json.created + r.json.duplicate + r.json.failed).toBe(nonBlank);
+          for (const e of r.json.errors) expect(e.message).toMatch(/^Line \d+: /);
+        },
+      ),
       fuzzParams(15),
     );
-    const exported = (await api('GET', '/v1/export')).text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; version: number });
+    const exported = (await api('GET', '/v1/export')).text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { text: string; version: number });
     for (const m of exported) {
       expect(m.text).not.toMatch(/\u0000/);
       expect(m.version).toBeLessThanOrEqual(1_000_000);
@@ -218,6 +266,12 @@ describe('import under random input', () => {
       for (let i = 0; i < 64; i++) yield new Uint8Array(256 * 1024);
     }
     const lines = splitLines(zeros(), 4 * 1024 * 1024);
-    await expect((async () => { for await (const _ of lines) { /* drain */ } })()).rejects.toThrow(/Line 1 is longer than/);
+    await expect(
+      (async () => {
+        for await (const _ of lines) {
+          /* drain */
+        }
+      })(),
+    ).rejects.toThrow(/Line 1 is longer than/);
   });
 });

@@ -10,7 +10,7 @@ export const FACTS = [
   'Error messages shown to customers must be translated through the i18n catalog.',
   'Logs older than thirty days are archived to cold storage every Sunday night.',
   'Pull requests need two approvals, one of them from a code owner.',
-  'The billing service rounds currency amounts with banker\'s rounding.',
+  "The billing service rounds currency amounts with banker's rounding.",
   'Use the staging Stripe account for any manual payment testing.',
   'Avoid lodash in new code; the team standardised on native array methods.',
   'Search indexing runs as a nightly cron job at 02:00 UTC.',

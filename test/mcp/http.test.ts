@@ -123,7 +123,10 @@ describe('MCP over Streamable HTTP', () => {
     expect(listed).toEqual(new Set(values.map(([t]) => t)));
     for (const [text, value] of values) {
       const found = await call(client, 'search', { query: value, limit: 5 });
-      expect(found.structuredContent.results.map((r: { text: string }) => r.text), value).toContain(text);
+      expect(
+        found.structuredContent.results.map((r: { text: string }) => r.text),
+        value,
+      ).toContain(text);
     }
     expect(await h.serviceFor(name).count()).toBe(values.length);
 

@@ -67,9 +67,7 @@ describe('MCP over stdio', () => {
     client.onerror = (e) => transportErrors.push(e);
     await client.connect(transport);
     const child = (transport as unknown as { _process?: import('node:child_process').ChildProcess })._process;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child?.once('exit', (code, signal) => done({ code, signal })),
-    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child?.once('exit', (code, signal) => done({ code, signal })));
 
     expect(client.getServerVersion()).toMatchObject({ name: 'kairos', version: 'test' });
     const { tools } = await client.listTools();
@@ -128,9 +126,7 @@ describe('MCP over stdio', () => {
 
     expect(await exited).toBe(0);
     const lines = stdout().split('\n').filter(Boolean);
-    const replies = lines
-      .map((l) => JSON.parse(l) as { id: number; result: CallToolResult & { structuredContent?: any } })
-      .sort((a, b) => a.id - b.id);
+    const replies = lines.map((l) => JSON.parse(l) as { id: number; result: CallToolResult & { structuredContent?: any } }).sort((a, b) => a.id - b.id);
     expect(replies.map((r) => r.id)).toEqual([1, 2, 3]);
     expect(replies[1]?.result.structuredContent.outcome).toBe('created');
     expect(replies[2]?.result.isError).toBe(true);

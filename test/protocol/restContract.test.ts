@@ -92,7 +92,11 @@ describe('the server registers exactly the contract’s /v1 routes', () => {
     const deps = {} as never;
     const routers = [memoryRoutes(), portableRoutes(1), accountRoutes(deps), eventRoutes(deps, deps), localRoutes(deps), serviceRoutes(deps, deps)];
     const served = new Set(routers.flatMap((r) => r.routes.map((x) => `${x.method} /v1${x.path}`)));
-    const table = new Set(Object.values(rest).filter((e) => e.path.startsWith('/v1/')).map((e) => `${e.method} ${e.path}`));
+    const table = new Set(
+      Object.values(rest)
+        .filter((e) => e.path.startsWith('/v1/'))
+        .map((e) => `${e.method} ${e.path}`),
+    );
     expect([...served].sort()).toEqual([...table].sort());
   });
 
@@ -133,7 +137,10 @@ describe('each client against the real server', () => {
   it('reads the same memory and the same spaces through every client', async () => {
     for (const c of clients) {
       await expect(c.get(id), c.name).resolves.toMatchObject({ id, text: 'The contract test writes this memory.' });
-      expect((await c.spaces()).map((g) => g.space), c.name).toContain(`kairos_user_${(await s.api('GET', '/v1/me')).json.principal.uid}`);
+      expect(
+        (await c.spaces()).map((g) => g.space),
+        c.name,
+      ).toContain(`kairos_user_${(await s.api('GET', '/v1/me')).json.principal.uid}`);
     }
   });
 
@@ -165,7 +172,11 @@ describe('each client against the real server', () => {
   it('maps no server at all to unreachable (status 0); the CLI exits with "unavailable"', async () => {
     const down = 'http://127.0.0.1:9';
     for (const c of clientsFor(down, s.token, undefined)) {
-      await expect(failure(c.get(id)), c.name).resolves.toMatchObject({ code: 'unreachable', status: 0, message: expect.stringContaining(`Cannot reach the Kairos server at ${down}`) });
+      await expect(failure(c.get(id)), c.name).resolves.toMatchObject({
+        code: 'unreachable',
+        status: 0,
+        message: expect.stringContaining(`Cannot reach the Kairos server at ${down}`),
+      });
     }
     const { HttpClient } = await import('../../src/cli/httpClient.js');
     const f = await failure(new HttpClient(down, s.token).call(routes.get, { path: { id } }));

@@ -37,10 +37,18 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS
 }
 
 /** Runs `kairos <args>` to completion. */
-export async function runCli(home: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  home: string,
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
   const bundle = await cliBundle();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env: cliEnv(home, opts.env), stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const child = spawn(process.execPath, [bundle, ...args], {
+      env: cliEnv(home, opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

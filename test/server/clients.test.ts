@@ -43,7 +43,12 @@ describe('registered clients (/v1/clients)', () => {
     const mcp = await s.api('POST', '/mcp', {
       token,
       headers: { accept: 'application/json, text/event-stream' },
-      body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } } },
+      body: {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } },
+      },
     });
     expect(mcp.status).toBe(200);
 
@@ -97,7 +102,10 @@ describe('ClientRegistry', () => {
   it('counts unused time from start and from when the last client left, not while one is registered', () => {
     let now = 1_000;
     const alive = new Set([7]);
-    const r = new ClientRegistry((pid) => alive.has(pid), () => now);
+    const r = new ClientRegistry(
+      (pid) => alive.has(pid),
+      () => now,
+    );
     now += 500;
     expect(r.unusedForMs()).toBe(500);
     r.register('a', newToken(), 7);

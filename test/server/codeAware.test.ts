@@ -22,7 +22,9 @@ async function post(path: string, body: unknown): Promise<any> {
 
 async function mcpClient(headers: Record<string, string> = {}, name = 'Visual Studio Code', version = '1.103.2'): Promise<Client> {
   const client = new Client({ name, version });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${s.token}`, ...headers } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${s.token}`, ...headers } } }),
+  );
   return client;
 }
 
@@ -55,7 +57,12 @@ afterAll(async () => {
 describe('scope', () => {
   it('stores portable repo ids and derived keys, never a caller fingerprint', async () => {
     expect(anchored.source.scope).toEqual({ repo: 'github.com/acme/shop', keys: ['f:src/auth.ts'] });
-    expect(anchored.source.anchor).toMatchObject({ repo: 'github.com/acme/shop', path: 'src/auth.ts', startLine: 10, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(anchored.source.anchor).toMatchObject({
+      repo: 'github.com/acme/shop',
+      path: 'src/auth.ts',
+      startLine: 10,
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(billing.source.scope).toEqual({ repo: 'github.com/acme/billing', paths: ['src/webhooks/'], keys: ['d:src/webhooks/'] });
   });
 
@@ -71,7 +78,9 @@ describe('scope', () => {
   });
 
   it('filters lists by repo and path, and answers "for this file" with file matches first, then the repo', async () => {
-    const extra = (await post('/v1/memories', { text: 'The shop front end is deployed from the main branch only.', source: { kind: 'cli', scope: { repo: REPO_A } } })).memory;
+    const extra = (
+      await post('/v1/memories', { text: 'The shop front end is deployed from the main branch only.', source: { kind: 'cli', scope: { repo: REPO_A } } })
+    ).memory;
     const byPath = await s.api('GET', '/v1/memories?path=src/auth.ts');
     expect(byPath.json.items.map((m: any) => m.id)).toEqual([anchored.id]);
     const byDir = await s.api('GET', `/v1/memories?path=${encodeURIComponent('src/webhooks/stripe.ts')}`);
@@ -116,8 +125,15 @@ describe('anchors', () => {
   });
 
   it('follows lines that moved, records the move and keeps the version', async () => {
-    const moved = await post(`/v1/memories/${anchored.id}/anchor-check`, { check: { state: 'moved', path: 'src/security/auth.ts', startLine: 40, endLine: 43 } });
-    expect(moved.source.anchor).toMatchObject({ path: 'src/security/auth.ts', startLine: 40, endLine: 43, status: { state: 'fresh', moved: { fromPath: 'src/auth.ts', fromLine: 10 } } });
+    const moved = await post(`/v1/memories/${anchored.id}/anchor-check`, {
+      check: { state: 'moved', path: 'src/security/auth.ts', startLine: 40, endLine: 43 },
+    });
+    expect(moved.source.anchor).toMatchObject({
+      path: 'src/security/auth.ts',
+      startLine: 40,
+      endLine: 43,
+      status: { state: 'fresh', moved: { fromPath: 'src/auth.ts', fromLine: 10 } },
+    });
     expect(moved.source.scope.keys).toEqual(['f:src/security/auth.ts']);
     expect(moved.version).toBe(anchored.version);
     const re = await post(`/v1/memories/${anchored.id}/reanchor`, { path: 'src/auth.ts', startLine: 10, endLine: 13, lines: AUTH_LINES });
@@ -126,10 +142,26 @@ describe('anchors', () => {
 
   it('refuses bad anchors, scopes and filters with a 400 that says what to fix', async () => {
     const bad: Array<[string, string, any, RegExp]> = [
-      ['POST', '/v1/memories', { text: 'x1', source: { kind: 'editor', anchor: { path: 'a.ts', startLine: 1, endLine: 300, lines: Array(300).fill('x') } } }, /at most 200 lines/],
+      [
+        'POST',
+        '/v1/memories',
+        { text: 'x1', source: { kind: 'editor', anchor: { path: 'a.ts', startLine: 1, endLine: 300, lines: Array(300).fill('x') } } },
+        /at most 200 lines/,
+      ],
       ['POST', '/v1/memories', { text: 'x2', source: { kind: 'editor', scope: { paths: ['../outside'] } } }, /must not contain "\.\."/],
       ['POST', '/v1/memories', { text: 'x3', source: { kind: 'editor', scope: { paths: ['src/*/x.ts'] } } }, /glob form that is not supported/],
-      ['POST', '/v1/memories', { text: 'x4', source: { kind: 'editor', anchor: { path: 'cfg.ts', startLine: 1, endLine: 1, lines: ['const k = "ghp_' + 'Zq8vR2mLk4Tn7Wx1Yc5Bd9Fh3Jp6Sg0Ae2Ku";'] } } }, /GitHub token/],
+      [
+        'POST',
+        '/v1/memories',
+        {
+          text: 'x4',
+          source: {
+            kind: 'editor',
+            anchor: { path: 'cfg.ts', startLine: 1, endLine: 1, lines: ['const k = "ghp_' + 'Zq8vR2mLk4Tn7Wx1Yc5Bd9Fh3Jp6Sg0Ae2Ku";'] },
+          },
+        },
+        /GitHub token/,
+      ],
       ['POST', `/v1/memories/${personal.id}/verify`, {}, /not anchored/],
       ['POST', `/v1/memories/${anchored.id}/anchor-check`, { check: { state: 'gone' } }, /check/],
     ];
@@ -152,12 +184,22 @@ describe('MCP: provenance, context, prompts and resources', () => {
     try {
       const r: any = await client.callTool({ name: 'remember', arguments: { text: 'The shop checkout retries payment capture three times.' } });
       id = r.structuredContent.memory.id;
-      expect(r.structuredContent.memory.source).toMatchObject({ kind: 'agent', actor: 'agent', client: 'Claude Code', clientVersion: '2.1.0', repo: 'github.com/acme/shop', scope: { repo: 'github.com/acme/shop' } });
+      expect(r.structuredContent.memory.source).toMatchObject({
+        kind: 'agent',
+        actor: 'agent',
+        client: 'Claude Code',
+        clientVersion: '2.1.0',
+        repo: 'github.com/acme/shop',
+        scope: { repo: 'github.com/acme/shop' },
+      });
       const p: any = await client.callTool({ name: 'remember', arguments: { text: 'I like my coffee black.', scope: {} } });
       expect(p.structuredContent.memory.source.scope).toBeUndefined();
       const anchoredByAgent: any = await client.callTool({
         name: 'remember',
-        arguments: { text: 'Payment capture is retried in capture.ts with exponential backoff.', anchor: { path: 'src/capture.ts', startLine: 3, endLine: 4, lines: ['for (let i = 0; i < 3; i++) {', '  await sleep(2 ** i * 100);'] } },
+        arguments: {
+          text: 'Payment capture is retried in capture.ts with exponential backoff.',
+          anchor: { path: 'src/capture.ts', startLine: 3, endLine: 4, lines: ['for (let i = 0; i < 3; i++) {', '  await sleep(2 ** i * 100);'] },
+        },
       });
       expect(anchoredByAgent.structuredContent.memory.anchor).toMatchObject({ repo: 'github.com/acme/shop', path: 'src/capture.ts', state: 'fresh' });
     } finally {
@@ -183,7 +225,10 @@ describe('MCP: provenance, context, prompts and resources', () => {
       expect((await client.listPrompts()).prompts.map((p) => p.name).sort()).toEqual(['recall', 'remember-decision']);
       const recall: any = await client.getPrompt({ name: 'recall', arguments: { task: 'change how the bearer token is verified', files: 'src/auth.ts' } });
       expect(recall.messages[0].content.text).toContain(anchored.id);
-      const decision: any = await client.getPrompt({ name: 'remember-decision', arguments: { decision: 'Use argon2id for passwords.', reason: 'bcrypt truncates at 72 bytes.', paths: 'src/auth/' } });
+      const decision: any = await client.getPrompt({
+        name: 'remember-decision',
+        arguments: { decision: 'Use argon2id for passwords.', reason: 'bcrypt truncates at 72 bytes.', paths: 'src/auth/' },
+      });
       expect(decision.messages[0].content.text).toContain('"paths": [\n      "src/auth/"');
       const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate).sort();
       expect(templates).toEqual(['kairos://files/{+path}', 'kairos://memories/{id}']);

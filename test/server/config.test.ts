@@ -37,7 +37,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses the retired supersede threshold with a message that says what replaced it', async () => {
-    expect(() => loadConfig({ KAIROS_HOME: home, KAIROS_SUPERSEDE_THRESHOLD: '0.9' })).toThrow(/KAIROS_SUPERSEDE_THRESHOLD" was retired.*KAIROS_SIMILAR_THRESHOLD/);
+    expect(() => loadConfig({ KAIROS_HOME: home, KAIROS_SUPERSEDE_THRESHOLD: '0.9' })).toThrow(
+      /KAIROS_SUPERSEDE_THRESHOLD" was retired.*KAIROS_SIMILAR_THRESHOLD/,
+    );
     const old = await withFile(JSON.stringify({ supersedeThreshold: 0.9 }));
     expect(() => loadConfig({ KAIROS_HOME: old })).toThrow(/"supersedeThreshold" was retired/);
   });

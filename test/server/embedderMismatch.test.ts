@@ -50,7 +50,10 @@ describe('embedder mismatch', () => {
 
       const re = await second.api('POST', '/v1/reembed');
       expect(re.status).toBe(200);
-      const lines = re.text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = re.text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(lines[0]).toEqual({ progress: { done: 0, total: 1 } });
       expect(lines.at(-1)).toEqual({ result: { space: 'kairos_user_local', reembedded: 1, embedder: expect.objectContaining({ provider: 'local' }) } });
 

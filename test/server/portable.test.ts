@@ -11,7 +11,15 @@ describe('portable formats', () => {
   it('splits lines across chunk boundaries, including multi-byte characters and CRLF', async () => {
     const bytes = new TextEncoder().encode('a€b\r\nsecond\nthird');
     const chunks = [bytes.slice(0, 2), bytes.slice(2, 4), bytes.slice(4)];
-    expect(await collect(splitLines((async function* () { yield* chunks; })()))).toEqual(['a€b', 'second', 'third']);
+    expect(
+      await collect(
+        splitLines(
+          (async function* () {
+            yield* chunks;
+          })(),
+        ),
+      ),
+    ).toEqual(['a€b', 'second', 'third']);
   });
 
   it('turns memory.json entities and relations into tagged import items', async () => {
@@ -21,7 +29,13 @@ describe('portable formats', () => {
       JSON.stringify({ type: 'relation', from: 'Ada', to: 'Bob', relationType: 'mentors' }),
     ];
     expect(detectFormat(lines[0]!)).toBe('mcp-memory');
-    const items = await collect(parsePortable(lines, { onLineError: (e) => { throw e; } }));
+    const items = await collect(
+      parsePortable(lines, {
+        onLineError: (e) => {
+          throw e;
+        },
+      }),
+    );
     expect(items).toEqual([
       { text: 'Ada: likes tea', tags: ['person', 'entity:Ada'], source: { kind: 'import', client: 'mcp-memory' }, line: 1 },
       { text: 'Ada mentors Bob', tags: ['relation'], source: { kind: 'import', client: 'mcp-memory' }, line: 3 },
@@ -31,12 +45,30 @@ describe('portable formats', () => {
   it('keeps ids, timestamps and history from a Kairos export and reports bad lines by number', async () => {
     const errors: LineError[] = [];
     const record = {
-      id: 'm1', space: 'kairos_user_x', text: 'now', tags: ['a'], source: { kind: 'cli' }, contentHash: 'h', version: 2,
-      createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z',
+      id: 'm1',
+      space: 'kairos_user_x',
+      text: 'now',
+      tags: ['a'],
+      source: { kind: 'cli' },
+      contentHash: 'h',
+      version: 2,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-02T00:00:00.000Z',
       history: [{ version: 1, text: 'before', tags: [], source: { kind: 'cli' }, replacedAt: '2026-01-02T00:00:00.000Z', reason: 'update' }],
     };
     const items = await collect(parsePortable([JSON.stringify(record), '{oops', '{"text": 3}'], { format: 'jsonl', onLineError: (e) => errors.push(e) }));
-    expect(items).toEqual([{ id: 'm1', text: 'now', tags: ['a'], source: { kind: 'cli' }, createdAt: record.createdAt, updatedAt: record.updatedAt, history: record.history, line: 1 }]);
+    expect(items).toEqual([
+      {
+        id: 'm1',
+        text: 'now',
+        tags: ['a'],
+        source: { kind: 'cli' },
+        createdAt: record.createdAt,
+        updatedAt: record.updatedAt,
+        history: record.history,
+        line: 1,
+      },
+    ]);
     expect(errors.map((e) => e.line)).toEqual([2, 3]);
     expect(errors[0]!.message).toBe('Line 2: not valid JSON.');
   });

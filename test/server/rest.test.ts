@@ -192,7 +192,12 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
 
   it('requires the bearer token: missing, wrong or malformed gets 401 with WWW-Authenticate', async () => {
     for (const opts of [{ token: null }, { token: 'wrong-token' }, { token: null, headers: { authorization: 'Basic abc' } }]) {
-      for (const [method, path] of [['GET', '/v1/memories'], ['POST', '/v1/search'], ['GET', '/v1/export'], ['POST', '/v1/console-link']] as const) {
+      for (const [method, path] of [
+        ['GET', '/v1/memories'],
+        ['POST', '/v1/search'],
+        ['GET', '/v1/export'],
+        ['POST', '/v1/console-link'],
+      ] as const) {
         const r = await s.api(method, path, { ...opts, ...(method === 'POST' ? { body: { query: 'x' } } : {}) });
         expectError(r, 401, 'unauthorized');
         expect(r.headers.get('www-authenticate')).toBe('Bearer realm="kairos"');
@@ -355,7 +360,10 @@ describe('import and export', () => {
     const exported = await s.api('GET', '/v1/export');
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toContain('application/x-ndjson');
-    const records = exported.text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const records = exported.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
 
     const again = await s.api('POST', '/v1/import', { raw: exported.text });
     expect(again.json).toMatchObject({ created: 0, duplicate: records.length, failed: 0 });

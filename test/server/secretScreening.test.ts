@@ -42,12 +42,7 @@ describe('a memory with a credential is refused and nothing is stored', () => {
     expectRefused(await s.api('POST', '/v1/memories', { body: { text: `Use this token for the bot: ${GITHUB}` } }), 'GitHub token', 1, 29);
     expectRefused(await s.api('POST', '/v1/memories', { body: { text: `Deploy notes\naws key ${AWS_ID} for prod` } }), 'AWS access key id', 2, 9);
     expectRefused(await s.api('POST', '/v1/memories', { body: { text: `Deploy key:\n${PEM}` } }), 'private key', 2, 1);
-    expectRefused(
-      await s.api('PATCH', `/v1/memories/${kept.json.memory.id}`, { body: { text: `The CI token is ${GITHUB}` } }),
-      'GitHub token',
-      1,
-      17,
-    );
+    expectRefused(await s.api('PATCH', `/v1/memories/${kept.json.memory.id}`, { body: { text: `The CI token is ${GITHUB}` } }), 'GitHub token', 1, 17);
 
     expect(await exportAll(s)).toEqual(before);
     // What screening must not refuse: a commit SHA and a UUID beside a "token" word.
@@ -61,7 +56,11 @@ describe('a memory with a credential is refused and nothing is stored', () => {
     const lines = [
       { text: 'Imported beside two refused neighbours' },
       { text: `password for staging is in ${AWS_ID}` },
-      { text: 'A clean current text with a dirty past', version: 2, history: [{ version: 1, text: `old: ${GITHUB}`, tags: [], source: { kind: 'import' }, replacedAt: '2026-01-01T00:00:00.000Z', reason: 'update' }] },
+      {
+        text: 'A clean current text with a dirty past',
+        version: 2,
+        history: [{ version: 1, text: `old: ${GITHUB}`, tags: [], source: { kind: 'import' }, replacedAt: '2026-01-01T00:00:00.000Z', reason: 'update' }],
+      },
     ];
     const r = await s.api('POST', '/v1/import?format=jsonl', { raw: lines.map((l) => JSON.stringify(l)).join('\n') });
     expect(r.status, r.text).toBe(200);

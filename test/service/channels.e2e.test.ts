@@ -48,13 +48,16 @@ describe('omnichannel end to end on PostgreSQL', () => {
   const bots: { telegramA?: Bot; telegramB?: Bot; discord?: Bot } = {};
 
   beforeAll(async () => {
-    w = await startServiceWorld(BACKENDS.find((b) => b.name === 'postgres')!, ({ github, openai }) => ({
-      KAIROS_ADMINS: 'github:1',
-      ...operatorEmbedderEnv(openai),
-      KAIROS_LOGIN_PROVIDERS: JSON.stringify([
-        { ...PROVIDER, authorizationUrl: `${github.url}/login/oauth/authorize`, tokenUrl: `${github.url}/login/oauth/access_token`, apiUrl: github.url },
-      ]),
-    }));
+    w = await startServiceWorld(
+      BACKENDS.find((b) => b.name === 'postgres')!,
+      ({ github, openai }) => ({
+        KAIROS_ADMINS: 'github:1',
+        ...operatorEmbedderEnv(openai),
+        KAIROS_LOGIN_PROVIDERS: JSON.stringify([
+          { ...PROVIDER, authorizationUrl: `${github.url}/login/oauth/authorize`, tokenUrl: `${github.url}/login/oauth/access_token`, apiUrl: github.url },
+        ]),
+      }),
+    );
     w.github.registerApp({ clientId: PROVIDER.clientId, clientSecret: PROVIDER.clientSecret, callback: `${w.url}/auth/callback/github` });
     const admin = w.githubUser(1, 'operator');
     const register = async (name: string, channelType: string, firstContact: string): Promise<string> => {
@@ -100,7 +103,10 @@ describe('omnichannel end to end on PostgreSQL', () => {
     expect(toolText(await telegramB.call(pat.telegram, 'search', { query: 'window seats' }))).toContain(fact);
     const channels = await discord.call(pat.discord, 'link_account', { action: 'list_channels' });
     expect((channels.structuredContent as { channels: unknown[] }).channels).toEqual(
-      expect.arrayContaining([{ type: 'telegram', createdAt: expect.any(String) }, { type: 'discord', uid: pat.discord, createdAt: expect.any(String) }]),
+      expect.arrayContaining([
+        { type: 'telegram', createdAt: expect.any(String) },
+        { type: 'discord', uid: pat.discord, createdAt: expect.any(String) },
+      ]),
     );
 
     // The web console: Pat signs in with GitHub in a browser, then links that sign-in with a code from the Discord bot.

@@ -38,7 +38,23 @@ const MARKER = 'do-not-reflect-7f3a';
 function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Kairos test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Kairos test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
@@ -77,7 +93,8 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
     const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       const path = new URL(req.url ?? '/', 'https://x').pathname;
       hits.set(path, (hits.get(path) ?? 0) + 1);
-      const json = (body: unknown, headers: Record<string, string> = {}) => res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      const json = (body: unknown, headers: Record<string, string> = {}) =>
+        res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
       if (path === '/agent/client.json') return json(doc(path), { 'cache-control': 'public, max-age=600' });
       if (path === '/agent/mismatch.json') return json(doc(path, { client_id: `${base}/agent/client.json` }));
       if (path === '/agent/confidential.json') return json(doc(path, { token_endpoint_auth_method: 'client_secret_basic' }));
@@ -132,7 +149,15 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
-    await Promise.all(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.closeAllConnections();
+            s.close(() => r());
+          }),
+      ),
+    );
     await github?.close();
     if (home) await removeHome(home);
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -143,7 +168,12 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
     const res = await fetch(authorizationUrl, { headers: { cookie }, redirect: 'manual' });
     const page = await res.text();
     expect(res.status, page).toBe(200);
-    const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&')]));
+    const fields = Object.fromEntries(
+      [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1]!,
+        m[2]!.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&'),
+      ]),
+    );
     const post = await fetch(`${kairos.url}/oauth/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: kairos.url },
@@ -155,7 +185,13 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
   }
 
   const authorizePage = async (params: Record<string, string>) => {
-    const q = new URLSearchParams({ response_type: 'code', redirect_uri: REDIRECT, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params });
+    const q = new URLSearchParams({
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      ...params,
+    });
     const res = await fetch(`${kairos.url}/oauth/authorize?${q}`, { headers: { cookie }, redirect: 'manual' });
     return { status: res.status, location: res.headers.get('location'), text: await res.text() };
   };
@@ -192,7 +228,11 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
   });
 
   it('keeps dynamic registration for clients without a metadata document', async () => {
-    const reg = await fetch(`${kairos.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Registered agent', redirect_uris: [REDIRECT] }) });
+    const reg = await fetch(`${kairos.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Registered agent', redirect_uris: [REDIRECT] }),
+    });
     expect(reg.status).toBe(201);
     const { client_id } = (await reg.json()) as { client_id: string };
     const page = await authorizePage({ client_id });
@@ -231,7 +271,13 @@ describe('Client ID Metadata Documents (https on loopback, local CA, kairos serv
       const res = await fetch(`${kairos.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'kac_x', code_verifier: 'x'.repeat(43), redirect_uri: REDIRECT, client_id: clientId }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: 'kac_x',
+          code_verifier: 'x'.repeat(43),
+          redirect_uri: REDIRECT,
+          client_id: clientId,
+        }),
       });
       const text = await res.text();
       expect(res.status, clientId).toBe(401);

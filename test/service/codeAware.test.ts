@@ -29,15 +29,25 @@ describe('code anchors in service mode', () => {
     t.bob = w.githubUser(5002, 'bob');
     for (const [who, token] of Object.entries(t)) {
       await ok('PUT', '/v1/settings/embedder-key', token, {
-        provider: 'openai', apiKey: `sk-${who}-key-000000000000`, model: 'text-embedding-3-small', endpoint: w.openai.baseURL,
+        provider: 'openai',
+        apiKey: `sk-${who}-key-000000000000`,
+        model: 'text-embedding-3-small',
+        endpoint: w.openai.baseURL,
       });
     }
     const org = await ok('POST', '/v1/orgs', t.alice, { name: 'Acme' });
     orgSpace = org.space;
     const invite = await ok('POST', `/v1/orgs/${org.oid}/invites`, t.alice, { role: 'reader' });
     await ok('POST', '/v1/orgs/join', t.bob, { code: invite.code });
-    mine = (await ok('POST', '/v1/memories', t.alice, { text: 'Auth checks the bearer token with verifyJwt first.', source: { kind: 'editor', anchor } })).memory.id;
-    orgs = (await ok('POST', '/v1/memories', t.alice, { space: orgSpace, text: 'The team agreed: verifyJwt runs before every route.', source: { kind: 'editor', anchor } })).memory.id;
+    mine = (await ok('POST', '/v1/memories', t.alice, { text: 'Auth checks the bearer token with verifyJwt first.', source: { kind: 'editor', anchor } }))
+      .memory.id;
+    orgs = (
+      await ok('POST', '/v1/memories', t.alice, {
+        space: orgSpace,
+        text: 'The team agreed: verifyJwt runs before every route.',
+        source: { kind: 'editor', anchor },
+      })
+    ).memory.id;
   }, 120_000);
 
   afterAll(async () => {
@@ -58,7 +68,7 @@ describe('code anchors in service mode', () => {
     expect((await ok('GET', '/v1/memories?stale=true', t.alice)).items).toEqual([]);
   });
 
-  it('never shows, checks or verifies another tenant\'s anchored memory', async () => {
+  it("never shows, checks or verifies another tenant's anchored memory", async () => {
     expect((await ok('GET', '/v1/memories?stale=false', t.bob)).items).toEqual([]);
     expect((await ok('GET', `/v1/memories/for-file?path=src/auth.ts&repo=${encodeURIComponent(REPO)}`, t.bob)).items).toEqual([]);
     for (const path of [`/v1/memories/${mine}/anchor-check`, `/v1/memories/${mine}/verify`]) {
@@ -68,7 +78,7 @@ describe('code anchors in service mode', () => {
     expect((await ok('GET', `/v1/memories/${mine}`, t.alice)).source.anchor.status.state).toBe('fresh');
   });
 
-  it('shows an org\'s stale memory to a reader, who may not mark it', async () => {
+  it("shows an org's stale memory to a reader, who may not mark it", async () => {
     await ok('POST', `/v1/memories/${orgs}/anchor-check?space=${orgSpace}`, t.alice, { check: { state: 'stale', reason: 'deleted' } });
     const seen = await ok('GET', `/v1/memories?stale=true&space=${orgSpace}`, t.bob);
     expect(seen.items.map((m: any) => [m.id, m.source.anchor.status.reason])).toEqual([[orgs, 'deleted']]);

@@ -137,7 +137,10 @@ describe.each(BACKENDS)('connectors on $name', (backend) => {
     // Through the bot the person sees their channels; other channel types show their type only.
     const channels = (await asBot(bots.discord, '555', 'GET', '/v1/link/channels')).json.items;
     expect(channels).toEqual(
-      expect.arrayContaining([expect.objectContaining({ type: 'discord', uid: '555' }), { type: 'github', createdAt: expect.any(String), lastSeenAt: expect.any(String), displayName: null }]),
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'discord', uid: '555' }),
+        { type: 'github', createdAt: expect.any(String), lastSeenAt: expect.any(String), displayName: null },
+      ]),
     );
     expect(JSON.stringify(channels)).not.toContain('9002');
     // A discord bot cannot unlink the person's GitHub sign-in, only its own channel.
@@ -155,11 +158,23 @@ describe.each(BACKENDS)('connectors on $name', (backend) => {
   });
 
   it('writes audit rows that name the connector and channel type, never the channel user', async () => {
-    const { rows } = await w.server.runtime.db.query<{ event: string; connector_id: string | null; channel_type: string | null; actor_uid: string | null; target: string | null }>(
-      'SELECT event, connector_id, channel_type, actor_uid, target FROM audit_log WHERE connector_id IS NOT NULL ORDER BY id',
-    );
+    const { rows } = await w.server.runtime.db.query<{
+      event: string;
+      connector_id: string | null;
+      channel_type: string | null;
+      actor_uid: string | null;
+      target: string | null;
+    }>('SELECT event, connector_id, channel_type, actor_uid, target FROM audit_log WHERE connector_id IS NOT NULL ORDER BY id');
     const events = rows.map((r) => `${r.event}:${r.channel_type}`);
-    expect(events).toEqual(expect.arrayContaining(['connector.created:telegram', 'connector.user_created:telegram', 'link.redeemed:discord', 'link.unlinked:discord', 'link.code_created:telegram']));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'connector.created:telegram',
+        'connector.user_created:telegram',
+        'link.redeemed:discord',
+        'link.unlinked:discord',
+        'link.code_created:telegram',
+      ]),
+    );
     expect(rows.find((r) => r.event === 'link.redeemed')!.connector_id).toBe(ids.discord);
     const all = JSON.stringify((await w.server.runtime.db.query('SELECT * FROM audit_log')).rows);
     for (const channelUser of ['"111"', '"555"', '"333"', ':111', ':555']) expect(all).not.toContain(channelUser);
@@ -204,14 +219,18 @@ describe.each(BACKENDS)('connectors on $name', (backend) => {
 describe('connector rate limits', () => {
   let w: ServiceWorld;
   beforeAll(async () => {
-    w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_ADMINS: 'github:1', KAIROS_CONNECTOR_RATE_LIMIT_PER_MINUTE: '4', KAIROS_RATE_LIMIT_PER_MINUTE: '3' });
+    w = await startServiceWorld(
+      BACKENDS.find((b) => b.name === 'pglite')!,
+      { KAIROS_ADMINS: 'github:1', KAIROS_CONNECTOR_RATE_LIMIT_PER_MINUTE: '4', KAIROS_RATE_LIMIT_PER_MINUTE: '3' },
+    );
   });
   afterAll(async () => {
     await w?.close();
   });
 
   it('counts each channel user and the whole connector separately', async () => {
-    const secret = (await w.api('POST', '/v1/connectors', w.githubUser(1, 'ops'), { body: { name: 'b', channelType: 'telegram', firstContact: 'create' } })).json.secret;
+    const secret = (await w.api('POST', '/v1/connectors', w.githubUser(1, 'ops'), { body: { name: 'b', channelType: 'telegram', firstContact: 'create' } }))
+      .json.secret;
     const as = (user: string): Promise<number> => w.api('GET', '/v1/me', secret, { headers: { 'x-kairos-channel-user': user } }).then((r) => r.status);
     expect([await as('1'), await as('1'), await as('1')]).toEqual([200, 200, 200]);
     expect(await as('1')).toBe(429); // the channel user's own limit (3)

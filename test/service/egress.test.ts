@@ -111,7 +111,11 @@ describe('embedding egress with the allow-list on (127.0.0.1)', () => {
   it('limits key tests and saves per user', async () => {
     const bob = w.githubUser(8202, 'bob');
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await w.api(i % 2 ? 'PUT' : 'POST', i % 2 ? '/v1/settings/embedder-key' : '/v1/settings/embedder-key/test', bob, { body: key(w.openai.baseURL) })).status);
+    for (let i = 0; i < 12; i++)
+      statuses.push(
+        (await w.api(i % 2 ? 'PUT' : 'POST', i % 2 ? '/v1/settings/embedder-key' : '/v1/settings/embedder-key/test', bob, { body: key(w.openai.baseURL) }))
+          .status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
     // Another user is not affected.

@@ -83,7 +83,11 @@ describe('memory events across two service instances sharing PostgreSQL and Redi
   beforeAll(async () => {
     a = await startServiceWorld(BACKENDS[0]!, { REDIS_URL, KAIROS_REDIS_PREFIX: prefix });
     homeB = await tempHome('kairos-service-b-');
-    b = await startServiceServer(testConfig(homeB, a.env), loadServiceConfig(a.env), a.env, { identity: a.identity, ring: a.ring, store: shared(a.server.runtime.store) });
+    b = await startServiceServer(testConfig(homeB, a.env), loadServiceConfig(a.env), a.env, {
+      identity: a.identity,
+      ring: a.ring,
+      store: shared(a.server.runtime.store),
+    });
     expect(b.runtime.events.kind).toBe('redis');
     t.alice = a.githubUser(4001, 'alice');
     t.bob = a.githubUser(4002, 'bob');
@@ -143,7 +147,9 @@ describe('memory events across two service instances sharing PostgreSQL and Redi
   it('delivers an org write to a member of the org on the other instance', async () => {
     const bob = await listen(t.bob);
     const id = await remember(t.alice, 'Acme releases are cut on Tuesdays', orgSpace);
-    await expect.poll(() => bob.heard.map((h) => h.event), { timeout: 1000, interval: 5 }).toContainEqual({ type: 'memoryChanged', id, space: orgSpace, change: 'created' });
+    await expect
+      .poll(() => bob.heard.map((h) => h.event), { timeout: 1000, interval: 5 })
+      .toContainEqual({ type: 'memoryChanged', id, space: orgSpace, change: 'created' });
   });
 
   it('replays what a subscriber missed when it reconnects with Last-Event-ID', async () => {
@@ -153,7 +159,11 @@ describe('memory events across two service instances sharing PostgreSQL and Redi
     const lastId = first.heard.find((h) => h.event.id === seen)!.id!;
     first.close();
 
-    const missed = [await remember(t.alice, 'Written while Alice was away'), await remember(t.bob, 'Bob wrote meanwhile'), await remember(t.alice, 'Deleted while Alice was away')];
+    const missed = [
+      await remember(t.alice, 'Written while Alice was away'),
+      await remember(t.bob, 'Bob wrote meanwhile'),
+      await remember(t.alice, 'Deleted while Alice was away'),
+    ];
     expect((await a.api('DELETE', `/v1/memories/${missed[2]}`, t.alice)).status).toBe(200);
     const back = await listen(t.alice, lastId);
     await expect.poll(() => back.heard.length, { timeout: 1000, interval: 5 }).toBe(3);

@@ -32,7 +32,11 @@ describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ 
 
   beforeAll(async () => {
     const limiter = make();
-    w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_AUTH_FAILURES_PER_MINUTE: '3', KAIROS_TRUST_PROXY: '1' }, limiter ? { limiter } : {});
+    w = await startServiceWorld(
+      BACKENDS.find((b) => b.name === 'pglite')!,
+      { KAIROS_AUTH_FAILURES_PER_MINUTE: '3', KAIROS_TRUST_PROXY: '1' },
+      limiter ? { limiter } : {},
+    );
   });
   afterAll(async () => {
     await w?.close();
@@ -92,7 +96,10 @@ describe('failed sign-in limits without a trusted proxy', () => {
   it('uses the socket address, ignores X-Forwarded-For, and warns once that the proxy is not trusted', async () => {
     const logs: string[] = [];
     const prev = setLogSink((l) => logs.push(l));
-    const w = await startServiceWorld(BACKENDS.find((b) => b.name === 'pglite')!, { KAIROS_AUTH_FAILURES_PER_MINUTE: '2' });
+    const w = await startServiceWorld(
+      BACKENDS.find((b) => b.name === 'pglite')!,
+      { KAIROS_AUTH_FAILURES_PER_MINUTE: '2' },
+    );
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {

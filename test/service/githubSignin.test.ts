@@ -31,7 +31,10 @@ describe('GitHub web sign-in', () => {
   /** Runs the round trip as a browser would; returns the callback URL, the login cookie and the callback's answer. */
   async function roundTrip(user: { id: number; login: string }, session?: string) {
     w.github.nextSignIn(user);
-    const start = await fetch(`${w.url}/auth/signin/github?return=/account`, { redirect: 'manual', headers: session ? { cookie: `kairos_session=${session}` } : {} });
+    const start = await fetch(`${w.url}/auth/signin/github?return=/account`, {
+      redirect: 'manual',
+      headers: session ? { cookie: `kairos_session=${session}` } : {},
+    });
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get('location')!);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');

@@ -126,5 +126,11 @@ export async function startServiceWorld(
 
 /** The operator's own embedder for users without a key (bot-created users), on the fake OpenAI server. */
 export function operatorEmbedderEnv(openai: FakeOpenAI): Record<string, string> {
-  return { KAIROS_ALLOW_LOCAL_EMBEDDER: '1', KAIROS_EMBEDDER: 'openai', OPENAI_API_KEY: 'sk-operator-000000000000', OPENAI_BASE_URL: openai.baseURL, KAIROS_EMBEDDING_MODEL: 'text-embedding-3-small' };
+  return {
+    KAIROS_ALLOW_LOCAL_EMBEDDER: '1',
+    KAIROS_EMBEDDER: 'openai',
+    OPENAI_API_KEY: 'sk-operator-000000000000',
+    OPENAI_BASE_URL: openai.baseURL,
+    KAIROS_EMBEDDING_MODEL: 'text-embedding-3-small',
+  };
 }

@@ -40,7 +40,9 @@ describe.each(BACKENDS)('identity store on $name', (backend) => {
     expect(new Set(results.map((r) => r.uid)).size).toBe(1);
     const { rows } = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM channel_identities WHERE channel_uid = $1', [channel.uid]);
     expect(rows[0]!.n).toBe(1);
-    const orphans = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM users u WHERE NOT EXISTS (SELECT 1 FROM channel_identities c WHERE c.uid = u.uid)');
+    const orphans = await db.query<{ n: number }>(
+      'SELECT COUNT(*)::int AS n FROM users u WHERE NOT EXISTS (SELECT 1 FROM channel_identities c WHERE c.uid = u.uid)',
+    );
     expect(orphans.rows[0]!.n).toBe(0);
   });
 
@@ -77,7 +79,13 @@ describe.each(BACKENDS)('identity store on $name', (backend) => {
     const { uid } = await resolveChannelUser(db, { type: 'github', uid: 'byok-user' });
     const ring = testRing();
     const secret = 'sk-test-' + randomBytes(16).toString('hex');
-    const view = await putEmbeddingSettings(db, ring, { kind: 'user', id: uid }, { provider: 'openai', apiKey: secret, model: 'text-embedding-3-small' }, new Date());
+    const view = await putEmbeddingSettings(
+      db,
+      ring,
+      { kind: 'user', id: uid },
+      { provider: 'openai', apiKey: secret, model: 'text-embedding-3-small' },
+      new Date(),
+    );
     expect(view.keyLast4).toBe(secret.slice(-4));
     expect(JSON.stringify(view)).not.toContain(secret);
     const raw = await db.query<Record<string, unknown>>('SELECT * FROM embedding_settings WHERE owner_id = $1', [uid]);

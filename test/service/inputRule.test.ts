@@ -24,7 +24,9 @@ describe('the input rule in service mode (PostgreSQL)', () => {
     prevSink = setLogSink((line) => logs.push(line));
     w = await startServiceWorld(BACKENDS[0]!);
     alice = w.githubUser(7001, 'alice');
-    const put = await w.api('PUT', '/v1/settings/embedder-key', alice, { body: { provider: 'openai', apiKey: 'sk-alice-0000000000000000aaaa', model: 'text-embedding-3-small', endpoint: w.openai.baseURL } });
+    const put = await w.api('PUT', '/v1/settings/embedder-key', alice, {
+      body: { provider: 'openai', apiKey: 'sk-alice-0000000000000000aaaa', model: 'text-embedding-3-small', endpoint: w.openai.baseURL },
+    });
     expect(put.status).toBe(200);
     mcp = await connectMcp(w.url, alice);
   });
@@ -96,7 +98,10 @@ describe('the input rule in service mode (PostgreSQL)', () => {
     const token = await form('grant_type=authorization_code&client_id=%00&code=x&code_verifier=y');
     expect(token.status).toBe(400);
     expect(token.json.error).toBe('invalid_request');
-    const basic = await w.api('POST', '/oauth/token', null, { raw: 'grant_type=refresh_token&refresh_token=x', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('%E0%A4%A:x').toString('base64')}` } });
+    const basic = await w.api('POST', '/oauth/token', null, {
+      raw: 'grant_type=refresh_token&refresh_token=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('%E0%A4%A:x').toString('base64')}` },
+    });
     expect(basic.status).toBe(401);
     expect(basic.json.error).toBe('invalid_client');
     const reg = await w.api('POST', '/oauth/register', null, { body: { client_name: NUL, redirect_uris: ['http://127.0.0.1:9/cb'] } });
@@ -113,7 +118,9 @@ describe('the input rule in service mode (PostgreSQL)', () => {
 
   it('imports each record whole or not at all: bad lines, timestamps and versions fail by line number, the rest land', async () => {
     const rec = (text: string, extra: Record<string, unknown> = {}) => JSON.stringify({ text, ...extra });
-    const hist = (version: number) => [{ version, text: `older ${version}`, tags: [], source: { kind: 'api' }, replacedAt: '2026-01-01T00:00:00Z', reason: 'update' }];
+    const hist = (version: number) => [
+      { version, text: `older ${version}`, tags: [], source: { kind: 'api' }, replacedAt: '2026-01-01T00:00:00Z', reason: 'update' },
+    ];
     const body = [
       rec('Import line one is fine.'),
       rec('Import line two has a bad updatedAt.', { updatedAt: 'yesterday' }),
@@ -130,7 +137,10 @@ describe('the input rule in service mode (PostgreSQL)', () => {
     const lines = r.json.errors.map((e: { message: string }) => Number(/^Line (\d+)/.exec(e.message)?.[1])).sort();
     expect(lines).toEqual([2, 3, 4, 6, 7]);
 
-    const exported = (await w.api('GET', '/v1/export', alice)).text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const exported = (await w.api('GET', '/v1/export', alice)).text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(exported.some((m) => m.text.includes('int4-sized'))).toBe(false);
     const capped = exported.find((m) => m.text.includes('version cap'));
     expect(capped.version).toBe(LIMITS.maxVersion);

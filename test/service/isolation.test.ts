@@ -79,18 +79,36 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     ids.orgSpace = org.space;
     const invite = (await w.api('POST', `/v1/orgs/${ids.org}/invites`, t.alice, { body: { role: 'reader' } })).json;
     expect((await w.api('POST', '/v1/orgs/join', t.bob, { body: { code: invite.code } })).status).toBe(200);
-    ids.orgMem = (await w.api('POST', '/v1/memories', t.alice, { body: { text: 'Acme shared: releases are cut on Tuesdays.', space: ids.orgSpace } })).json.memory.id;
+    ids.orgMem = (
+      await w.api('POST', '/v1/memories', t.alice, { body: { text: 'Acme shared: releases are cut on Tuesdays.', space: ids.orgSpace } })
+    ).json.memory.id;
 
     // An MCP client Alice authorized through the built-in authorization server.
     const db = w.server.runtime.db;
     const now = new Date();
     const client = await registerClient(db, { clientName: 'Alice agent', redirectUris: ['http://127.0.0.1:9/cb'], metadata: {}, secret: null });
-    const code = { clientId: client.clientId, uid: ids.alice, redirectUri: 'http://127.0.0.1:9/cb', codeChallenge: 'x'.repeat(43), scopes: ['memories:read', 'memories:write'], resource: `${w.url}/mcp` };
+    const code = {
+      clientId: client.clientId,
+      uid: ids.alice,
+      redirectUri: 'http://127.0.0.1:9/cb',
+      codeChallenge: 'x'.repeat(43),
+      scopes: ['memories:read', 'memories:write'],
+      resource: `${w.url}/mcp`,
+    };
     const raw = await createCode(db, code, now);
     ids.aliceGrant = (await createGrant(db, raw, code, now)).grantId;
-    t.aliceOAuth = await w.server.runtime.tokens.issue({ uid: ids.alice, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource }, now);
-    t.forgedOAuth = await w.server.runtime.tokens.issue({ uid: ids.bob, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource }, now);
-    const aliceMcp = await w.api('POST', '/mcp', t.aliceOAuth, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers: { accept: 'application/json, text/event-stream' } });
+    t.aliceOAuth = await w.server.runtime.tokens.issue(
+      { uid: ids.alice, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource },
+      now,
+    );
+    t.forgedOAuth = await w.server.runtime.tokens.issue(
+      { uid: ids.bob, grantId: ids.aliceGrant, clientId: client.clientId, scopes: code.scopes, resource: code.resource },
+      now,
+    );
+    const aliceMcp = await w.api('POST', '/mcp', t.aliceOAuth, {
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      headers: { accept: 'application/json, text/event-stream' },
+    });
     expect(aliceMcp.status).toBe(200);
 
     const aliceKey = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'laptop', scopes: ['read', 'write'] } })).json;
@@ -98,7 +116,11 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     const revoked = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'old', scopes: ['read', 'write', 'admin'] } })).json;
     await w.api('DELETE', `/v1/keys/${revoked.id}`, t.alice);
     keys.revoked = revoked.key;
-    keys.expired = (await w.api('POST', '/v1/keys', t.alice, { body: { name: 'short', scopes: ['read', 'write', 'admin'], expiresAt: new Date(Date.now() + 60_000).toISOString() } })).json.key;
+    keys.expired = (
+      await w.api('POST', '/v1/keys', t.alice, {
+        body: { name: 'short', scopes: ['read', 'write', 'admin'], expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      })
+    ).json.key;
     keys.bobRead = (await w.api('POST', '/v1/keys', t.bob, { body: { name: 'bob-read', scopes: ['read'] } })).json.key;
   });
   afterAll(async () => {
@@ -163,7 +185,10 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     // Alice's connected MCP client: Bob can neither revoke it nor borrow its grant.
     await refused('bob revokes alice mcp grant', 'DELETE', `/v1/oauth/grants/${ids.aliceGrant}`, t.bob);
     await refused('alice mcp token on /v1', 'GET', '/v1/memories', t.aliceOAuth);
-    await refused('forged token: bob as subject of alice grant', 'POST', '/mcp', t.forgedOAuth, { body: { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers: { accept: 'application/json, text/event-stream' } });
+    await refused('forged token: bob as subject of alice grant', 'POST', '/mcp', t.forgedOAuth, {
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      headers: { accept: 'application/json, text/event-stream' },
+    });
     expect((await w.api('GET', '/v1/oauth/grants', t.bob)).json.items).toEqual([]);
     await refused('mallory joins with a made-up code', 'POST', '/v1/orgs/join', t.mallory, { body: { code: 'AAAAA-BBBBB' } });
 
@@ -183,7 +208,16 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     const wrongIssuer = await rogueIssuer.sign({ sub: 'alice', aud: w.audience });
     const forgedIssuer = await rogueIssuer.sign({ sub: 'alice', aud: w.audience }, { issuer: w.issuer.issuer });
     const expiredJwt = await w.issuer.sign({ sub: 'alice', aud: w.audience }, { expiresIn: Math.floor(Date.now() / 1000) - 300 });
-    const dead = { revoked: keys.revoked, expired: keys.expired, wrongAudience, wrongIssuer, forgedIssuer, expiredJwt, garbage: 'kairos_sk_' + 'A'.repeat(43), none: null };
+    const dead = {
+      revoked: keys.revoked,
+      expired: keys.expired,
+      wrongAudience,
+      wrongIssuer,
+      forgedIssuer,
+      expiredJwt,
+      garbage: 'kairos_sk_' + 'A'.repeat(43),
+      none: null,
+    };
     for (const [label, token] of Object.entries(dead)) {
       for (const [method, path, body] of routes) await refused(`dead credential ${label}`, method, path, token, body === undefined ? {} : { body });
     }
@@ -244,7 +278,7 @@ describe.each(BACKENDS)('tenant isolation on $name', (backend) => {
     // Bob and Alice's memories are intact.
     expect((await w.api('GET', `/v1/memories/${ids.aliceMem}`, t.alice)).json.text).toContain('staging password');
     expect((await w.api('GET', `/v1/memories/${ids.orgMem}`, t.alice)).json.version).toBe(1);
-     
+
     console.log(`[isolation ${backend.name}] ${attempts} cross-tenant attempts, all refused`);
     expect(attempts).toBeGreaterThan(100);
   });
@@ -261,7 +295,10 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
   /** Each case and the answer it got, printed for the record. */
   const answers: string[] = [];
 
-  const headersFor = (user?: string, extra: Record<string, string> = {}): Record<string, string> => ({ ...(user !== undefined ? { 'x-kairos-channel-user': user } : {}), ...extra });
+  const headersFor = (user?: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    ...(user !== undefined ? { 'x-kairos-channel-user': user } : {}),
+    ...extra,
+  });
 
   async function snapshot(): Promise<string> {
     const parts = await identitySnapshot(w);
@@ -275,7 +312,15 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     return parts.join('\n');
   }
 
-  async function refusedAs(label: string, expected: number[], secret: string, user: string | undefined, method: string, path: string, opts: ApiOptions = {}): Promise<void> {
+  async function refusedAs(
+    label: string,
+    expected: number[],
+    secret: string,
+    user: string | undefined,
+    method: string,
+    path: string,
+    opts: ApiOptions = {},
+  ): Promise<void> {
     const r = await w.api(method, path, secret, { ...opts, headers: { ...headersFor(user), ...(opts.headers ?? {}) } });
     answers.push(`${label}: ${method} ${path} → ${r.status} ${r.json?.error?.code ?? r.json?.error?.message ?? ''}`.trim());
     expect(expected, `${label}: ${method} ${path} → ${r.status} ${r.text.slice(0, 200)}`).toContain(r.status);
@@ -311,7 +356,6 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     userKey = (await w.api('POST', '/v1/keys', carol, { body: { name: 'carol laptop', scopes: ['read', 'write', 'admin'] } })).json.key;
   });
   afterAll(async () => {
-     
     console.log(`[connector isolation ${backend.name}]\n  ${answers.join('\n  ')}`);
     await w?.close();
   });
@@ -322,7 +366,9 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     const discSpace = userSpace(ids.disc);
 
     // 1. A telegram connector naming a discord user: by channel type, by the discord user's id, by unlinking it.
-    await refusedAs('telegram connector claims channel type discord', [403], bots.tgHome, '2001', 'GET', '/v1/memories', { headers: { 'x-kairos-channel-type': 'discord' } });
+    await refusedAs('telegram connector claims channel type discord', [403], bots.tgHome, '2001', 'GET', '/v1/memories', {
+      headers: { 'x-kairos-channel-type': 'discord' },
+    });
     await refusedAs('telegram connector (refuse) names the discord user id', [403], bots.tgWork, '2001', 'GET', '/v1/memories');
     await refusedAs('telegram connector reads the discord user space', [403], bots.tgWork, '2001', 'GET', `/v1/memories?space=${discSpace}`);
     await refusedAs('telegram connector unlinks a discord channel', [403], bots.tgHome, '1001', 'DELETE', '/v1/link/channels/discord/2001');
@@ -339,7 +385,9 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     await refusedAs('channel user 1002 lists 1001 space', [403], bots.tgHome, tg2, 'GET', `/v1/memories?space=${tg1Space}`);
     await refusedAs('channel user 1002 reads 1001 memory', [404], bots.tgHome, tg2, 'GET', `/v1/memories/${ids.tg1Mem}`);
     await refusedAs('channel user 1002 reads 1001 memory', [403], bots.tgHome, tg2, 'GET', `/v1/memories/${ids.tg1Mem}?space=${tg1Space}`);
-    await refusedAs('channel user 1002 searches 1001 space', [403], bots.tgHome, tg2, 'POST', '/v1/search', { body: { query: 'door code', spaces: [tg1Space] } });
+    await refusedAs('channel user 1002 searches 1001 space', [403], bots.tgHome, tg2, 'POST', '/v1/search', {
+      body: { query: 'door code', spaces: [tg1Space] },
+    });
     await refusedAs('channel user 1002 edits 1001 memory', [403, 404], bots.tgHome, tg2, 'PATCH', `/v1/memories/${ids.tg1Mem}`, { body: { text: 'tampered' } });
     await refusedAs('channel user 1002 deletes 1001 memory', [403, 404], bots.tgHome, tg2, 'DELETE', `/v1/memories/${ids.tg1Mem}?space=${tg1Space}`);
     await refusedAs('channel user 1002 exports 1001 space', [403], bots.tgHome, tg2, 'GET', `/v1/export?space=${tg1Space}`);
@@ -349,20 +397,32 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     // 4. A channel user of connector A reaching a space of connector B's user.
     await refusedAs('telegram user reads discord user space', [403], bots.tgHome, '1001', 'GET', `/v1/memories?space=${discSpace}`);
     await refusedAs('telegram user reads discord user memory', [404], bots.tgHome, '1001', 'GET', `/v1/memories/${ids.discMem}`);
-    await refusedAs('telegram user writes discord user space', [403], bots.tgHome, '1001', 'POST', '/v1/memories', { body: { text: 'forged', space: discSpace } });
-    await refusedAs('discord user searches telegram user space', [403], bots.discord, '2001', 'POST', '/v1/search', { body: { query: 'door code', spaces: [tg1Space] } });
+    await refusedAs('telegram user writes discord user space', [403], bots.tgHome, '1001', 'POST', '/v1/memories', {
+      body: { text: 'forged', space: discSpace },
+    });
+    await refusedAs('discord user searches telegram user space', [403], bots.discord, '2001', 'POST', '/v1/search', {
+      body: { query: 'door code', spaces: [tg1Space] },
+    });
 
     // 5. A revoked connector.
     await refusedAs('revoked connector', [401], bots.revoked, '1001', 'GET', '/v1/memories');
     await refusedAs('revoked connector', [401], bots.revoked, '1001', 'POST', '/v1/memories', { body: { text: 'late write' } });
-    await refusedAs('revoked connector on MCP', [401], bots.revoked, '1001', 'POST', '/mcp', { headers: MCP_HEADERS, body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+    await refusedAs('revoked connector on MCP', [401], bots.revoked, '1001', 'POST', '/mcp', {
+      headers: MCP_HEADERS,
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    });
     await refusedAs('forged connector secret', [401], `kairos_ck_${'A'.repeat(43)}`, '1001', 'GET', '/v1/memories');
 
     // 6. A user API key (and a sign-in token) trying to act as a connector.
     await refusedAs('user API key with channel header', [403], userKey, '1001', 'GET', '/v1/memories');
     await refusedAs('user API key with channel header', [403], userKey, '1001', 'POST', '/v1/memories', { body: { text: 'as telegram 1001' } });
-    await refusedAs('user API key with channel type header', [403], userKey, undefined, 'GET', '/v1/memories', { headers: { 'x-kairos-channel-type': 'telegram' } });
-    await refusedAs('user API key with channel header on MCP', [403], userKey, '1001', 'POST', '/mcp', { headers: MCP_HEADERS, body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
+    await refusedAs('user API key with channel type header', [403], userKey, undefined, 'GET', '/v1/memories', {
+      headers: { 'x-kairos-channel-type': 'telegram' },
+    });
+    await refusedAs('user API key with channel header on MCP', [403], userKey, '1001', 'POST', '/mcp', {
+      headers: MCP_HEADERS,
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    });
     await refusedAs('GitHub sign-in token with channel header', [403], carol, '1001', 'GET', '/v1/memories');
     await refusedAs('connector without channel user', [400], bots.tgHome, undefined, 'GET', '/v1/memories');
 

@@ -13,7 +13,9 @@ export interface TestMcp {
 /** `headers`: sent on every request too (a connector's X-Kairos-Channel-User). */
 export async function connectMcp(url: string, token: string, headers: Record<string, string> = {}): Promise<TestMcp> {
   const client = new Client({ name: 'kairos-service-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { ...headers, authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { ...headers, authorization: `Bearer ${token}` } } }),
+  );
   return {
     call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     close: () => client.close(),

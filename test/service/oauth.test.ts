@@ -28,7 +28,12 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   let clientId: string;
 
   const form = async (path: string, params: Record<string, string>, headers: Record<string, string> = {}) => {
-    const res = await fetch(w.url + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params), redirect: 'manual' });
+    const res = await fetch(w.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params),
+      redirect: 'manual',
+    });
     const text = await res.text();
     // A page (not JSON) reads as {} so that `.json.error` stays undefined.
     const json = (parseJsonOrUndefined(text) ?? {}) as Record<string, unknown>;
@@ -38,8 +43,15 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
 
   function authorizeQuery(over: Record<string, string | undefined> = {}, challenge = pkce().challenge): string {
     const p: Record<string, string | undefined> = {
-      response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256',
-      scope: 'memories:read memories:write', state: 'st-1', resource: `${w.url}/mcp`, ...over,
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      scope: 'memories:read memories:write',
+      state: 'st-1',
+      resource: `${w.url}/mcp`,
+      ...over,
     };
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(p)) if (v !== undefined) q.set(k, v);
@@ -53,7 +65,12 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
     // Lets the browser send this origin (not "null") on the consent POST.
     expect(pageRes.headers.get('referrer-policy')).toBe('same-origin');
     const html = await pageRes.text();
-    const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n)))]));
+    const fields = Object.fromEntries(
+      [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1]!,
+        m[2]!.replace(/&#(\d+);/g, (_s, n: string) => String.fromCharCode(Number(n))),
+      ]),
+    );
     const res = await form('/oauth/authorize', { ...fields, decision }, { cookie, origin: w.url });
     expect(res.status).toBe(302);
     return new URL(res.headers.get('location')!);
@@ -62,7 +79,14 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   async function tokens(challenge: { verifier: string; challenge: string }) {
     const loc = await authorize(challenge.challenge);
     const code = loc.searchParams.get('code')!;
-    const res = await form('/oauth/token', { grant_type: 'authorization_code', code, code_verifier: challenge.verifier, redirect_uri: REDIRECT, client_id: clientId, resource: `${w.url}/mcp` });
+    const res = await form('/oauth/token', {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: challenge.verifier,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+      resource: `${w.url}/mcp`,
+    });
     expect(res.status, res.text).toBe(200);
     return { code, ...(res.json as { access_token: string; refresh_token: string; expires_in: number; scope: string }) };
   }
@@ -75,7 +99,15 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
     uid = (await w.api('GET', '/v1/me', gh)).json.principal.uid;
     const { id } = await createWebSession(w.server.runtime.db, uid, new Date());
     cookie = `kairos_session=${id}`;
-    const reg = await w.api('POST', '/oauth/register', null, { body: { client_name: 'Test agent', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] } });
+    const reg = await w.api('POST', '/oauth/register', null, {
+      body: {
+        client_name: 'Test agent',
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+    });
     expect(reg.status, reg.text).toBe(201);
     clientId = reg.json.client_id;
   });
@@ -146,7 +178,16 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   });
 
   it('refuses a consent POST without the form token or from another origin (CSRF)', async () => {
-    const base = { client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'memories:read', resource: `${w.url}/mcp`, decision: 'allow' };
+    const base = {
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      scope: 'memories:read',
+      resource: `${w.url}/mcp`,
+      decision: 'allow',
+    };
     expect((await form('/oauth/authorize', base, { cookie })).status).toBe(403);
     const pageHtml = await (await get(authorizeQuery())).text();
     const token = /name="form_token" value="([^"]+)"/.exec(pageHtml)![1]!;
@@ -172,13 +213,25 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   it('refuses a wrong code_verifier, a wrong redirect_uri, and a reused code (which also revokes its grant)', async () => {
     const p1 = pkce();
     const code1 = (await authorize(p1.challenge)).searchParams.get('code')!;
-    const wrong = await form('/oauth/token', { grant_type: 'authorization_code', code: code1, code_verifier: pkce().verifier, redirect_uri: REDIRECT, client_id: clientId });
+    const wrong = await form('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: code1,
+      code_verifier: pkce().verifier,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.json.error).toBe('invalid_grant');
 
     const p2 = pkce();
     const code2 = (await authorize(p2.challenge)).searchParams.get('code')!;
-    const badRedirect = await form('/oauth/token', { grant_type: 'authorization_code', code: code2, code_verifier: p2.verifier, redirect_uri: 'http://127.0.0.1:9/other', client_id: clientId });
+    const badRedirect = await form('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: code2,
+      code_verifier: p2.verifier,
+      redirect_uri: 'http://127.0.0.1:9/other',
+      client_id: clientId,
+    });
     expect(badRedirect.json.error).toBe('invalid_grant');
 
     const noVerifier = await form('/oauth/token', { grant_type: 'authorization_code', code: 'kac_x', redirect_uri: REDIRECT, client_id: clientId });
@@ -186,7 +239,13 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
 
     const t = await tokens(pkce());
     expect((await mcp(t.access_token)).status).toBe(200);
-    const reuse = await form('/oauth/token', { grant_type: 'authorization_code', code: t.code, code_verifier: 'x'.repeat(43), redirect_uri: REDIRECT, client_id: clientId });
+    const reuse = await form('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: t.code,
+      code_verifier: 'x'.repeat(43),
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+    });
     expect(reuse.status).toBe(400);
     expect(reuse.json.error).toBe('invalid_grant');
     expect(String(reuse.json.error_description)).toContain('already used');
@@ -199,7 +258,10 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
     const gid = JSON.parse(Buffer.from(grant.access_token.split('.')[1]!, 'base64url').toString()).gid as string;
     const otherAud = await tokensApi.issue({ uid, grantId: gid, clientId, scopes: ['memories:read'], resource: 'https://other.example/mcp' }, new Date());
     expect((await mcp(otherAud)).status).toBe(401);
-    const expired = await tokensApi.issue({ uid, grantId: gid, clientId, scopes: ['memories:read'], resource: `${w.url}/mcp` }, new Date(Date.now() - 3_600_000));
+    const expired = await tokensApi.issue(
+      { uid, grantId: gid, clientId, scopes: ['memories:read'], resource: `${w.url}/mcp` },
+      new Date(Date.now() - 3_600_000),
+    );
     const res = await mcp(expired);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('resource_metadata=');
@@ -216,10 +278,20 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
     expect(r1.status, r1.text).toBe(200);
     expect(r1.json.refresh_token).not.toBe(t.refresh_token);
     expect((await mcp(String(r1.json.access_token))).status).toBe(200);
-    const unknownScope = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: String(r1.json.refresh_token), client_id: clientId, scope: 'memories:read memories:admin' });
+    const unknownScope = await form('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(r1.json.refresh_token),
+      client_id: clientId,
+      scope: 'memories:read memories:admin',
+    });
     expect(unknownScope.json.error).toBe('invalid_scope');
     // Narrowing is allowed, and a refused request did not use the token up.
-    const narrow = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: String(r1.json.refresh_token), client_id: clientId, scope: 'memories:read' });
+    const narrow = await form('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(r1.json.refresh_token),
+      client_id: clientId,
+      scope: 'memories:read',
+    });
     expect(narrow.status, narrow.text).toBe(200);
     expect(narrow.json.scope).toBe('memories:read');
     const replay = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: clientId });
@@ -252,7 +324,9 @@ describe('OAuth 2.1 authorization server for /mcp', () => {
   it('guards cookie requests against CSRF on settings', async () => {
     const body = { provider: 'openai', apiKey: 'sk-test-csrf-0001', endpoint: w.openai.baseURL, model: 'text-embedding-3-small' };
     expect((await w.api('PUT', '/v1/settings/embedder-key', null, { body, headers: { cookie } })).status).toBe(403);
-    expect((await w.api('PUT', '/v1/settings/embedder-key', null, { body, headers: { cookie, 'x-kairos-csrf': '1', origin: 'https://evil.example' } })).status).toBe(403);
+    expect(
+      (await w.api('PUT', '/v1/settings/embedder-key', null, { body, headers: { cookie, 'x-kairos-csrf': '1', origin: 'https://evil.example' } })).status,
+    ).toBe(403);
     const tested = await w.api('POST', '/v1/settings/embedder-key/test', null, { body, headers: { cookie, 'x-kairos-csrf': '1', origin: w.url } });
     expect(tested.status, tested.text).toBe(200);
     expect(tested.json).toMatchObject({ ok: true, provider: 'openai', dimension: expect.any(Number) });

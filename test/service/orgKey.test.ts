@@ -28,7 +28,10 @@ describe.each(BACKENDS)('org embedding keys on $name', (backend) => {
     expect((await w.api('PUT', '/v1/settings/embedder-key', t.alice, { body: body(aliceKey, 'text-embedding-3-small') })).status).toBe(200);
     expect((await w.api('PUT', '/v1/settings/embedder-key', t.bob, { body: body(bobKey, 'text-embedding-3-small') })).status).toBe(200);
     ({ oid, space } = (await w.api('POST', '/v1/orgs', t.alice, { body: { name: 'Platform' } })).json);
-    for (const [token, role] of [[t.bob, 'writer'], [t.dan, 'writer']] as const) {
+    for (const [token, role] of [
+      [t.bob, 'writer'],
+      [t.dan, 'writer'],
+    ] as const) {
       const { code } = (await w.api('POST', `/v1/orgs/${oid}/invites`, t.alice, { body: { role } })).json;
       expect((await w.api('POST', '/v1/orgs/join', token, { body: { code } })).status).toBe(200);
     }
@@ -55,7 +58,13 @@ describe.each(BACKENDS)('org embedding keys on $name', (backend) => {
 
     const seen = await w.api('GET', path(), t.bob);
     expect(seen.json.embedderKey).toMatchObject({ model: 'text-embedding-3-large', keyLast4: 'oooo' });
-    for (const [token, p] of [[t.bob, path()], [t.bob, '/v1/me'], [t.bob, '/v1/spaces'], [t.alice, '/v1/me/export'], [t.alice, '/v1/orgs']] as const) {
+    for (const [token, p] of [
+      [t.bob, path()],
+      [t.bob, '/v1/me'],
+      [t.bob, '/v1/spaces'],
+      [t.alice, '/v1/me/export'],
+      [t.alice, '/v1/orgs'],
+    ] as const) {
       const r = await w.api('GET', p, token);
       expect(r.status, p).toBe(200);
       expect(r.text, p).not.toContain(orgKey);

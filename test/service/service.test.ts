@@ -52,7 +52,10 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect(put.text).not.toContain(aliceKey);
     expect((await w.api('GET', '/v1/settings/embedder-key', alice)).text).not.toContain(aliceKey);
     expect((await setKey(bob, bobKey)).status).toBe(200);
-    expect((await w.api('GET', '/v1/settings', alice)).json).toEqual({ mode: 'remote', embedder: { provider: 'openai', model: 'text-embedding-3-small', dimension: expect.any(Number) } });
+    expect((await w.api('GET', '/v1/settings', alice)).json).toEqual({
+      mode: 'remote',
+      embedder: { provider: 'openai', model: 'text-embedding-3-small', dimension: expect.any(Number) },
+    });
 
     w.openai.reset();
     expect((await w.api('POST', '/v1/memories', alice, { body: { text: 'Alice builds with pnpm and vite.' } })).status).toBe(201);
@@ -104,7 +107,12 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     expect((await w.api('POST', '/v1/link/redeem', jwt, { body: { code } })).status).toBe(404);
 
     const channels = (await w.api('GET', '/v1/link/channels', alice)).json.items;
-    expect(channels).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'github', uid: '1001', createdAt: expect.any(String) }), expect.objectContaining({ type: 'oidc', uid: `${w.issuer.issuer}:alice@corp` })]));
+    expect(channels).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'github', uid: '1001', createdAt: expect.any(String) }),
+        expect.objectContaining({ type: 'oidc', uid: `${w.issuer.issuer}:alice@corp` }),
+      ]),
+    );
     const unlink = await w.api('DELETE', `/v1/link/channels/oidc/${encodeURIComponent(`${w.issuer.issuer}:alice@corp`)}`, alice);
     expect(unlink.status).toBe(200);
     expect((await w.api('GET', '/v1/me', jwt)).json.principal.uid).not.toBe(aliceUid);
@@ -145,7 +153,9 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
 
     // Bob has his own key; the org space is created with his embedder, which is the same model as Alice's.
     expect((await w.api('POST', '/v1/memories', bob, { body: { text: 'The platform team builds releases with bazel.', space } })).status).toBe(201);
-    const hits = await w.api('POST', '/v1/search', alice, { body: { query: 'builds', spaces: [userSpace((await w.api('GET', '/v1/me', alice)).json.principal.uid), space] } });
+    const hits = await w.api('POST', '/v1/search', alice, {
+      body: { query: 'builds', spaces: [userSpace((await w.api('GET', '/v1/me', alice)).json.principal.uid), space] },
+    });
     const labels = hits.json.items.map((h: { spaceLabel: string }) => h.spaceLabel);
     expect(labels).toEqual(expect.arrayContaining(['Personal', 'Platform team']));
 
@@ -234,7 +244,9 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
     const collections = (await w.server.runtime.store.listCollections()).map((c) => c.name);
     expect(collections).not.toContain(userSpace(uid));
     expect(collections).not.toContain(org.space);
-    const events = (await db.query<{ actor_uid: string | null; target: string | null }>("SELECT actor_uid, target FROM audit_log WHERE event = 'account.deleted'")).rows;
+    const events = (
+      await db.query<{ actor_uid: string | null; target: string | null }>("SELECT actor_uid, target FROM audit_log WHERE event = 'account.deleted'")
+    ).rows;
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.every((e) => e.actor_uid === null && e.target === null)).toBe(true);
   });
@@ -242,7 +254,8 @@ describe.each(BACKENDS)('service mode on $name', (backend) => {
   it('audits key creation, linking and failed sign-ins without token material', async () => {
     const { rows } = await w.server.runtime.db.query<{ event: string; target: string | null }>('SELECT event, target FROM audit_log');
     const events = new Set(rows.map((r) => r.event));
-    for (const e of ['key.created', 'key.revoked', 'link.code_created', 'link.redeemed', 'auth.failed', 'org.created', 'org.joined']) expect(events, e).toContain(e);
+    for (const e of ['key.created', 'key.revoked', 'link.code_created', 'link.redeemed', 'auth.failed', 'org.created', 'org.joined'])
+      expect(events, e).toContain(e);
     expect(JSON.stringify(rows)).not.toMatch(/gho_|kairos_sk_|sk-/);
   });
 });

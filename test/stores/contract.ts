@@ -325,7 +325,7 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         const name = await space();
         const m = memory(name, 'foo bar baz handles the edge');
         await store.insert(name, m);
-        for (const text of ['foo:* & | !(', "'\"\\", '!!! (( ))', 'the of and', '-', 'foo OR', '"unterminated foo', '<-> :* ~ @@ ::vector']) {
+        for (const text of ['foo:* & | !(', '\'"\\', '!!! (( ))', 'the of and', '-', 'foo OR', '"unterminated foo', '<-> :* ~ @@ ::vector']) {
           const hits = await store.search(name, { text, limit: 5, offset: 0 });
           expect(Array.isArray(hits)).toBe(true);
         }
@@ -359,14 +359,15 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         expect(await store.search(name, { ...q, filter: { tags: ['release', 'misc'] } })).toEqual([]);
 
         const cli = await store.search(name, { ...q, filter: { sourceKinds: ['cli'] } });
-        expect(cli.map((h) => h.memory.id).sort()).toEqual(wanted.filter((_, i) => i % 2 === 0).map((m) => m.id).sort());
+        expect(cli.map((h) => h.memory.id).sort()).toEqual(
+          wanted
+            .filter((_, i) => i % 2 === 0)
+            .map((m) => m.id)
+            .sort(),
+        );
 
         const window = await store.search(name, { ...q, filter: { since: '2024-06-12T00:00:00.000Z', until: '2024-06-14T00:00:00.000Z' } });
-        expect(window.map((h) => h.memory.updatedAt).sort()).toEqual([
-          '2024-06-12T00:00:00.000Z',
-          '2024-06-13T00:00:00.000Z',
-          '2024-06-14T00:00:00.000Z',
-        ]);
+        expect(window.map((h) => h.memory.updatedAt).sort()).toEqual(['2024-06-12T00:00:00.000Z', '2024-06-13T00:00:00.000Z', '2024-06-14T00:00:00.000Z']);
         const kwOnly = await store.search(name, { text: 'release', limit: 10, offset: 0, filter: { tags: ['docs'] } });
         expect(kwOnly).toHaveLength(10);
         expect(kwOnly.every((h) => h.memory.tags.includes('docs'))).toBe(true);
@@ -416,7 +417,10 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
           (await store.search(a, { text: 'webpack bundler config', limit: 10, offset: 0, fusion: { recency: 0 } })).map((h) => [h.memory.id, h.score]);
         const before = await ranked();
         expect(before).toHaveLength(3);
-        await store.insertMany(b, Array.from({ length: 40 }, (_, i) => memory(b, `webpack note ${i}`, { vector: angled(i / 10) })));
+        await store.insertMany(
+          b,
+          Array.from({ length: 40 }, (_, i) => memory(b, `webpack note ${i}`, { vector: angled(i / 10) })),
+        );
         const after = await ranked();
         expect(after.map(([id]) => id)).toEqual(before.map(([id]) => id));
         after.forEach(([, score], i) => expect(score).toBeCloseTo(before[i]![1], 9));
@@ -470,9 +474,18 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
       it('filters by scope repo, file path and anchor state in lists and in search, and setSource changes no version', async () => {
         const name = await space();
         const anchor = { repo: 'github.com/acme/shop', path: 'src/auth.ts', startLine: 3, endLine: 4, lines: ['function auth() {', '  return ok;'] };
-        const anchored = memory(name, 'auth checks the token', { vector: vec(1, 0), source: normaliseCodeSource<MemorySource>({ kind: 'editor', anchor }, '2025-12-01T00:00:00.000Z') });
-        const dir = memory(name, 'server code is strict', { vector: vec(1, 0.1), source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/shop', paths: ['src/'] } }) });
-        const other = memory(name, 'billing auth token rules', { vector: vec(1, 0.2), source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/billing', paths: ['**/*.ts'] } }) });
+        const anchored = memory(name, 'auth checks the token', {
+          vector: vec(1, 0),
+          source: normaliseCodeSource<MemorySource>({ kind: 'editor', anchor }, '2025-12-01T00:00:00.000Z'),
+        });
+        const dir = memory(name, 'server code is strict', {
+          vector: vec(1, 0.1),
+          source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/shop', paths: ['src/'] } }),
+        });
+        const other = memory(name, 'billing auth token rules', {
+          vector: vec(1, 0.2),
+          source: normaliseCodeSource<MemorySource>({ kind: 'cli', scope: { repo: 'github.com/acme/billing', paths: ['**/*.ts'] } }),
+        });
         const plainOne = memory(name, 'I like tabs', { vector: vec(0, 1) });
         await store.insertMany(name, [anchored, dir, other, plainOne]);
         const ids = async (filter: MemoryFilter): Promise<string[]> => (await store.list(name, { limit: 10, filter })).items.map((m) => m.id).sort();
@@ -493,7 +506,13 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         expect(await store.history(name, anchored.id)).toEqual([]);
         expect(await ids({ stale: true })).toEqual(sorted(anchored));
         expect(await ids({ stale: false })).toEqual([]);
-        const hits = await store.search(name, { vector: vec(1, 0), text: 'auth token', limit: 10, offset: 0, filter: { repo: 'github.com/acme/shop', stale: true } });
+        const hits = await store.search(name, {
+          vector: vec(1, 0),
+          text: 'auth token',
+          limit: 10,
+          offset: 0,
+          filter: { repo: 'github.com/acme/shop', stale: true },
+        });
         expect(hits.map((h) => h.memory.id)).toEqual([anchored.id]);
         const keyword = await store.search(name, { text: 'token', limit: 10, offset: 0, filter: { path: 'src/auth.ts' } });
         expect(keyword.map((h) => h.memory.id).sort()).toEqual(sorted(anchored, other));
@@ -521,7 +540,10 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         expect(firstBatch.map((m) => m.id)).toEqual(old.slice(0, 2).map((m) => m.id));
         expect(firstBatch[0]).toEqual(plain(old[0]!));
         await expectCode(store.writeReembedded(name, [{ id: old[0]!.id, vector: vec(1) }]), 'invalid_input');
-        await store.writeReembedded(name, firstBatch.map((m, i) => ({ id: m.id, vector: new Float32Array([1, i, 0]) })));
+        await store.writeReembedded(
+          name,
+          firstBatch.map((m, i) => ({ id: m.id, vector: new Float32Array([1, i, 0]) })),
+        );
         expect(await store.countPendingReembed(name)).toBe(3);
 
         // Search keeps working on the old vectors meanwhile; a memory added now is pending too.
@@ -534,7 +556,10 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         // A "crash": nothing in memory is reused, the pending set is read from the store again.
         const rest = await store.pendingReembed(name, 100);
         expect(rest.map((m) => m.id)).toEqual([...old.slice(2).map((m) => m.id), late.id]);
-        await store.writeReembedded(name, rest.map((m) => ({ id: m.id, vector: m.id === late.id ? new Float32Array([0, 0, 1]) : new Float32Array([0, 1, 0]) })));
+        await store.writeReembedded(
+          name,
+          rest.map((m) => ({ id: m.id, vector: m.id === late.id ? new Float32Array([0, 0, 1]) : new Float32Array([0, 1, 0]) })),
+        );
         expect(await store.countPendingReembed(name)).toBe(0);
         expect(await store.pendingReembed(name, 10)).toEqual([]);
 
@@ -561,7 +586,10 @@ export function storeContract(label: string, open: () => Promise<VectorStore>, e
         expect(await store.delete(name, copied!.id)).toBe(true); // its copy exists already
         const batch = await store.pendingReembed(name, 10);
         expect(await store.delete(name, read!.id)).toBe(true); // read for re-embedding, not yet written
-        await store.writeReembedded(name, batch.map((m) => ({ id: m.id, vector: new Float32Array([0, 1, 0]) })));
+        await store.writeReembedded(
+          name,
+          batch.map((m) => ({ id: m.id, vector: new Float32Array([0, 1, 0]) })),
+        );
         const done = await store.finishReembed(name);
         expect(done.embedder).toEqual(NEXT);
         expect(await store.get(name, copied!.id)).toBeNull();

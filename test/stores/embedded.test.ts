@@ -135,13 +135,15 @@ describe('the embedded store', () => {
     }
   });
 
-  it('starts a new store from the build\'s empty cluster (or initdb without one), and reopens either as it was left', async () => {
+  it("starts a new store from the build's empty cluster (or initdb without one), and reopens either as it was left", async () => {
     const built = findDataDirTemplate();
     expect(built, 'node esbuild.mjs builds dist/pgdata-template').toBeDefined();
     // As the VSIX ships it: a zip keeps no empty folders (PostgreSQL needs pg_notify, pg_tblspc…).
     const template = join(tempDir(), 'pgdata-template');
     cpSync(built!, template, { recursive: true });
-    const empty = readdirSync(template, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory() && readdirSync(join(e.parentPath, e.name)).length === 0);
+    const empty = readdirSync(template, { recursive: true, withFileTypes: true }).filter(
+      (e) => e.isDirectory() && readdirSync(join(e.parentPath, e.name)).length === 0,
+    );
     expect(empty.length).toBeGreaterThan(0);
     for (const e of empty) rmSync(join(e.parentPath, e.name), { recursive: true });
     const dataDir = tempDir();
@@ -217,7 +219,10 @@ describe('the embedded store', () => {
       const rows = Array.from({ length: 3 }, (_, i) => memory(name, `wide ${i}`, { vector: unit(1536, i) }));
       await store.insertMany(name, rows);
       await store.beginReembed(name, small);
-      await store.writeReembedded(name, rows.map((m, i) => ({ id: m.id, vector: unit(512, i) })));
+      await store.writeReembedded(
+        name,
+        rows.map((m, i) => ({ id: m.id, vector: unit(512, i) })),
+      );
       expect((await store.finishReembed(name)).embedder).toEqual(small);
       const [top] = await store.nearest(name, unit(512, 1), 1);
       expect(top?.memory.id).toBe(rows[1]!.id);

@@ -72,9 +72,12 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
     try {
       return (await wb.cs.control<{ savedAt: number }>('replaceLinesAndSave', { path: file, ...args })).savedAt;
     } catch (e) {
-      const notes = await page.locator('.notifications-toasts, .notification-list-item').allInnerTexts().catch(() => []);
+      const notes = await page
+        .locator('.notifications-toasts, .notification-list-item')
+        .allInnerTexts()
+        .catch(() => []);
       await page.screenshot({ path: join(ROOT, 'test-output', 'anchors-save-failed.png') }).catch(() => {});
-      throw new Error(`${(e as Error).message}\nnotifications: ${notes.join(" | ")}`, { cause: e });
+      throw new Error(`${(e as Error).message}\nnotifications: ${notes.join(' | ')}`, { cause: e });
     }
   };
 
@@ -134,7 +137,11 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
     await wb.cs.control('openAndSelect', { path: other, startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 });
     await expect.poll(() => view().locator('.for-file .file-empty').count(), { timeout: 10_000 }).toBe(1);
     // Nothing about other.ts; the repo's recent memory is offered below it.
-    await expect.poll(() => view().locator('.for-file ul[aria-label="Recent in this repository"] .file-row', { hasText: 'export function backoff' }).count(), { timeout: 5_000 }).toBe(1);
+    await expect
+      .poll(() => view().locator('.for-file ul[aria-label="Recent in this repository"] .file-row', { hasText: 'export function backoff' }).count(), {
+        timeout: 5_000,
+      })
+      .toBe(1);
     expect(await fileRow().count()).toBe(0);
     const t0 = Date.now();
     await wb.cs.control('openAndSelect', { path: file, startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 });
@@ -167,7 +174,9 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
     metrics.saveToStaleBadgeMs = Date.now() - savedAt;
     expect(metrics.saveToStaleBadgeMs).toBeLessThan(2_000);
     await expect(badge.textContent()).resolves.toBe('Stale: code changed');
-    await expect(badge.getAttribute('title')).resolves.toMatch(/^The anchored code \(src\/retry\.ts:7–9\) changed just now \(at [0-9a-f]{7}\)\. Check the code/);
+    await expect(badge.getAttribute('title')).resolves.toMatch(
+      /^The anchored code \(src\/retry\.ts:7–9\) changed just now \(at [0-9a-f]{7}\)\. Check the code/,
+    );
     // The recent list shows it too.
     await expect.poll(() => view().locator('li.row', { hasText: 'export function backoff' }).locator('.stale-badge').count(), { timeout: 2_000 }).toBe(1);
     expect((await anchor()).status).toMatchObject({ state: 'stale', reason: 'changed' });
@@ -178,7 +187,9 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
     await mcp.connect(new StreamableHTTPClientTransport(new URL(`${api.base}/mcp`), { requestInit: { headers: { ...api.headers, 'X-Kairos-Repo': REPO } } }));
     try {
       const r = await mcp.callTool({ name: 'search', arguments: { query: 'backoff attempt' } });
-      const hit = (r.structuredContent as { results: Array<{ id: string; stale?: boolean; anchor?: { reason?: string; path: string; startLine: number } }> }).results.find((x) => x.id === memoryId);
+      const hit = (
+        r.structuredContent as { results: Array<{ id: string; stale?: boolean; anchor?: { reason?: string; path: string; startLine: number } }> }
+      ).results.find((x) => x.id === memoryId);
       expect(hit).toMatchObject({ stale: true, anchor: { state: 'stale', reason: 'changed', path: 'src/retry.ts', startLine: 7 } });
       const text = (r.content as Array<{ type: string; text: string }>).map((c) => c.text).join('\n');
       expect(text).toContain('STALE: the anchored code (src/retry.ts:7) was changed');

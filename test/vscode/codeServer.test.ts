@@ -43,7 +43,10 @@ describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', 
 
   beforeAll(async () => {
     wb = await openWorkbench(install.bin!, 'vscode', (workspace) =>
-      writeFileSync(join(workspace, 'src', 'retry.ts'), 'export const RETRIES = 3;\n\n// Backoff doubles from 250 ms and stops at 8 s.\nexport function backoff(attempt: number): number {\n  return Math.min(250 * 2 ** attempt, 8000);\n}\n'),
+      writeFileSync(
+        join(workspace, 'src', 'retry.ts'),
+        'export const RETRIES = 3;\n\n// Backoff doubles from 250 ms and stops at 8 s.\nexport function backoff(attempt: number): number {\n  return Math.min(250 * 2 ** attempt, 8000);\n}\n',
+      ),
     );
     cs = wb.cs;
     page = wb.page;

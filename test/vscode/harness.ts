@@ -30,7 +30,12 @@ export function installCodeServer(): { bin?: string; reason?: string } {
   if (process.env.KAIROS_SKIP_VSCODE === '1') return { reason: 'KAIROS_SKIP_VSCODE=1' };
   if (!existsSync(CHROMIUM)) return { reason: `${CHROMIUM} is missing (scripts/ensure-chromium.sh installs it)` };
   try {
-    const out = execFileSync('bash', [join(ROOT, 'scripts/install-code-server.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 8 * 60_000 });
+    const out = execFileSync('bash', [join(ROOT, 'scripts/install-code-server.sh')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 8 * 60_000,
+    });
     const bin = out.trim().split('\n').pop();
     return bin && existsSync(bin) ? { bin } : { reason: 'install-code-server.sh printed no binary' };
   } catch (e) {
@@ -69,7 +74,18 @@ export async function startCodeServer(bin: string, dir: string, extensionsDir: s
   mkdirSync(join(workspace, 'src'), { recursive: true });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.colorTheme': 'Default Light Modern', 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never' }, null, 2),
+    JSON.stringify(
+      {
+        'security.workspace.trust.enabled': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.colorTheme': 'Default Light Modern',
+        'workbench.startupEditor': 'none',
+        'git.openRepositoryInParentFolders': 'never',
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(join(dir, 'config.yaml'), 'auth: none\n');
   const port = await freePort();
@@ -77,7 +93,21 @@ export async function startCodeServer(bin: string, dir: string, extensionsDir: s
   let log = '';
   const child: ChildProcess = spawn(
     bin,
-    ['--config', join(dir, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
+    [
+      '--config',
+      join(dir, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      workspace,
+    ],
     {
       env: { ...process.env, FORCE_NODE_VERSION: '20', KAIROS_EXTENSION_TEST: '1', KAIROS_TEST_CONTROL_PORT: String(controlPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,7 +185,10 @@ export async function openWorkbench(bin: string, name: string, seed: (workspace:
   buildAndUnpackVsix(exts);
   const cs = await startCodeServer(bin, dir, exts);
   seed(cs.workspace);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${cs.url}/?folder=${encodeURIComponent(cs.workspace)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -166,7 +199,10 @@ export async function openWorkbench(bin: string, name: string, seed: (workspace:
     page,
     sidebar: () => page.frameLocator('iframe.webview.ready').frameLocator('iframe'),
     async palette(command) {
-      await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => {});
+      await page
+        .locator('.monaco-workbench')
+        .click({ position: { x: 600, y: 300 } })
+        .catch(() => {});
       await page.keyboard.press('Control+Shift+P');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible' });
@@ -189,7 +225,6 @@ export async function openWorkbench(bin: string, name: string, seed: (workspace:
     },
   };
 }
-
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -57,7 +57,9 @@ describe.skipIf(!install.bin)('remote setup panel and engine restart in a real V
     const call = wb.cs.control<string>('invokeTool', { name, input });
     let done = false;
     void call.finally(() => (done = true)).catch(() => undefined);
-    const confirm = page.locator('.monaco-dialog-box .monaco-button, .chat-confirmation-widget .monaco-button', { hasText: /^(Yes|Allow|Continue|Run)$/ }).first();
+    const confirm = page
+      .locator('.monaco-dialog-box .monaco-button, .chat-confirmation-widget .monaco-button', { hasText: /^(Yes|Allow|Continue|Run)$/ })
+      .first();
     while (!done) {
       if (await confirm.isVisible().catch(() => false)) await confirm.click().catch(() => undefined);
       await page.waitForTimeout(250);
@@ -77,7 +79,8 @@ describe.skipIf(!install.bin)('remote setup panel and engine restart in a real V
       rmSync(logs, { recursive: true, force: true });
       mkdirSync(logs, { recursive: true });
       for (const f of readdirSync(join(wb.cs.userDataDir, 'logs'), { recursive: true, encoding: 'utf8' })) {
-        if (/mcp|exthost|Kairos/i.test(f) && f.endsWith('.log')) writeFileSync(join(logs, f.replace(/[\\/]/g, '_')), readFileSync(join(wb.cs.userDataDir, 'logs', f)));
+        if (/mcp|exthost|Kairos/i.test(f) && f.endsWith('.log'))
+          writeFileSync(join(logs, f.replace(/[\\/]/g, '_')), readFileSync(join(wb.cs.userDataDir, 'logs', f)));
       }
     }
     await wb?.close(engineHome);

@@ -42,7 +42,10 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     return { status: res.status, json: await res.json().catch(() => undefined) };
   };
   const statusText = async (): Promise<string> => (await wb.cs.control<{ state: { statusText: string } }>('kairosInfo')).state.statusText;
-  const activeId = (): Promise<string | undefined> => view().locator('body').evaluate(() => document.activeElement?.id);
+  const activeId = (): Promise<string | undefined> =>
+    view()
+      .locator('body')
+      .evaluate(() => document.activeElement?.id);
 
   async function shot(name: string): Promise<void> {
     mkdirSync(join(ROOT, 'test-output', 'screenshots'), { recursive: true });
@@ -144,7 +147,12 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await keep.click();
     await expect.poll(() => view().locator('#capture').getAttribute('hidden')).toBe('');
     const both = (await rest('GET', '/v1/memories?limit=5')).json.items.map((m: { text: string }) => m.text);
-    expect(both).toEqual(expect.arrayContaining(['We deploy the web app to production every Tuesday afternoon.', 'Production deploys of the web app happen on Tuesday afternoons.']));
+    expect(both).toEqual(
+      expect.arrayContaining([
+        'We deploy the web app to production every Tuesday afternoon.',
+        'Production deploys of the web app happen on Tuesday afternoons.',
+      ]),
+    );
 
     await captureViaForm('The web app goes to production on Tuesday afternoons.');
     await view().locator('#capture-replace').waitFor({ timeout: 30_000 });
@@ -153,7 +161,9 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await expect.poll(() => view().locator('.toast').textContent()).toContain('Replaced');
     expect((await rest('GET', `/v1/memories/${offered.id}`)).status).toBe(404);
     // A similar one (the most similar first) took the text as a superseding version.
-    const holders = (await rest('GET', '/v1/memories?limit=10')).json.items.filter((m: { text: string }) => m.text === 'The web app goes to production on Tuesday afternoons.');
+    const holders = (await rest('GET', '/v1/memories?limit=10')).json.items.filter(
+      (m: { text: string }) => m.text === 'The web app goes to production on Tuesday afternoons.',
+    );
     expect(holders).toHaveLength(1);
     const got = (await rest('GET', `/v1/memories/${holders[0].id}`)).json;
     expect(got.version).toBe(2);
@@ -169,7 +179,9 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await expect(note.textContent()).resolves.toMatch(new RegExp(`GitHub token.*line 1, column ${text.indexOf('ghp_') + 1}`));
     expect(await view().locator('#capture-text textarea').inputValue()).toBe(text);
     await expect.poll(activeId).toBe('capture-text');
-    const caret = await view().locator('#capture-text textarea').evaluate((t: HTMLTextAreaElement) => t.selectionStart);
+    const caret = await view()
+      .locator('#capture-text textarea')
+      .evaluate((t: HTMLTextAreaElement) => t.selectionStart);
     expect(caret).toBe(text.indexOf('ghp_'));
     expect(await view().locator('#capture-text').getAttribute('aria-invalid')).toBe('true');
     await shot('sidebar-credential-refused');
@@ -241,7 +253,16 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
   it('still lists exactly one Kairos in "MCP: List Servers" after a window reload', async () => {
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await expect.poll(() => wb.cs.control<{ isActive: boolean }>('kairosInfo').then((i) => i.isActive, () => false), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          wb.cs.control<{ isActive: boolean }>('kairosInfo').then(
+            (i) => i.isActive,
+            () => false,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     await wb.palette('MCP: List Servers');
     const servers = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kairos' });
     await servers.first().waitFor({ timeout: 20_000 });

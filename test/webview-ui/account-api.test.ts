@@ -15,7 +15,11 @@ type Sent = [string, RequestInit & { headers: Record<string, string> }];
 /** A client whose fetch records what it was given and answers `body`. */
 function recording(body: unknown = { items: [] }, base?: string) {
   const fetch = vi.fn(async (..._args: unknown[]) => jsonResponse(200, body));
-  return { fetch, client: createApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, ...(base ? { base } : {}) }), sent: () => fetch.mock.calls.map((c) => c as unknown as Sent) };
+  return {
+    fetch,
+    client: createApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, ...(base ? { base } : {}) }),
+    sent: () => fetch.mock.calls.map((c) => c as unknown as Sent),
+  };
 }
 
 describe('the browser transport', () => {
@@ -95,8 +99,14 @@ describe('createApiClient', () => {
 
   it('turns errors into ApiError with the server message, without calling onUnauthorized', async () => {
     const onUnauthorized = vi.fn();
-    const c = createApiClient({ fetch: async () => jsonResponse(424, { error: { code: 'embedder_auth', message: 'OpenAI refused the key.' } }), onUnauthorized });
-    await expect(c.call(rest.putEmbedderKey, { body: { provider: 'openai', apiKey: 'sk-12345678' } })).rejects.toMatchObject({ code: 'embedder_auth', message: 'OpenAI refused the key.' });
+    const c = createApiClient({
+      fetch: async () => jsonResponse(424, { error: { code: 'embedder_auth', message: 'OpenAI refused the key.' } }),
+      onUnauthorized,
+    });
+    await expect(c.call(rest.putEmbedderKey, { body: { provider: 'openai', apiKey: 'sk-12345678' } })).rejects.toMatchObject({
+      code: 'embedder_auth',
+      message: 'OpenAI refused the key.',
+    });
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
@@ -109,7 +119,7 @@ describe('createApiClient', () => {
     await expect(c.call(rest.me, {})).rejects.toMatchObject({ code: 'unreachable', status: 0 });
   });
 
-  it('reports an answer that is not the contract\'s as bad_response', async () => {
+  it("reports an answer that is not the contract's as bad_response", async () => {
     const c = createApiClient({ fetch: async () => new Response('<html>login</html>', { status: 200 }) });
     await expect(c.call(rest.me, {})).rejects.toMatchObject({ code: 'bad_response', status: 200 });
   });
@@ -129,7 +139,7 @@ describe('accountApi', () => {
       calls.push({ method: init.method, path: url, ...(typeof init.body === 'string' ? { json: JSON.parse(init.body) } : {}) });
     };
     const client: ApiClient = {
-      call: async <T,>(ep: Endpoint, input: unknown): Promise<T> => {
+      call: async <T>(ep: Endpoint, input: unknown): Promise<T> => {
         record(ep, input);
         return {} as T;
       },

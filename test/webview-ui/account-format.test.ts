@@ -58,7 +58,9 @@ describe('embedding key', () => {
 
   it('summarises provider, model, deployment and endpoint host', () => {
     expect(embedderSummary({ provider: 'openai', model: 'text-embedding-3-small', endpoint: null, deployment: null })).toBe('OpenAI · text-embedding-3-small');
-    expect(embedderSummary({ provider: 'azure', model: null, endpoint: 'https://r.openai.azure.com/', deployment: 'emb' })).toBe('Azure OpenAI · deployment emb · r.openai.azure.com');
+    expect(embedderSummary({ provider: 'azure', model: null, endpoint: 'https://r.openai.azure.com/', deployment: 'emb' })).toBe(
+      'Azure OpenAI · deployment emb · r.openai.azure.com',
+    );
   });
 });
 
@@ -109,13 +111,21 @@ describe('linked accounts', () => {
   });
 
   it('labels channels by type, OIDC with the issuer host and subject', () => {
-    expect(channelLabel({ type: 'oidc', uid: 'https://login.example.org/tenant:5f2c' })).toEqual({ icon: 'shield', title: 'OpenID Connect (login.example.org)', detail: '5f2c' });
+    expect(channelLabel({ type: 'oidc', uid: 'https://login.example.org/tenant:5f2c' })).toEqual({
+      icon: 'shield',
+      title: 'OpenID Connect (login.example.org)',
+      detail: '5f2c',
+    });
     expect(channelLabel({ type: 'github', uid: '1234' })).toEqual({ icon: 'github', title: 'GitHub', detail: '1234' });
     expect(channelLabel({ type: 'cli', uid: 'x' }).title).toBe('Command line');
     expect(channelLabel({ type: 'matrix', uid: '@a:b' })).toEqual({ icon: 'link', title: 'matrix', detail: '@a:b' });
     // A configured provider names its channels, and the reported name replaces the raw id.
     const providers = [{ id: 'okta', name: 'Okta', kind: 'oidc' as const, issuer: 'https://login.example.org/tenant/' }];
-    expect(channelLabel({ type: 'oidc', uid: 'https://login.example.org/tenant:5f2c', displayName: 'ada@example.org' }, providers)).toEqual({ icon: 'shield', title: 'Okta', detail: 'ada@example.org' });
+    expect(channelLabel({ type: 'oidc', uid: 'https://login.example.org/tenant:5f2c', displayName: 'ada@example.org' }, providers)).toEqual({
+      icon: 'shield',
+      title: 'Okta',
+      detail: 'ada@example.org',
+    });
     expect(channelLabel({ type: 'github', uid: '1234', displayName: 'octocat' }, providers).detail).toBe('octocat');
   });
 
@@ -134,7 +144,9 @@ describe('teams and clients', () => {
   });
 
   it('warns before leaving that the last member takes the space and its memories with them', () => {
-    expect(leaveQuestion({ name: 'Core', role: 'writer' })).toMatch(/^Leave “Core”\? If you are its last member, the team space and all its memories are deleted/);
+    expect(leaveQuestion({ name: 'Core', role: 'writer' })).toMatch(
+      /^Leave “Core”\? If you are its last member, the team space and all its memories are deleted/,
+    );
     expect(leaveQuestion({ name: 'Core', role: 'owner' })).toContain('As an owner');
   });
 });

@@ -24,7 +24,10 @@ describe('embedderBody', () => {
   });
 
   it('sends a deployment for Azure only', () => {
-    expect(embedderBody({ ...empty, deployment: 'left-over', apiKey: 'sk-12345678' })).toEqual({ ok: true, value: { provider: 'openai', apiKey: 'sk-12345678' } });
+    expect(embedderBody({ ...empty, deployment: 'left-over', apiKey: 'sk-12345678' })).toEqual({
+      ok: true,
+      value: { provider: 'openai', apiKey: 'sk-12345678' },
+    });
     expect(embedderBody({ provider: 'azure', model: '', endpoint: 'https://r.openai.azure.com', deployment: 'emb', apiKey: 'az-12345678' })).toEqual({
       ok: true,
       value: { provider: 'azure', apiKey: 'az-12345678', endpoint: 'https://r.openai.azure.com', deployment: 'emb' },
@@ -33,7 +36,10 @@ describe('embedderBody', () => {
 
   it('names the field that is wrong', () => {
     expect(embedderBody({ ...empty, provider: 'azure', apiKey: 'az-12345678' })).toMatchObject({ ok: false, field: 'endpoint' });
-    expect(embedderBody({ ...empty, provider: 'azure', endpoint: 'https://r.openai.azure.com', apiKey: 'az-12345678' })).toMatchObject({ ok: false, field: 'deployment' });
+    expect(embedderBody({ ...empty, provider: 'azure', endpoint: 'https://r.openai.azure.com', apiKey: 'az-12345678' })).toMatchObject({
+      ok: false,
+      field: 'deployment',
+    });
     expect(embedderBody({ ...empty, endpoint: 'javascript:alert(1)', apiKey: 'sk-12345678' })).toMatchObject({ ok: false, field: 'endpoint' });
     expect(embedderBody({ ...empty, endpoint: 'not a url', apiKey: 'sk-12345678' })).toMatchObject({ ok: false, field: 'endpoint' });
     expect(embedderBody(empty)).toMatchObject({ ok: false, field: 'apiKey' });
@@ -54,7 +60,10 @@ describe('API key form', () => {
   });
 
   it('builds the body with scopes in order and the expiry only when given', () => {
-    expect(createKeyBody({ name: ' laptop ', scopes: ['write', 'read'], expiry: '' }, now)).toEqual({ ok: true, value: { name: 'laptop', scopes: ['read', 'write'] } });
+    expect(createKeyBody({ name: ' laptop ', scopes: ['write', 'read'], expiry: '' }, now)).toEqual({
+      ok: true,
+      value: { name: 'laptop', scopes: ['read', 'write'] },
+    });
     expect(createKeyBody({ name: 'ci', scopes: ['admin'], expiry: '2025-03-12' }, now)).toEqual({
       ok: true,
       value: { name: 'ci', scopes: ['admin'], expiresAt: '2025-03-12T23:59:59.999Z' },
@@ -116,8 +125,13 @@ describe('createConnectorBody', () => {
 
   it('names the field to fix: empty name, a channel that is not a lowercase id or is reserved, a past expiry', () => {
     expect(createConnectorBody({ ...base, name: '  ' }, now)).toMatchObject({ ok: false, field: 'name' });
-    for (const channelType of ['Telegram', 'tele gram', '', '9lives']) expect(createConnectorBody({ ...base, channelType }, now)).toMatchObject({ ok: false, field: 'channelType' });
-    expect(createConnectorBody({ ...base, channelType: 'github' }, now)).toMatchObject({ ok: false, field: 'channelType', message: expect.stringContaining('reserved') });
+    for (const channelType of ['Telegram', 'tele gram', '', '9lives'])
+      expect(createConnectorBody({ ...base, channelType }, now)).toMatchObject({ ok: false, field: 'channelType' });
+    expect(createConnectorBody({ ...base, channelType: 'github' }, now)).toMatchObject({
+      ok: false,
+      field: 'channelType',
+      message: expect.stringContaining('reserved'),
+    });
     expect(createConnectorBody({ ...base, expiry: '2026-02-01' }, now)).toMatchObject({ ok: false, field: 'expiry' });
     expect(createConnectorBody({ ...base, expiry: '2026-02-31' }, now)).toMatchObject({ ok: false, field: 'expiry' });
   });

@@ -140,7 +140,10 @@ export interface Connected {
   close(): void;
 }
 
-export async function httpBridgeFor(server: RunningServer, extra: Pick<HttpBridgeOptions, 'schedule'> = {}): Promise<Connected & { sources: FetchEventSource[] }> {
+export async function httpBridgeFor(
+  server: RunningServer,
+  extra: Pick<HttpBridgeOptions, 'schedule'> = {},
+): Promise<Connected & { sources: FetchEventSource[] }> {
   const cookie = await consoleCookie(server);
   const sources: FetchEventSource[] = [];
   const bridge = createHttpBridge({

@@ -96,7 +96,11 @@ describe('HTTP bridge', () => {
     const err = await noCookie.request('spaces', {}).catch((e: unknown) => e as BridgeError);
     expect(err).toMatchObject({ code: 'unauthorized' });
     const down = createHttpBridge({ baseUrl: 'http://127.0.0.1:9' });
-    await expect(down.request('spaces', {})).rejects.toMatchObject({ code: 'unreachable', status: 0, message: expect.stringMatching(/Cannot reach the Kairos server at http:\/\/127\.0\.0\.1:9/) });
+    await expect(down.request('spaces', {})).rejects.toMatchObject({
+      code: 'unreachable',
+      status: 0,
+      message: expect.stringMatching(/Cannot reach the Kairos server at http:\/\/127\.0\.0\.1:9/),
+    });
   });
 
   it('commits the deletes it holds for Undo when the page is left (pagehide), and only those', async () => {
@@ -112,7 +116,14 @@ describe('HTTP bridge', () => {
     await bridge.request('pendingDeletes', { refs: [gone.memory, kept.memory].map((m) => ({ id: m.id, space: m.space })) });
     await expect(bridge.request('pendingDeletes', { refs: [{ id: gone.memory.id, space: gone.memory.space }] })).resolves.toEqual({ held: 1 });
     lifecycle.dispatchEvent(new Event('pagehide'));
-    await expect.poll(() => bridge.request('get', { id: gone.memory.id }).then(() => 'there', (e: BridgeError) => e.code)).toBe('not_found');
+    await expect
+      .poll(() =>
+        bridge.request('get', { id: gone.memory.id }).then(
+          () => 'there',
+          (e: BridgeError) => e.code,
+        ),
+      )
+      .toBe('not_found');
     await expect(bridge.request('get', { id: kept.memory.id })).resolves.toMatchObject({ id: kept.memory.id });
   });
 

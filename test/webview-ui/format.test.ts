@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { anchorLabel, highlight, matchHint, parseTags, provenance, queryTerms, relativeTime, snippet, sourceLabel, staleInfo } from '../../webview-ui/format.js';
+import {
+  anchorLabel,
+  highlight,
+  matchHint,
+  parseTags,
+  provenance,
+  queryTerms,
+  relativeTime,
+  snippet,
+  sourceLabel,
+  staleInfo,
+} from '../../webview-ui/format.js';
 
 describe('text formatting', () => {
   it('marks every occurrence of the query words, case-insensitively, and keeps all text', () => {
@@ -21,7 +32,11 @@ describe('text formatting', () => {
 
   it('keeps markup in memory text as plain segments', () => {
     const text = '<img src=x onerror=alert(1)>';
-    expect(highlight(text, 'img').map((s) => s.text).join('')).toBe(text);
+    expect(
+      highlight(text, 'img')
+        .map((s) => s.text)
+        .join(''),
+    ).toBe(text);
   });
 
   it('centres a long snippet near the first match', () => {
@@ -83,7 +98,13 @@ describe('code anchors in the views', () => {
   });
 
   it('says what changed, when and at which commit', () => {
-    const status = { state: 'stale' as const, reason: 'changed' as const, checkedAt: '2026-03-01T11:00:00Z', staleSince: '2026-03-01T09:00:00Z', commit: 'abcdef1234567890' };
+    const status = {
+      state: 'stale' as const,
+      reason: 'changed' as const,
+      checkedAt: '2026-03-01T11:00:00Z',
+      staleSince: '2026-03-01T09:00:00Z',
+      commit: 'abcdef1234567890',
+    };
     expect(staleInfo({ kind: 'editor', anchor: { ...anchor, status } }, now)).toEqual({
       label: 'Stale: code changed',
       title: 'The anchored code (src/retry.ts:7–9) changed 3 h ago (at abcdef1). Check the code before relying on this memory.',
@@ -95,7 +116,17 @@ describe('code anchors in the views', () => {
   });
 
   it('lists the provenance that is known: surface, client and version, actor, repo, branch, short commit', () => {
-    expect(provenance({ kind: 'agent', client: 'Claude Code', clientVersion: '1.2.3', actor: 'agent', repo: 'github.com/acme/app', branch: 'main', commit: '0123456789abcdef0123' })).toEqual([
+    expect(
+      provenance({
+        kind: 'agent',
+        client: 'Claude Code',
+        clientVersion: '1.2.3',
+        actor: 'agent',
+        repo: 'github.com/acme/app',
+        branch: 'main',
+        commit: '0123456789abcdef0123',
+      }),
+    ).toEqual([
       ['Written from', 'Agent (MCP)'],
       ['Client', 'Claude Code 1.2.3'],
       ['Written by', 'an agent'],

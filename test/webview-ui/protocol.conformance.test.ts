@@ -116,11 +116,13 @@ describe.each(bridges)('protocol over the %s', (_name, connect) => {
   it('announces a change made by another client as a memoryChanged event', async () => {
     await conn.eventsReady();
     const other = await backend.server.runtime.service().remember({ text: 'Written by an agent over MCP', source: { kind: 'agent' } });
-    await expect.poll(() => events.find((e) => e.type === 'memoryChanged' && e.id === other.memory.id), { timeout: 5000 }).toEqual({
-      type: 'memoryChanged',
-      id: other.memory.id,
-      space: other.memory.space,
-      change: 'created',
-    });
+    await expect
+      .poll(() => events.find((e) => e.type === 'memoryChanged' && e.id === other.memory.id), { timeout: 5000 })
+      .toEqual({
+        type: 'memoryChanged',
+        id: other.memory.id,
+        space: other.memory.space,
+        change: 'created',
+      });
   });
 });

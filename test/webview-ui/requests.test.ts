@@ -105,10 +105,17 @@ describe('typed UI requests through the VS Code router', () => {
     expect(fresh.outcome).toBe('created');
     expect(fresh.similar?.[0]?.id).toBe(old.memory.id);
     const replaced = await replaceSimilar(req.bridgeReplaceCalls(bridge), fresh, old.memory.id);
-    expect(replaced).toMatchObject({ id: old.memory.id, version: 2, text: 'Production deploys of the web app happen on Tuesday afternoons.', tags: ['deploy'] });
+    expect(replaced).toMatchObject({
+      id: old.memory.id,
+      version: 2,
+      text: 'Production deploys of the web app happen on Tuesday afternoons.',
+      tags: ['deploy'],
+    });
     await expect(req.getMemory(bridge, fresh.memory)).rejects.toMatchObject({ code: 'not_found' });
     const got = await req.getMemory(bridge, replaced);
-    expect(got.history).toEqual([expect.objectContaining({ version: 1, reason: 'supersede', text: 'We deploy the web app to production every Tuesday afternoon.' })]);
+    expect(got.history).toEqual([
+      expect.objectContaining({ version: 1, reason: 'supersede', text: 'We deploy the web app to production every Tuesday afternoon.' }),
+    ]);
     expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ id: fresh.memory.id, change: 'deleted' })]));
   });
 

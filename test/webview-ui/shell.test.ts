@@ -29,7 +29,7 @@ describe('renderShell', () => {
     for (const t of tags) expect(t).toContain(`nonce="${base.nonce}"`);
     expect(html).toContain('href="/assets/console.css"');
     expect(html).toContain('data-host="console"');
-    expect(html).toContain("connect-src &#39;self&#39;");
+    expect(html).toContain('connect-src &#39;self&#39;');
     expect(html).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/);
     expect(html).not.toMatch(/<style\b/);
   });

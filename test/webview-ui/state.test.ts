@@ -42,7 +42,14 @@ describe('UI state', () => {
     s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: [{ memory: memory('a') }, { memory: memory('b') }], nextCursor: 'c1' });
     s = run(s, { type: 'pageRequested', append: true });
     expect(s.seq).toBe(1);
-    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: true, query: '', items: [{ memory: memory('b') }, { memory: memory('c') }], nextCursor: undefined });
+    s = reduce(s, {
+      type: 'pageLoaded',
+      seq: s.seq,
+      append: true,
+      query: '',
+      items: [{ memory: memory('b') }, { memory: memory('c') }],
+      nextCursor: undefined,
+    });
     expect(s.items.map((i) => i.memory.id)).toEqual(['a', 'b', 'c']);
     expect(s.nextCursor).toBeUndefined();
   });
@@ -58,10 +65,24 @@ describe('UI state', () => {
 
   it('resets the selection for a new query but keeps it when the same list is refreshed', () => {
     let s = run(loaded(['a', 'b', 'c']), { type: 'selected', index: 2 }, { type: 'pageRequested', append: false });
-    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })), nextCursor: undefined });
+    s = reduce(s, {
+      type: 'pageLoaded',
+      seq: s.seq,
+      append: false,
+      query: '',
+      items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })),
+      nextCursor: undefined,
+    });
     expect(s.selected).toBe(2);
     s = run(s, { type: 'queryChanged', query: 'q' }, { type: 'pageRequested', append: false });
-    s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: 'q', items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })), nextCursor: undefined });
+    s = reduce(s, {
+      type: 'pageLoaded',
+      seq: s.seq,
+      append: false,
+      query: 'q',
+      items: ['a', 'b', 'c'].map((id) => ({ memory: memory(id) })),
+      nextCursor: undefined,
+    });
     expect(s.selected).toBe(0);
   });
 
@@ -120,7 +141,10 @@ describe('UI state', () => {
   it('updates the open memory and its list row when an edit is saved, keeping the history', () => {
     let s = loaded(['a']);
     s = run(s, { type: 'opened', ref: { id: 'a', space: 'kairos_user_local' } });
-    s = run(s, { type: 'detailLoaded', detail: { ...memory('a'), history: [{ version: 1, text: 'x', tags: [], source: { kind: 'api' }, replacedAt: '2026-01-02T00:00:00Z', reason: 'update' }] } });
+    s = run(s, {
+      type: 'detailLoaded',
+      detail: { ...memory('a'), history: [{ version: 1, text: 'x', tags: [], source: { kind: 'api' }, replacedAt: '2026-01-02T00:00:00Z', reason: 'update' }] },
+    });
     s = run(s, { type: 'editStarted' }, { type: 'memorySaved', memory: memory('a', { text: 'edited', version: 2 }) });
     expect(s.editing).toBe(false);
     expect(s.detail?.text).toBe('edited');
@@ -180,7 +204,7 @@ describe('"For this file"', () => {
   const file = { path: 'src/retry.ts', repo: 'github.com/acme/app' };
   const items = (...ids: string[]) => ids.map((id) => ({ memory: memory(id), match: 'file' as const }));
 
-  it('shows the active file\'s memories while the search box is empty, and hides them while searching or in a memory', () => {
+  it("shows the active file's memories while the search box is empty, and hides them while searching or in a memory", () => {
     let s = run(initialState(), { type: 'activeFileChanged', file }, { type: 'fileItemsRequested' });
     s = reduce(s, { type: 'fileItemsLoaded', seq: s.fileSeq, items: items('a', 'b') });
     expect(fileSection(s)?.map((i) => i.memory.id)).toEqual(['a', 'b']);
@@ -211,7 +235,7 @@ describe('"For this file"', () => {
     expect(s.fileItems.map((i) => i.memory.id)).toEqual(['a']);
   });
 
-  it('setup needed: drops the old mode\'s list and errors, ignores failures while set, and keeps nothing stale once cleared', () => {
+  it("setup needed: drops the old mode's list and errors, ignores failures while set, and keeps nothing stale once cleared", () => {
     let s = reduce(loaded(['a', 'b']), { type: 'opened', ref: { id: 'a', space: 'personal' } });
     s = reduce(s, { type: 'failed', error: { code: 'unreachable', message: 'old' } });
     s = reduce(s, { type: 'setupChanged', reason: 'no-server-url' });

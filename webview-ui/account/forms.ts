@@ -99,14 +99,14 @@ export interface ConnectorFields {
   expiry: string;
 }
 
-
 export function createConnectorBody(f: ConnectorFields, now: Date): Checked<CreateConnectorBody> {
   const name = f.name.trim();
   if (!name) return fail('name', 'Give the connector a name, e.g. the bot it is for.');
   if (name.length > 100) return fail('name', 'Connector names are at most 100 characters.');
   const channelType = f.channelType.trim();
   if (!CHANNEL_TYPE_PATTERN.test(channelType)) return fail('channelType', 'The channel is a lowercase id such as telegram, discord, slack or web.');
-  if (RESERVED_CHANNEL_TYPES.includes(channelType)) return fail('channelType', `"${channelType}" is reserved for Kairos's own sign-ins; name the channel the bot serves.`);
+  if (RESERVED_CHANNEL_TYPES.includes(channelType))
+    return fail('channelType', `"${channelType}" is reserved for Kairos's own sign-ins; name the channel the bot serves.`);
   const base = { name, channelType, firstContact: f.firstContact };
   if (!f.expiry.trim()) return { ok: true, value: base };
   const expiresAt = expiryToIso(f.expiry);

@@ -65,12 +65,23 @@ export function itemList<T>(o: ItemListOptions<T>): ItemList<T> {
 
 /** One row: its title line and meta line, then what follows them (actions, an alert, output). */
 export function itemRow(title: Child[], meta: Child[], ...after: Child[]): HTMLElement {
-  return el('li', { class: 'item' }, el('div', { class: 'item-main' }, el('div', { class: 'item-title' }, ...title), el('div', { class: 'item-meta' }, ...meta)), ...after);
+  return el(
+    'li',
+    { class: 'item' },
+    el('div', { class: 'item-main' }, el('div', { class: 'item-title' }, ...title), el('div', { class: 'item-meta' }, ...meta)),
+    ...after,
+  );
 }
 
 /** The scopes of a key or client as chips, in the order formatScopes gives them. */
 export function scopeChips(scopes: readonly string[]): HTMLElement {
-  return el('span', { class: 'chips', title: 'Scopes' }, ...formatScopes(scopes).split(', ').map((sc) => el('span', { class: 'chip' }, sc)));
+  return el(
+    'span',
+    { class: 'chips', title: 'Scopes' },
+    ...formatScopes(scopes)
+      .split(', ')
+      .map((sc) => el('span', { class: 'chip' }, sc)),
+  );
 }
 
 /** A row's "Revoke" button: asks `question` first, then runs `revoke`; a failure is shown in `alert`. */

@@ -5,14 +5,7 @@
  * Host events arrive over Server-Sent Events from /v1/events; when the stream breaks, the bridge
  * reopens it with back-off and the last event id, so the server replays what was missed.
  */
-import {
-  assertNever,
-  BridgeError,
-  type Bridge,
-  type HostEvent,
-  type RequestMap,
-  type RequestType,
-} from '../../src/protocol/messages.js';
+import { assertNever, BridgeError, type Bridge, type HostEvent, type RequestMap, type RequestType } from '../../src/protocol/messages.js';
 import type { Endpoint, EndpointInput } from '../../src/protocol/rest/endpoint.js';
 import { routes } from '../../src/protocol/rest/routes.js';
 import { forFileQuery, listQuery } from '../../src/protocol/rest/query.js';
@@ -80,7 +73,11 @@ export function toHttpCall<K extends RequestType>(type: K, params: RequestMap[K]
     case 'export':
       return call(routes.export, { query: { space: req.params.space } });
     case 'import':
-      return call(routes.import, { query: { space: req.params.space, format: req.params.format }, raw: req.params.content, contentType: 'application/octet-stream' });
+      return call(routes.import, {
+        query: { space: req.params.space, format: req.params.format },
+        raw: req.params.content,
+        contentType: 'application/octet-stream',
+      });
     case 'spaces':
       return call(routes.spaces, {});
     case 'settings.get':

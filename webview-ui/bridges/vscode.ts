@@ -2,15 +2,7 @@
  * The VS Code webview's bridge: requests go to the extension host by postMessage and are
  * matched to replies by requestId. The UI announces itself with `ready` once it listens.
  */
-import {
-  BridgeError,
-  type Bridge,
-  type HostEvent,
-  type HostToUi,
-  type RequestMap,
-  type RequestType,
-  type UiToHost,
-} from '../../src/protocol/messages.js';
+import { BridgeError, type Bridge, type HostEvent, type HostToUi, type RequestMap, type RequestType, type UiToHost } from '../../src/protocol/messages.js';
 
 /** What `acquireVsCodeApi()` returns inside a webview. */
 export interface VsCodeApi {
@@ -70,8 +62,7 @@ export function createVsCodeBridge(channel: HostChannel): VsCodeBridge {
     if (m.kind === 'event') {
       if (early) {
         if (early.length < MAX_EARLY) early.push(m.event);
-      }
-      else for (const l of [...listeners]) l(m.event);
+      } else for (const l of [...listeners]) l(m.event);
       return;
     }
     const p = pending.get(m.requestId);

@@ -48,12 +48,7 @@ export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } =
     'section',
     { class: 'capture', id: 'capture', 'aria-label': 'Capture a memory', hidden: '' },
     captureText,
-    el(
-      'div',
-      { class: 'capture-row' },
-      captureTags,
-      button({ label: 'Save', icon: 'check', id: 'capture-save', onClick: () => h.capture() }),
-    ),
+    el('div', { class: 'capture-row' }, captureTags, button({ label: 'Save', icon: 'check', id: 'capture-save', onClick: () => h.capture() })),
     captureNote,
     el('div', { class: 'hint' }, 'Ctrl+Enter saves · Esc closes'),
   );
@@ -79,7 +74,8 @@ export function buildChrome(h: ChromeHandlers, opts: { accountLink?: boolean } =
         el('span', { class: 'brand-sub' }, 'memories'),
         opts.accountLink ? el('a', { class: 'link account-link', href: ACCOUNT_PAGE_HREF }, icon('account'), el('span', {}, 'Account')) : null,
       ),
-      spaceSlot, el('div', { class: 'search-row' }, search, captureToggle),
+      spaceSlot,
+      el('div', { class: 'search-row' }, search, captureToggle),
     ),
     capture,
     banner,
@@ -126,7 +122,11 @@ export interface SimilarOffer {
  * after a save close to an existing memory, "Replace …" and "Keep both". Returns the button
  * that should take focus, if any.
  */
-export function renderCaptureNote(c: Pick<Chrome, 'captureNote' | 'captureText'>, error: ErrorPayload | undefined, offer: SimilarOffer | undefined): HTMLElement | undefined {
+export function renderCaptureNote(
+  c: Pick<Chrome, 'captureNote' | 'captureText'>,
+  error: ErrorPayload | undefined,
+  offer: SimilarOffer | undefined,
+): HTMLElement | undefined {
   const node = c.captureNote;
   clear(node);
   node.hidden = !error && !offer;
@@ -145,7 +145,14 @@ export function renderCaptureNote(c: Pick<Chrome, 'captureNote' | 'captureText'>
   node.className = 'capture-note similar';
   const keep = button({ label: 'Keep both', appearance: 'secondary', id: 'capture-keep', onClick: () => offer.keepBoth() });
   node.append(
-    el('p', { class: 'capture-note-text', id: 'capture-similar-text' }, icon('info'), 'Saved. Kairos already has a similar memory: “', el('span', { class: 'quote' }, offer.similarText), '”'),
+    el(
+      'p',
+      { class: 'capture-note-text', id: 'capture-similar-text' },
+      icon('info'),
+      'Saved. Kairos already has a similar memory: “',
+      el('span', { class: 'quote' }, offer.similarText),
+      '”',
+    ),
     el(
       'div',
       { class: 'actions', role: 'group', 'aria-labelledby': 'capture-similar-text' },

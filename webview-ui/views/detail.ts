@@ -107,21 +107,40 @@ function anchorSection(d: MemoryWithHistory, now: Date, h: DetailHandlers): HTML
   const notes: Array<HTMLElement | undefined> = [
     stale
       ? el('p', { class: 'stale-note', role: 'status' }, icon('warning'), el('span', { class: 'stale-badge' }, stale.label), el('span', {}, ` ${stale.title}`))
-      : el('p', { class: 'fresh-note' }, icon('pass'), el('span', {}, st?.checkedAt ? `Unchanged when last checked ${relativeTime(st.checkedAt, now)}.` : 'Anchored to this code.')),
+      : el(
+          'p',
+          { class: 'fresh-note' },
+          icon('pass'),
+          el('span', {}, st?.checkedAt ? `Unchanged when last checked ${relativeTime(st.checkedAt, now)}.` : 'Anchored to this code.'),
+        ),
     st?.moved ? el('p', { class: 'muted' }, `Followed its code from ${st.moved.fromPath}:${st.moved.fromLine} ${relativeTime(st.moved.at, now)}.`) : undefined,
-    st?.verifiedAt ? el('p', { class: 'muted' }, `Confirmed still true ${relativeTime(st.verifiedAt, now)}${st.verifiedCommit ? ` at ${st.verifiedCommit.slice(0, 7)}` : ''}.`) : undefined,
+    st?.verifiedAt
+      ? el(
+          'p',
+          { class: 'muted' },
+          `Confirmed still true ${relativeTime(st.verifiedAt, now)}${st.verifiedCommit ? ` at ${st.verifiedCommit.slice(0, 7)}` : ''}.`,
+        )
+      : undefined,
   ];
   return el(
     'section',
     { class: `anchor${stale ? ' is-stale' : ''}`, 'aria-label': 'Anchored code' },
     el('h3', {}, 'Code'),
-    el('p', { class: 'anchor-where' }, icon('symbol-file'), el('code', {}, anchorLabel(a)), a.commit ? el('span', { class: 'muted' }, ` captured at ${a.commit.slice(0, 7)}`) : undefined),
+    el(
+      'p',
+      { class: 'anchor-where' },
+      icon('symbol-file'),
+      el('code', {}, anchorLabel(a)),
+      a.commit ? el('span', { class: 'muted' }, ` captured at ${a.commit.slice(0, 7)}`) : undefined,
+    ),
     ...notes,
     el(
       'div',
       { class: 'actions anchor-actions' },
       h.showChange ? button({ label: 'Show change', icon: 'diff', appearance: 'secondary', id: 'show-change', onClick: () => h.showChange?.() }) : undefined,
-      h.reanchor ? button({ label: 'Re-anchor to current code', icon: 'pin', appearance: 'secondary', id: 'reanchor', onClick: () => h.reanchor?.() }) : undefined,
+      h.reanchor
+        ? button({ label: 'Re-anchor to current code', icon: 'pin', appearance: 'secondary', id: 'reanchor', onClick: () => h.reanchor?.() })
+        : undefined,
       stale ? button({ label: 'Still true', icon: 'check', id: 'still-true', onClick: () => h.verify() }) : undefined,
       stale ? button({ label: 'Forget', icon: 'trash', appearance: 'secondary', id: 'forget', onClick: () => h.remove() }) : undefined,
     ),

@@ -44,7 +44,9 @@ function tagList(tags: string[], limit: number): HTMLElement | undefined {
 
 function hintOf(item: ResultItem): HTMLElement | undefined {
   const hint = matchHint(item.matchedBy);
-  return hint ? el('span', { class: 'match', title: hint, 'aria-label': hint }, icon(item.matchedBy?.includes('keyword') ? 'whole-word' : 'sparkle')) : undefined;
+  return hint
+    ? el('span', { class: 'match', title: hint, 'aria-label': hint }, icon(item.matchedBy?.includes('keyword') ? 'whole-word' : 'sparkle'))
+    : undefined;
 }
 
 function row(item: ResultItem, index: number, state: UiState, now: Date, h: ListHandlers): HTMLElement {
@@ -86,7 +88,13 @@ function fileRow(item: FileRecallItem, now: Date, h: ListHandlers): HTMLElement 
     'li',
     { class: `file-row${item.match === 'repo' ? ' repo' : ''}`, tabindex: '0', 'data-id': memory.id },
     el('div', { class: 'row-text' }, snippet(memory.text, '', 160)),
-    el('div', { class: 'row-meta' }, el('span', { class: 'source', title: where }, icon(a ? 'symbol-file' : 'repo'), el('span', { class: 'label' }, where)), staleBadge(memory, now), el('time', { datetime: memory.updatedAt }, relativeTime(memory.updatedAt, now))),
+    el(
+      'div',
+      { class: 'row-meta' },
+      el('span', { class: 'source', title: where }, icon(a ? 'symbol-file' : 'repo'), el('span', { class: 'label' }, where)),
+      staleBadge(memory, now),
+      el('time', { datetime: memory.updatedAt }, relativeTime(memory.updatedAt, now)),
+    ),
   );
   const open = (): void => h.openRef({ id: memory.id, space: memory.space });
   li.addEventListener('click', open);

@@ -21,8 +21,20 @@ const TEXT: Record<SetupReason, { title: string; body: string }> = {
 export function renderSetup(reason: SetupReason, act: (action: SetupAction) => void): HTMLElement {
   const t = TEXT[reason];
   const urlFirst = reason === 'no-server-url';
-  const setUrl = button({ label: 'Set server URL', icon: 'link', appearance: urlFirst ? 'primary' : 'secondary', id: 'setup-server-url', onClick: () => act('setServerUrl') });
-  const signIn = button({ label: 'Sign in', icon: 'account', appearance: urlFirst ? 'secondary' : 'primary', id: 'setup-sign-in', onClick: () => act('signIn') });
+  const setUrl = button({
+    label: 'Set server URL',
+    icon: 'link',
+    appearance: urlFirst ? 'primary' : 'secondary',
+    id: 'setup-server-url',
+    onClick: () => act('setServerUrl'),
+  });
+  const signIn = button({
+    label: 'Sign in',
+    icon: 'account',
+    appearance: urlFirst ? 'secondary' : 'primary',
+    id: 'setup-sign-in',
+    onClick: () => act('signIn'),
+  });
   const local = el('a', { class: 'link', href: '#', id: 'setup-use-local', role: 'button' }, 'Use local mode');
   local.addEventListener('click', (e) => {
     e.preventDefault();

@@ -35,7 +35,17 @@ type Checked =
   | { kind: 'page'; message: string }
   /** Tell the client through its redirect URI. */
   | { kind: 'redirect'; redirectUri: string; error: string; description: string; state?: string | undefined }
-  | { kind: 'ok'; clientId: string; clientName: string; document?: { host: string; claimedName?: string | undefined } | undefined; redirectUri: string; scopes: OAuthScope[]; codeChallenge: string; resource: string; state?: string | undefined };
+  | {
+      kind: 'ok';
+      clientId: string;
+      clientName: string;
+      document?: { host: string; claimedName?: string | undefined } | undefined;
+      redirectUri: string;
+      scopes: OAuthScope[];
+      codeChallenge: string;
+      resource: string;
+      state?: string | undefined;
+    };
 
 export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
   const issuer = (): string => deps.publicUrl();
@@ -57,12 +67,23 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
     }
     const fail = (error: string, description: string): Checked => ({ kind: 'redirect', redirectUri, error, description, state: p.state });
     if (p.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
-    if (!p.code_challenge || p.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+    if (!p.code_challenge || p.code_challenge_method !== 'S256')
+      return fail('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
     if (!/^[A-Za-z0-9_-]{43}$/.test(p.code_challenge)) return fail('invalid_request', 'code_challenge must be a base64url SHA-256 (43 characters).');
     if (p.resource !== undefined && p.resource !== resource()) return fail('invalid_target', `This server issues tokens only for ${resource()}.`);
     const scopes = parseScopes(p.scope);
     if (!scopes) return fail('invalid_scope', `Known scopes: ${ALL_OAUTH_SCOPES.join(', ')}.`);
-    return { kind: 'ok', clientId: client.clientId, clientName: client.clientName ?? client.clientId, document: client.documentHost ? { host: client.documentHost, claimedName: client.clientName ?? undefined } : undefined, redirectUri, scopes, codeChallenge: p.code_challenge, resource: resource(), state: p.state };
+    return {
+      kind: 'ok',
+      clientId: client.clientId,
+      clientName: client.clientName ?? client.clientId,
+      document: client.documentHost ? { host: client.documentHost, claimedName: client.clientName ?? undefined } : undefined,
+      redirectUri,
+      scopes,
+      codeChallenge: p.code_challenge,
+      resource: resource(),
+      state: p.state,
+    };
   }
 
   function redirectWith(c: Context, redirectUri: string, params: Record<string, string | undefined>): Response {
@@ -73,7 +94,8 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
   }
 
   function answer(c: Context, checked: Exclude<Checked, { kind: 'ok' }>): Response {
-    if (checked.kind === 'page') return page(c, 400, 'Cannot authorize this application', `<p class="error">${escapeHtml(checked.message)}</p>`, deps.newNonce());
+    if (checked.kind === 'page')
+      return page(c, 400, 'Cannot authorize this application', `<p class="error">${escapeHtml(checked.message)}</p>`, deps.newNonce());
     return redirectWith(c, checked.redirectUri, { error: checked.error, error_description: checked.description, state: checked.state });
   }
 
@@ -98,7 +120,14 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
       ...(checked.state !== undefined ? { state: checked.state } : {}),
     };
     const nonce = deps.newNonce();
-    const body = consentBody({ clientName: checked.clientName, document: checked.document, redirectUri: checked.redirectUri, scopes: checked.scopes, fields, formToken: deps.sessions.formToken(sessionId) });
+    const body = consentBody({
+      clientName: checked.clientName,
+      document: checked.document,
+      redirectUri: checked.redirectUri,
+      scopes: checked.scopes,
+      fields,
+      formToken: deps.sessions.formToken(sessionId),
+    });
     // With "no-referrer" a browser sends `Origin: null` on the form POST; "same-origin" lets it
     // send this origin (checked below) while the redirect to the client still carries no Referer.
     c.header('Referrer-Policy', 'same-origin');
@@ -120,17 +149,40 @@ export function authorizeRoutes(r: Hono, deps: OAuthServerDeps): void {
     if (!uid || !sessionId) return page(c, 401, 'Signed out', '<p>Your session ended. Start the connection again from your application.</p>', nonce);
     const token = str('form_token');
     if (!token || !deps.sessions.checkFormToken(sessionId, token) || !deps.sessions.sameOrigin(c)) {
-      return page(c, 403, 'Request refused', '<p class="error">This consent form did not come from this Kairos page (cross-site request refused). Start the connection again.</p>', nonce);
+      return page(
+        c,
+        403,
+        'Request refused',
+        '<p class="error">This consent form did not come from this Kairos page (cross-site request refused). Start the connection again.</p>',
+        nonce,
+      );
     }
     const checked = await check(c, {
-      client_id: str('client_id'), redirect_uri: str('redirect_uri'), response_type: str('response_type'), state: str('state'),
-      code_challenge: str('code_challenge'), code_challenge_method: str('code_challenge_method'), scope: str('scope'), resource: str('resource'),
+      client_id: str('client_id'),
+      redirect_uri: str('redirect_uri'),
+      response_type: str('response_type'),
+      state: str('state'),
+      code_challenge: str('code_challenge'),
+      code_challenge_method: str('code_challenge_method'),
+      scope: str('scope'),
+      resource: str('resource'),
     });
     if (checked.kind !== 'ok') return answer(c, checked);
     if (str('decision') !== 'allow') {
       return redirectWith(c, checked.redirectUri, { error: 'access_denied', error_description: 'The user denied access.', state: checked.state });
     }
-    const code = await createCode(deps.db, { clientId: checked.clientId, uid, redirectUri: checked.redirectUri, codeChallenge: checked.codeChallenge, scopes: checked.scopes, resource: checked.resource }, deps.now());
+    const code = await createCode(
+      deps.db,
+      {
+        clientId: checked.clientId,
+        uid,
+        redirectUri: checked.redirectUri,
+        codeChallenge: checked.codeChallenge,
+        scopes: checked.scopes,
+        resource: checked.resource,
+      },
+      deps.now(),
+    );
     return redirectWith(c, checked.redirectUri, { code, state: checked.state });
   });
 }

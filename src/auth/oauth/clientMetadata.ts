@@ -67,7 +67,11 @@ export function clientIdUrlProblem(clientId: string): string | undefined {
   if (u.username || u.password) return 'A client_id URL must not contain a user name or password.';
   if (u.hash || clientId.includes('#')) return 'A client_id URL must not contain a fragment (#).';
   if (u.pathname === '/' || u.pathname === '') return 'A client_id URL must have a path (e.g. https://app.example.com/oauth/client.json).';
-  const rawPath = clientId.slice(clientId.indexOf('//') + 2).replace(/^[^/?]*/, '').split('?')[0] ?? '';
+  const rawPath =
+    clientId
+      .slice(clientId.indexOf('//') + 2)
+      .replace(/^[^/?]*/, '')
+      .split('?')[0] ?? '';
   if (rawPath.split('/').some((seg) => seg === '.' || seg === '..' || /^%2e(%2e)?$/i.test(seg) || seg === '.%2e' || seg === '%2e.')) {
     return 'A client_id URL must not contain "." or ".." path segments.';
   }
@@ -79,7 +83,10 @@ const DocumentIdentity = z.object({ client_id: z.string() });
 /** max-age from a Cache-Control header (no-store/no-cache count as 0); undefined when absent. */
 export function maxAgeSeconds(header: string | null): number | undefined {
   if (!header) return undefined;
-  const directives = header.toLowerCase().split(',').map((d) => d.trim());
+  const directives = header
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
   if (directives.some((d) => d === 'no-store' || d === 'no-cache')) return 0;
   for (const d of directives) {
     const m = /^max-age=(\d{1,10})$/.exec(d);
@@ -147,7 +154,12 @@ export class ClientMetadataDocuments {
     if (hit && hit.expiresAtMs > this.opts.nowMs()) return hit.client;
     const pending = this.inFlight.get(clientId);
     if (pending) return pending;
-    await enforce(this.opts.limiter, `oauth-cimd:${address ?? 'unknown'}`, { limit: this.opts.fetchesPer10Min ?? 60, windowMs: 600_000 }, 'client metadata document fetches from this address');
+    await enforce(
+      this.opts.limiter,
+      `oauth-cimd:${address ?? 'unknown'}`,
+      { limit: this.opts.fetchesPer10Min ?? 60, windowMs: 600_000 },
+      'client metadata document fetches from this address',
+    );
     const fetching = this.fetchAndStore(clientId).finally(() => this.inFlight.delete(clientId));
     this.inFlight.set(clientId, fetching);
     return fetching;
@@ -157,7 +169,12 @@ export class ClientMetadataDocuments {
     const host = new URL(clientId).host;
     const { body, maxAge } = await this.fetchDocument(clientId, host);
     const client = this.validate(clientId, host, body);
-    await upsertMetadataDocumentClient(this.opts.db, { clientId, clientName: client.claimedName ?? null, redirectUris: client.redirectUris, metadata: body as Record<string, unknown> });
+    await upsertMetadataDocumentClient(this.opts.db, {
+      clientId,
+      clientName: client.claimedName ?? null,
+      redirectUris: client.redirectUris,
+      metadata: body as Record<string, unknown>,
+    });
     const ttl = cacheTtlSeconds(maxAge, this.opts);
     this.cache.delete(clientId);
     if (this.cache.size >= (this.opts.maxEntries ?? 1_000)) this.cache.delete(this.cache.keys().next().value!);
@@ -207,7 +224,9 @@ export class ClientMetadataDocuments {
     const checked = checkClientMetadata(body);
     if (!checked.ok) throw invalid(checked.problem);
     if (checked.policy.token_endpoint_auth_method !== 'none' || 'client_secret' in (body as object)) {
-      throw invalid('Kairos accepts metadata-document clients as public clients only: token_endpoint_auth_method must be "none" and there must be no client_secret.');
+      throw invalid(
+        'Kairos accepts metadata-document clients as public clients only: token_endpoint_auth_method must be "none" and there must be no client_secret.',
+      );
     }
     return { clientId, claimedName: checked.policy.client_name, host, redirectUris: checked.policy.redirect_uris };
   }
@@ -219,7 +238,8 @@ export class ClientMetadataDocuments {
  */
 export async function lookupClient(deps: OAuthServerDeps, clientId: string, address: string | undefined): Promise<KnownClient | undefined> {
   if (!isUrlClientId(clientId)) return findClient(deps.db, clientId);
-  if (!deps.clientMetadata) throw new OAuthError('invalid_client', 'This server does not accept URLs as client_id; register the client (POST /oauth/register).');
+  if (!deps.clientMetadata)
+    throw new OAuthError('invalid_client', 'This server does not accept URLs as client_id; register the client (POST /oauth/register).');
   const doc = await deps.clientMetadata.resolve(clientId, address);
   return { clientId, clientName: doc.claimedName ?? null, redirectUris: doc.redirectUris, secretHash: null, documentHost: doc.host };
 }

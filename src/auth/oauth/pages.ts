@@ -22,7 +22,9 @@ export function consentBody(v: ConsentView): string {
   const d = v.document;
   const who = d
     ? `<p>An application from <strong><code>${escapeHtml(d.host)}</code></strong> wants to use your Kairos memory.</p>${
-        d.claimedName ? `\n<p class="muted">It calls itself “${escapeHtml(d.claimedName)}”: a name the application claims, which Kairos has not verified.</p>` : ''
+        d.claimedName
+          ? `\n<p class="muted">It calls itself “${escapeHtml(d.claimedName)}”: a name the application claims, which Kairos has not verified.</p>`
+          : ''
       }`
     : `<p><strong>${escapeHtml(v.clientName)}</strong> wants to use your Kairos memory.</p>`;
   return `${who}

@@ -24,9 +24,13 @@ function redirectUriAllowed(raw: string): boolean {
 }
 
 const RegistrationPolicy = z.object({
-  redirect_uris: z.array(z.string()).min(1).max(10).refine((l) => l.every(redirectUriAllowed), {
-    error: 'Each redirect URI must be https, http on a loopback host (127.0.0.1, localhost, [::1]), or a private-use app scheme, with no fragment.',
-  }),
+  redirect_uris: z
+    .array(z.string())
+    .min(1)
+    .max(10)
+    .refine((l) => l.every(redirectUriAllowed), {
+      error: 'Each redirect URI must be https, http on a loopback host (127.0.0.1, localhost, [::1]), or a private-use app scheme, with no fragment.',
+    }),
   token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).default('none'),
   grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code', 'refresh_token']),
   response_types: z.array(z.literal('code')).default(['code']),
@@ -35,8 +39,7 @@ const RegistrationPolicy = z.object({
 
 /** Client metadata (a registration body or a metadata document) checked against the SDK schema and Kairos's policy. */
 export type CheckedClientMetadata =
-  | { ok: true; meta: OAuthClientMetadata; policy: z.infer<typeof RegistrationPolicy> }
-  | { ok: false; field: string | undefined; problem: string };
+  { ok: true; meta: OAuthClientMetadata; policy: z.infer<typeof RegistrationPolicy> } | { ok: false; field: string | undefined; problem: string };
 
 export function checkClientMetadata(body: unknown): CheckedClientMetadata {
   const unsafe = findUnsafe(body);
@@ -52,36 +55,44 @@ export function checkClientMetadata(body: unknown): CheckedClientMetadata {
 }
 
 export function registrationRoutes(r: Hono, deps: OAuthServerDeps): void {
-  r.post('/register', oauthErrors(async (c) => {
-    const who = deps.clientAddress(c);
-    await enforce(deps.limiter, `oauth-reg:${who ?? 'unknown'}`, { limit: deps.registrationsPerHour ?? 30, windowMs: 3_600_000 }, 'client registrations from this address');
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new OAuthError('invalid_client_metadata', 'The body must be a JSON object of client metadata (RFC 7591).');
-    }
-    const checked = checkClientMetadata(body);
-    if (!checked.ok) throw new OAuthError(checked.field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', checked.problem);
-    const { meta, policy: p } = checked;
-    const secret = p.token_endpoint_auth_method === 'none' ? null : newSecret('kcs_');
-    const stored = {
-      ...meta,
-      redirect_uris: p.redirect_uris,
-      token_endpoint_auth_method: p.token_endpoint_auth_method,
-      grant_types: p.grant_types,
-      response_types: p.response_types,
-    };
-    const client = await registerClient(deps.db, { clientName: p.client_name ?? null, redirectUris: p.redirect_uris, metadata: stored, secret });
-    await audit(deps.db, 'oauth.client_registered', null, client.clientId);
-    return c.json(
-      {
-        ...stored,
-        client_id: client.clientId,
-        client_id_issued_at: Math.floor(new Date(client.createdAt).getTime() / 1000),
-        ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
-      },
-      201,
-    );
-  }));
+  r.post(
+    '/register',
+    oauthErrors(async (c) => {
+      const who = deps.clientAddress(c);
+      await enforce(
+        deps.limiter,
+        `oauth-reg:${who ?? 'unknown'}`,
+        { limit: deps.registrationsPerHour ?? 30, windowMs: 3_600_000 },
+        'client registrations from this address',
+      );
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw new OAuthError('invalid_client_metadata', 'The body must be a JSON object of client metadata (RFC 7591).');
+      }
+      const checked = checkClientMetadata(body);
+      if (!checked.ok) throw new OAuthError(checked.field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', checked.problem);
+      const { meta, policy: p } = checked;
+      const secret = p.token_endpoint_auth_method === 'none' ? null : newSecret('kcs_');
+      const stored = {
+        ...meta,
+        redirect_uris: p.redirect_uris,
+        token_endpoint_auth_method: p.token_endpoint_auth_method,
+        grant_types: p.grant_types,
+        response_types: p.response_types,
+      };
+      const client = await registerClient(deps.db, { clientName: p.client_name ?? null, redirectUris: p.redirect_uris, metadata: stored, secret });
+      await audit(deps.db, 'oauth.client_registered', null, client.clientId);
+      return c.json(
+        {
+          ...stored,
+          client_id: client.clientId,
+          client_id_issued_at: Math.floor(new Date(client.createdAt).getTime() / 1000),
+          ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+        },
+        201,
+      );
+    }),
+  );
 }

@@ -72,7 +72,9 @@ export class AccessTokens {
         uid: payload.sub!,
         grantId: String(payload.gid),
         clientId: String(payload.client_id),
-        scopes: String(payload.scope ?? '').split(' ').filter(Boolean),
+        scopes: String(payload.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
         resource,
       };
     } catch {

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { KairosError } from '../../core/errors.js';
 import type { ChannelRef } from '../../identity/users.js';
 
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'A provider id is 1–32 lowercase letters, digits or dashes (it appears in the callback URL).' });
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'A provider id is 1–32 lowercase letters, digits or dashes (it appears in the callback URL).' });
 const Common = {
   id: Id,
   name: z.string().trim().min(1).max(60).optional(),
@@ -47,14 +49,29 @@ export function shorthandProviders(env: NodeJS.ProcessEnv): unknown[] {
     out.push({ id: 'github', kind: 'github', name: 'GitHub', clientId: env.KAIROS_GITHUB_CLIENT_ID, clientSecret: env.KAIROS_GITHUB_CLIENT_SECRET });
   }
   if (env.KAIROS_GOOGLE_CLIENT_ID && env.KAIROS_GOOGLE_CLIENT_SECRET) {
-    out.push({ id: 'google', kind: 'oidc', name: 'Google', issuer: 'https://accounts.google.com', clientId: env.KAIROS_GOOGLE_CLIENT_ID, clientSecret: env.KAIROS_GOOGLE_CLIENT_SECRET });
+    out.push({
+      id: 'google',
+      kind: 'oidc',
+      name: 'Google',
+      issuer: 'https://accounts.google.com',
+      clientId: env.KAIROS_GOOGLE_CLIENT_ID,
+      clientSecret: env.KAIROS_GOOGLE_CLIENT_SECRET,
+    });
   }
   if (env.KAIROS_MICROSOFT_CLIENT_ID && env.KAIROS_MICROSOFT_CLIENT_SECRET) {
     // A tenant id, not "common": the multi-tenant metadata's issuer is a template that no
     // ID token matches, and a sign-in must be checked against the issuer that signed it.
     const tenant = env.KAIROS_MICROSOFT_TENANT;
-    if (!tenant) throw new KairosError('invalid_input', 'KAIROS_MICROSOFT_TENANT must name your Entra tenant id (multi-tenant "common" sign-in is not supported).');
-    out.push({ id: 'microsoft', kind: 'oidc', name: 'Microsoft', issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, clientId: env.KAIROS_MICROSOFT_CLIENT_ID, clientSecret: env.KAIROS_MICROSOFT_CLIENT_SECRET });
+    if (!tenant)
+      throw new KairosError('invalid_input', 'KAIROS_MICROSOFT_TENANT must name your Entra tenant id (multi-tenant "common" sign-in is not supported).');
+    out.push({
+      id: 'microsoft',
+      kind: 'oidc',
+      name: 'Microsoft',
+      issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+      clientId: env.KAIROS_MICROSOFT_CLIENT_ID,
+      clientSecret: env.KAIROS_MICROSOFT_CLIENT_SECRET,
+    });
   }
   return out;
 }
@@ -108,7 +125,13 @@ export class LoginProvider {
       const issuer = new URL(cfg.issuer);
       const auth = cfg.tokenEndpointAuth === 'client_secret_post' ? oidc.ClientSecretPost(cfg.clientSecret) : oidc.ClientSecretBasic(cfg.clientSecret);
       // Plain http only for an issuer on this machine (development and tests).
-      return oidc.discovery(issuer, cfg.clientId, undefined, auth, isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 });
+      return oidc.discovery(
+        issuer,
+        cfg.clientId,
+        undefined,
+        auth,
+        isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
+      );
     })().catch((e: unknown) => {
       this.config = undefined;
       throw new KairosError('unavailable', `Could not reach the sign-in provider ${this.name}: ${e instanceof Error ? e.message : String(e)}`);

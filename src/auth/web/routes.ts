@@ -34,14 +34,24 @@ export function safeReturn(value: string | undefined): string {
   }
 }
 
-export function page(c: Context, status: 200 | 400 | 401 | 403 | 404 | 409 | 502, title: string, body: string, nonce: string, formTargets: string[] = []): Response {
+export function page(
+  c: Context,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 502,
+  title: string,
+  body: string,
+  nonce: string,
+  formTargets: string[] = [],
+): Response {
   c.header('Content-Security-Policy', simplePageCsp(nonce, formTargets));
   return c.html(simplePage(title, body, nonce), status);
 }
 
 function signInBody(providers: readonly LoginProvider[], returnTo: string, notice: string | undefined, signedIn: boolean): string {
   const links = providers
-    .map((p) => `<a class="button" href="/auth/signin/${encodeURIComponent(p.id)}?return=${encodeURIComponent(returnTo)}">${signedIn ? 'Link' : 'Continue with'} ${escapeHtml(p.name)}</a>`)
+    .map(
+      (p) =>
+        `<a class="button" href="/auth/signin/${encodeURIComponent(p.id)}?return=${encodeURIComponent(returnTo)}">${signedIn ? 'Link' : 'Continue with'} ${escapeHtml(p.name)}</a>`,
+    )
     .join('');
   const intro = signedIn
     ? `<p>You are signed in. <a href="${escapeHtml(returnTo)}">Continue</a>, or link another account to this one:</p>`
@@ -55,19 +65,23 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
   const byId = new Map(deps.providers.map((p) => [p.id, p]));
 
   // `issuer` lets the Account page name an `oidc` channel (`<issuer>:<sub>`) after its provider.
-  r.get('/providers', (c) => c.json({ items: deps.providers.map((p) => ({ id: p.id, name: p.name, kind: p.cfg.kind, ...(p.cfg.kind === 'oidc' ? { issuer: p.cfg.issuer } : {}) })) }));
+  r.get('/providers', (c) =>
+    c.json({ items: deps.providers.map((p) => ({ id: p.id, name: p.name, kind: p.cfg.kind, ...(p.cfg.kind === 'oidc' ? { issuer: p.cfg.issuer } : {}) })) }),
+  );
 
   r.get('/signin', async (c) => {
     const nonce = deps.newNonce();
     const returnTo = safeReturn(c.req.query('return'));
-    const notice = c.req.query('deleted') === '1' ? 'Your account and its memories were deleted.' : c.req.query('signedout') === '1' ? 'You are signed out.' : undefined;
+    const notice =
+      c.req.query('deleted') === '1' ? 'Your account and its memories were deleted.' : c.req.query('signedout') === '1' ? 'You are signed out.' : undefined;
     const signedIn = (await deps.sessions.uid(c)) !== undefined;
     return page(c, 200, 'Sign in to Kairos', signInBody(deps.providers, returnTo, notice, signedIn), nonce);
   });
 
   r.get('/signin/:provider', async (c) => {
     const provider = byId.get(c.req.param('provider'));
-    if (!provider) return page(c, 404, 'Unknown sign-in provider', '<p>This sign-in option does not exist. <a href="/auth/signin">Choose another</a>.</p>', deps.newNonce());
+    if (!provider)
+      return page(c, 404, 'Unknown sign-in provider', '<p>This sign-in option does not exist. <a href="/auth/signin">Choose another</a>.</p>', deps.newNonce());
     const state = randomBytes(24).toString('base64url');
     const browser = randomBytes(24).toString('base64url');
     const linkUid = (await deps.sessions.uid(c)) ?? null;
@@ -78,7 +92,13 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
       const msg = e instanceof KairosError ? e.message : 'The provider could not be reached.';
       return page(c, 502, 'Sign-in unavailable', `<p>${escapeHtml(msg)}</p><p><a href="/auth/signin">Back</a></p>`, deps.newNonce());
     }
-    await saveLoginState(deps.db, state, browser, { provider: provider.id, nonce: start.nonce, verifier: start.verifier, returnTo: safeReturn(c.req.query('return')), linkUid }, deps.now());
+    await saveLoginState(
+      deps.db,
+      state,
+      browser,
+      { provider: provider.id, nonce: start.nonce, verifier: start.verifier, returnTo: safeReturn(c.req.query('return')), linkUid },
+      deps.now(),
+    );
     deps.sessions.bindLogin(c, browser, LOGIN_STATE_TTL_MS);
     return c.redirect(start.url.href, 302);
   });
@@ -90,12 +110,17 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
     const provider = byId.get(c.req.param('provider'));
     if (!provider) return fail(400, 'This sign-in option does not exist.');
     const upstreamError = c.req.query('error');
-    if (upstreamError) return fail(401, `${provider.name} did not sign you in (${upstreamError}${c.req.query('error_description') ? `: ${c.req.query('error_description')}` : ''}).`);
+    if (upstreamError)
+      return fail(
+        401,
+        `${provider.name} did not sign you in (${upstreamError}${c.req.query('error_description') ? `: ${c.req.query('error_description')}` : ''}).`,
+      );
     const state = c.req.query('state');
     const browser = deps.sessions.takeLogin(c);
     if (!state || !browser) return fail(400, 'This sign-in link is incomplete or was opened in another browser. Start again from the sign-in page.');
     const pending = await takeLoginState(deps.db, state, browser, deps.now());
-    if (!pending || pending.provider !== provider.id) return fail(400, 'This sign-in attempt expired, was already used, or was started in another browser. Start again.');
+    if (!pending || pending.provider !== provider.id)
+      return fail(400, 'This sign-in attempt expired, was already used, or was started in another browser. Start again.');
     let verified;
     try {
       verified = await provider.finish(new URL(c.req.url), { state, nonce: pending.nonce, verifier: pending.verifier });
@@ -105,7 +130,10 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
     if (pending.linkUid) {
       const linked = await attachChannel(deps.db, pending.linkUid, verified.channel, verified.displayName);
       if (linked === 'taken') {
-        return fail(409, `This ${provider.name} account already belongs to another Kairos account. To merge the two, sign in with it, create a link code on the Account page, and redeem the code here.`);
+        return fail(
+          409,
+          `This ${provider.name} account already belongs to another Kairos account. To merge the two, sign in with it, create a link code on the Account page, and redeem the code here.`,
+        );
       }
       await audit(deps.db, 'link.redeemed', pending.linkUid, verified.channel.type);
       return c.redirect(pending.returnTo, 302);
@@ -134,4 +162,3 @@ export function webAuthRoutes(deps: WebAuthDeps): Hono {
 
   return r;
 }
-

@@ -19,8 +19,17 @@ export function registerKeyCommands(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const config = await loadCliConfig();
       // node:crypto too: loading it costs every command's start-up more than this one's run.
-      const [{ loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile }, { rotateMasterKey }, { identityDbConfig, openIdentityDb }, { randomBytes }] =
-        await Promise.all([import('../../identity/byok.js'), import('../../identity/embeddingSettings.js'), import('../../identity/open.js'), import('node:crypto')]);
+      const [
+        { loadOrCreateMasterKeyFile, masterKeyFrom, masterKeyRingFromEnv, writeMasterKeyFile },
+        { rotateMasterKey },
+        { identityDbConfig, openIdentityDb },
+        { randomBytes },
+      ] = await Promise.all([
+        import('../../identity/byok.js'),
+        import('../../identity/embeddingSettings.js'),
+        import('../../identity/open.js'),
+        import('node:crypto'),
+      ]);
       let ring = masterKeyRingFromEnv(process.env);
       const embedded = !ring;
       if (!ring) {

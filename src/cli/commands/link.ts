@@ -78,7 +78,10 @@ export function registerLinkCommands(program: Command): void {
       } catch (e) {
         const held = isKairosError(e) && e.code === 'conflict' ? /holds (\d+) memories/.exec(e.message) : null;
         if (held) {
-          throw new CliError(EXIT.usage, `This sign-in already holds ${held[1]} memories. Run again with --merge to move them into the linked account, or --no-merge to leave them behind.`);
+          throw new CliError(
+            EXIT.usage,
+            `This sign-in already holds ${held[1]} memories. Run again with --merge to move them into the linked account, or --no-merge to leave them behind.`,
+          );
         }
         throw e;
       }

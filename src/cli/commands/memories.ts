@@ -31,28 +31,33 @@ export function registerMemoryCommands(program: Command): void {
         'kairos remember "Migrations must be reversible" --path "db/migrations/"',
       ),
     )
-    .action(async (words: string[], o: JsonOpt & { tag: string[]; space?: string; supersedes?: string; sourceUri?: string; repo?: string | false; path: string[] }) => {
-      const here = await gitContext();
-      const repo = o.repo === false ? undefined : (o.repo ?? here?.repo);
-      const source: MemorySource = {
-        kind: 'cli',
-        actor: 'user',
-        ...(o.sourceUri ? { uri: o.sourceUri } : {}),
-        ...(here ? { repo: here.repo, ...(here.branch ? { branch: here.branch } : {}), ...(here.commit ? { commit: here.commit } : {}) } : {}),
-        ...(repo || o.path.length ? { scope: { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } } : {}),
-      };
-      const result = await withBackend((b) =>
-        b.remember({
-          text: words.join(' '),
-          tags: o.tag,
-          source,
-          ...(o.space ? { space: o.space } : {}),
-          ...(o.supersedes ? { supersedes: o.supersedes } : {}),
-        }),
-      );
-      if (o.json) printJson(result);
-      else writeOut(formatRemember(result));
-    });
+    .action(
+      async (
+        words: string[],
+        o: JsonOpt & { tag: string[]; space?: string; supersedes?: string; sourceUri?: string; repo?: string | false; path: string[] },
+      ) => {
+        const here = await gitContext();
+        const repo = o.repo === false ? undefined : (o.repo ?? here?.repo);
+        const source: MemorySource = {
+          kind: 'cli',
+          actor: 'user',
+          ...(o.sourceUri ? { uri: o.sourceUri } : {}),
+          ...(here ? { repo: here.repo, ...(here.branch ? { branch: here.branch } : {}), ...(here.commit ? { commit: here.commit } : {}) } : {}),
+          ...(repo || o.path.length ? { scope: { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } } : {}),
+        };
+        const result = await withBackend((b) =>
+          b.remember({
+            text: words.join(' '),
+            tags: o.tag,
+            source,
+            ...(o.space ? { space: o.space } : {}),
+            ...(o.supersedes ? { supersedes: o.supersedes } : {}),
+          }),
+        );
+        if (o.json) printJson(result);
+        else writeOut(formatRemember(result));
+      },
+    );
 
   program
     .command('search')
@@ -67,26 +72,34 @@ export function registerMemoryCommands(program: Command): void {
     .option('--repo-only', "only this repo's memories")
     .option('-p, --path <path>', 'rank memories about this repo-relative file first (repeatable)', collect, [])
     .option('--json', 'print the page as JSON')
-    .addHelpText('after', examples('kairos search how do we run tests', 'kairos search deploy --tag ops --limit 5 --json', 'kairos search auth --path src/auth.ts --repo-only'))
-    .action(async (words: string[], o: JsonOpt & { limit?: number; tag: string[]; space: string[]; cursor?: string; repo?: string | false; repoOnly?: boolean; path: string[] }) => {
-      // git runs while the backend connects (a server's health check, or opening the data dir).
-      const here = o.repo === undefined ? gitContext() : undefined;
-      const page = await withBackend(async (b) => {
-        const repo = o.repo === false ? undefined : (o.repo ?? (await here)?.repo);
-        const context = repo || o.path.length ? { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } : undefined;
-        return b.search({
-          query: words.join(' '),
-          ...(context ? { context } : {}),
-          ...(o.repoOnly ? { repoOnly: true } : {}),
-          ...(o.limit ? { limit: o.limit } : {}),
-          ...(o.tag.length ? { filter: { tags: o.tag } } : {}),
-          ...(o.space.length ? { spaces: o.space } : {}),
-          ...(o.cursor ? { cursor: o.cursor } : {}),
+    .addHelpText(
+      'after',
+      examples('kairos search how do we run tests', 'kairos search deploy --tag ops --limit 5 --json', 'kairos search auth --path src/auth.ts --repo-only'),
+    )
+    .action(
+      async (
+        words: string[],
+        o: JsonOpt & { limit?: number; tag: string[]; space: string[]; cursor?: string; repo?: string | false; repoOnly?: boolean; path: string[] },
+      ) => {
+        // git runs while the backend connects (a server's health check, or opening the data dir).
+        const here = o.repo === undefined ? gitContext() : undefined;
+        const page = await withBackend(async (b) => {
+          const repo = o.repo === false ? undefined : (o.repo ?? (await here)?.repo);
+          const context = repo || o.path.length ? { ...(repo ? { repo } : {}), ...(o.path.length ? { paths: o.path } : {}) } : undefined;
+          return b.search({
+            query: words.join(' '),
+            ...(context ? { context } : {}),
+            ...(o.repoOnly ? { repoOnly: true } : {}),
+            ...(o.limit ? { limit: o.limit } : {}),
+            ...(o.tag.length ? { filter: { tags: o.tag } } : {}),
+            ...(o.space.length ? { spaces: o.space } : {}),
+            ...(o.cursor ? { cursor: o.cursor } : {}),
+          });
         });
-      });
-      if (o.json) printJson(page);
-      else writeOut(formatSearch(page));
-    });
+        if (o.json) printJson(page);
+        else writeOut(formatSearch(page));
+      },
+    );
 
   program
     .command('list')
@@ -145,7 +158,9 @@ export function registerMemoryCommands(program: Command): void {
       const summary = await withBackend((b) => checkRepoAnchors({ root, repo: here.repo, store: b, ...(here.commit ? { commit: here.commit } : {}) }));
       if (o.json) printJson(summary);
       else {
-        writeOut(`${here.repo}: checked ${summary.checked} anchored memor${summary.checked === 1 ? 'y' : 'ies'}: ${summary.fresh} fresh, ${summary.moved} moved (followed), ${summary.stale} stale.`);
+        writeOut(
+          `${here.repo}: checked ${summary.checked} anchored memor${summary.checked === 1 ? 'y' : 'ies'}: ${summary.fresh} fresh, ${summary.moved} moved (followed), ${summary.stale} stale.`,
+        );
         for (const s of summary.staleIds) writeOut(`  ${s.id}  ${s.path}  ${s.reason}`);
       }
     });

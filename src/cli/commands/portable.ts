@@ -86,6 +86,9 @@ export function registerPortableCommands(program: Command): void {
       const progress = createProgress('Re-embedding', 'memories');
       const result = await withBackend((b) => b.reembed(o.space, (p) => progress.update(p.done, p.total))).finally(() => progress.stop());
       if (o.json) printJson(result);
-      else writeOut(result.reembedded ? `Re-embedded ${result.reembedded} memories in ${result.space}.` : `${result.space} already uses this embedder; nothing to do.`);
+      else
+        writeOut(
+          result.reembedded ? `Re-embedded ${result.reembedded} memories in ${result.space}.` : `${result.space} already uses this embedder; nothing to do.`,
+        );
     });
 }

@@ -39,7 +39,10 @@ const anchorParam = ReanchorSchema.describe(
     'The editor re-checks it and marks the memory stale when the code changes.',
 );
 
-function agentSource(deps: ToolDeps, args: { source?: z.infer<typeof sourceParam> | undefined; scope?: z.infer<typeof scopeParam> | undefined; anchor?: z.infer<typeof anchorParam> | undefined }): MemorySource {
+function agentSource(
+  deps: ToolDeps,
+  args: { source?: z.infer<typeof sourceParam> | undefined; scope?: z.infer<typeof scopeParam> | undefined; anchor?: z.infer<typeof anchorParam> | undefined },
+): MemorySource {
   const client = deps.clientInfo();
   const repo = args.anchor?.repo ?? deps.defaultRepo;
   const scope = args.scope ?? (repo ? { repo } : undefined);
@@ -55,13 +58,9 @@ function agentSource(deps: ToolDeps, args: { source?: z.infer<typeof sourceParam
 }
 
 const RememberInput = z.strictObject({
-  text: textParam.describe(
-    'The fact to keep, self-contained (name the project, file or tool it concerns). One fact per memory. Never secrets.',
-  ),
+  text: textParam.describe('The fact to keep, self-contained (name the project, file or tool it concerns). One fact per memory. Never secrets.'),
   tags: tagsParam.optional(),
-  supersedes: idParam
-    .describe('Id of a memory this text replaces. It keeps its id, its version goes up, and the old text stays in its history.')
-    .optional(),
+  supersedes: idParam.describe('Id of a memory this text replaces. It keeps its id, its version goes up, and the old text stays in its history.').optional(),
   source: sourceParam.optional(),
   scope: scopeParam.optional(),
   anchor: anchorParam.optional(),
@@ -70,7 +69,7 @@ const RememberInput = z.strictObject({
 
 const SimilarOut = z.object({
   id: z.string(),
-  text: z.string().describe('The similar memory\'s text (a preview when long).'),
+  text: z.string().describe("The similar memory's text (a preview when long)."),
   similarity: z.number().describe('Cosine similarity to the new text, 0–1.'),
   updatedAt: z.string(),
 });

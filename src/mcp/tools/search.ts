@@ -55,12 +55,7 @@ const SearchInput = z.strictObject({
   limit: limitParam.optional(),
   cursor: cursorParam.optional(),
   filter: filterParam.optional(),
-  spaces: z
-    .array(SpaceNameSchema)
-    .min(1)
-    .max(20)
-    .describe("Spaces to search, e.g. a team's kairos_org_<id>. Default: the personal space only.")
-    .optional(),
+  spaces: z.array(SpaceNameSchema).min(1).max(20).describe("Spaces to search, e.g. a team's kairos_org_<id>. Default: the personal space only.").optional(),
   context: contextParam.optional(),
   repoOnly: z.boolean().describe('true: only memories scoped to the context repo.').optional(),
 });

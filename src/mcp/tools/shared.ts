@@ -191,7 +191,13 @@ export function historyEntry(v: MemoryVersion): HistoryEntry {
 }
 
 /** One line per memory for the readable text block. */
-export function describeMemory(m: { id: string; text: string; tags: string[]; truncated?: boolean | undefined; anchor?: z.infer<typeof AnchorOut> | undefined }): string {
+export function describeMemory(m: {
+  id: string;
+  text: string;
+  tags: string[];
+  truncated?: boolean | undefined;
+  anchor?: z.infer<typeof AnchorOut> | undefined;
+}): string {
   const tags = m.tags.length ? ` [tags: ${m.tags.join(', ')}]` : '';
   const more = m.truncated ? ' … (truncated; get_memory has the full text)' : '';
   const a = m.anchor;
@@ -207,8 +213,7 @@ export function nextPageHint(nextCursor: string | undefined): string {
   return nextCursor ? `\nMore results: call again with cursor "${nextCursor}".` : '';
 }
 
-const GENERIC_FAILURE =
-  'Kairos hit an unexpected error and did not complete this call. Try again; if it keeps failing, ask the user to check the Kairos logs.';
+const GENERIC_FAILURE = 'Kairos hit an unexpected error and did not complete this call. Try again; if it keeps failing, ask the user to check the Kairos logs.';
 
 /** Maps a failure to a tool result: the agent can act on Kairos errors; anything else stays opaque. */
 export function errorResult(err: unknown, tool: string, logger: Logger): CallToolResult {

@@ -38,7 +38,10 @@ export const EmbedderKeySchema = z.strictObject({
   provider: z.enum(KEYED_PROVIDERS),
   apiKey: z.string().trim().min(8).max(512),
   model: z.string().trim().min(1).max(256).optional(),
-  endpoint: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
   deployment: z.string().trim().min(1).max(256).optional(),
 });
 export const CreateOrgSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });

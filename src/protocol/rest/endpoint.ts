@@ -33,15 +33,16 @@ export type PathParams<P extends string> = P extends `${string}:${infer N}/${inf
 export type QueryValue = string | readonly string[] | undefined;
 
 /** What a caller passes for one call of `E`. */
-export type EndpointInput<E extends Endpoint> = E extends Endpoint<infer P, infer Q, infer B>
-  ? (keyof PathParams<P> extends never ? { path?: undefined } : { path: PathParams<P> }) & { query?: Partial<Record<Q, QueryValue>> } & (B extends z.ZodType
-        ? { body: z.input<B> }
-        : B extends 'json'
-          ? { body: unknown }
-          : B extends 'raw'
-            ? { raw: string | ReadableStream<Uint8Array>; contentType?: string }
-            : { body?: undefined })
-  : never;
+export type EndpointInput<E extends Endpoint> =
+  E extends Endpoint<infer P, infer Q, infer B>
+    ? (keyof PathParams<P> extends never ? { path?: undefined } : { path: PathParams<P> }) & { query?: Partial<Record<Q, QueryValue>> } & (B extends z.ZodType
+          ? { body: z.input<B> }
+          : B extends 'json'
+            ? { body: unknown }
+            : B extends 'raw'
+              ? { raw: string | ReadableStream<Uint8Array>; contentType?: string }
+              : { body?: undefined })
+    : never;
 
 /** What a JSON call of `E` resolves to. */
 export type EndpointAnswer<E extends Endpoint> = E['answer'] extends z.ZodType ? z.output<E['answer']> : unknown;

@@ -26,10 +26,11 @@ import { routes, type RouteName } from './routes.js';
 type QueryOf<R> = R extends Endpoint<string, infer Q> ? Q : never;
 
 /** A route with its schemas: a JSON body's schema replaces 'json', as does the answer's. */
-function def<R extends Endpoint, B extends z.ZodType | 'raw' | undefined = Exclude<R['body'], 'json'>, A extends Exclude<AnswerKind, 'json'> = R['answer'] extends 'json' ? z.ZodUnknown : Exclude<R['answer'], 'json'>>(
-  route: R,
-  schemas: { body?: B; answer?: A } = {},
-): Endpoint<R['path'], QueryOf<R>, B, A> {
+function def<
+  R extends Endpoint,
+  B extends z.ZodType | 'raw' | undefined = Exclude<R['body'], 'json'>,
+  A extends Exclude<AnswerKind, 'json'> = R['answer'] extends 'json' ? z.ZodUnknown : Exclude<R['answer'], 'json'>,
+>(route: R, schemas: { body?: B; answer?: A } = {}): Endpoint<R['path'], QueryOf<R>, B, A> {
   const answer = schemas.answer ?? (route.answer === 'json' ? z.unknown() : route.answer);
   return { method: route.method, path: route.path, query: route.query as readonly QueryOf<R>[], body: (schemas.body ?? route.body) as B, answer: answer as A };
 }
@@ -83,7 +84,9 @@ export const rest = {
   events: def(routes.events),
 
   // The account of the caller, local or service.
-  me: def(routes.me, { answer: answer<{ principal: { uid: string; via: string; displayName?: string }; spaces: SpaceInfo[] }>({ principal: z.looseObject({ uid: z.string() }) }) }),
+  me: def(routes.me, {
+    answer: answer<{ principal: { uid: string; via: string; displayName?: string }; spaces: SpaceInfo[] }>({ principal: z.looseObject({ uid: z.string() }) }),
+  }),
   spaces: def(routes.spaces, { answer: list<SpaceInfo[]>({ space: z.string() }) }),
   settings: def(routes.settings, { answer: answer<SettingsView>({ embedder: z.unknown() }) }),
   putSettings: def(routes.putSettings, { body: SettingsUpdateSchema, answer: answer<SettingsView>({ embedder: z.unknown() }) }),
@@ -92,7 +95,12 @@ export const rest = {
   // Local engine only.
   registerClient: def(routes.registerClient, { body: RegisterClientSchema, answer: answer<ClientRegistered>({ registered: z.literal(true) }) }),
   unregisterClient: def(routes.unregisterClient, { answer: answer<ClientUnregistered>({ unregistered: z.literal(true), remaining: z.number() }) }),
-  deleteLocalData: def(routes.deleteLocalData, { answer: answer<{ deleted: true; memories: number; spaces: Array<{ space: string; memories: number }> }>({ memories: z.number(), spaces: z.array(z.unknown()) }) }),
+  deleteLocalData: def(routes.deleteLocalData, {
+    answer: answer<{ deleted: true; memories: number; spaces: Array<{ space: string; memories: number }> }>({
+      memories: z.number(),
+      spaces: z.array(z.unknown()),
+    }),
+  }),
 
   // Shared service only: keys, linking, BYOK, grants, orgs, GDPR, connectors.
   createKey: def(routes.createKey, { body: CreateKeySchema, answer: answer({ key: z.string() }) }),

@@ -4,11 +4,12 @@
  */
 import type { Endpoint, Method } from './endpoint.js';
 
-function r<const P extends string, const Q extends string = never, const B extends 'json' | 'raw' | undefined = undefined, const A extends 'json' | 'ndjson' | 'sse' = 'json'>(
-  method: Method,
-  path: P,
-  opts: { query?: readonly Q[]; body?: B; answer?: A } = {},
-): Endpoint<P, Q, B, A> {
+function r<
+  const P extends string,
+  const Q extends string = never,
+  const B extends 'json' | 'raw' | undefined = undefined,
+  const A extends 'json' | 'ndjson' | 'sse' = 'json',
+>(method: Method, path: P, opts: { query?: readonly Q[]; body?: B; answer?: A } = {}): Endpoint<P, Q, B, A> {
   return { method, path, query: opts.query ?? [], body: opts.body as B, answer: opts.answer ?? ('json' as A) };
 }
 

@@ -42,7 +42,8 @@ function lastEventId(header: string | undefined, query: string | undefined): str
   const raw = header ?? query;
   if (raw === undefined || raw === '') return undefined;
   const parsed = LastEventId.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError('Last-Event-ID must be an event id this server sent (like 1733318400000-0). Reconnect without it to start afresh.');
+  if (!parsed.success)
+    throw new InvalidInputError('Last-Event-ID must be an event id this server sent (like 1733318400000-0). Reconnect without it to start afresh.');
   return parsed.data;
 }
 

@@ -47,14 +47,21 @@ export function memoryRoutes(): Hono<KairosEnv> {
 
   // Registered before /memories/:id so "for-file" is not read as an id.
   route(r, rest.forFile, async (c, q) => {
-    const params = validate(FileRecallParamsSchema, { path: single(q, 'path'), repo: single(q, 'repo'), space: single(q, 'space'), limit: intParam(q, 'limit') });
+    const params = validate(FileRecallParamsSchema, {
+      path: single(q, 'path'),
+      repo: single(q, 'repo'),
+      space: single(q, 'space'),
+      limit: intParam(q, 'limit'),
+    });
     return c.json(await c.var.service.forFile(params));
   });
 
   route(r, rest.anchorCheck, async (c, q) => {
     const space = spaceQuery(q);
     const body = await jsonBody(c, rest.anchorCheck.body);
-    return c.json(await c.var.service.recordAnchorCheck(memoryId(c), body.check, { ...(body.commit ? { commit: body.commit } : {}), ...(space ? { space } : {}) }));
+    return c.json(
+      await c.var.service.recordAnchorCheck(memoryId(c), body.check, { ...(body.commit ? { commit: body.commit } : {}), ...(space ? { space } : {}) }),
+    );
   });
 
   route(r, rest.verify, async (c, q) => {

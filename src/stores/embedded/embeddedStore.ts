@@ -241,9 +241,7 @@ export class EmbeddedStore implements VectorStore {
       // with selective filters; the search re-sorts its window by exact distance anyway.
       // The data dir is local and mostly cached: random reads cost about as much as sequential
       // ones, which lets the planner prefer the GIN and btree indexes where they help.
-      await db.exec(
-        `SET hnsw.ef_search = ${ef}; SET hnsw.iterative_scan = relaxed_order; SET maintenance_work_mem = '256MB'; SET random_page_cost = 1.1;`,
-      );
+      await db.exec(`SET hnsw.ef_search = ${ef}; SET hnsw.iterative_scan = relaxed_order; SET maintenance_work_mem = '256MB'; SET random_page_cost = 1.1;`);
       const store = new EmbeddedStore(db, lock, dataDir, start);
       const meta = await db.query<MetaRow>(`SELECT * FROM ${META_TABLE}`);
       for (const r of meta.rows) {
@@ -426,7 +424,12 @@ export class EmbeddedStore implements VectorStore {
       const part = memories.slice(i, i + COPY_CHUNK);
       await tx.exec(`TRUNCATE ${stage}`);
       await tx.query(`COPY ${stage} FROM '/dev/blob' WITH (FORMAT binary)`, [], {
-        blob: new Blob([vectorCopyData(part.map((m) => m.vector), dim)]),
+        blob: new Blob([
+          vectorCopyData(
+            part.map((m) => m.vector),
+            dim,
+          ),
+        ]),
       });
       const docs = part.map((m, ord) => ({
         ord,
@@ -488,7 +491,15 @@ export class EmbeddedStore implements VectorStore {
       return { sql: `INSERT INTO ${c.t.rows} ${cols} VALUES ${values.join(', ')}`, params: p.values };
     };
     const history = memories.flatMap((m) =>
-      (m.history ?? []).map((h) => ({ id: m.id, version: h.version, text: h.text, tags: h.tags, source: h.source, replaced_at: h.replacedAt, reason: h.reason })),
+      (m.history ?? []).map((h) => ({
+        id: m.id,
+        version: h.version,
+        text: h.text,
+        tags: h.tags,
+        source: h.source,
+        replaced_at: h.replacedAt,
+        reason: h.reason,
+      })),
     );
     // Imported history goes in the same transaction as its rows: a record lands whole or not at all.
     const insertHistory = async (tx: Transaction): Promise<void> => {
@@ -506,23 +517,23 @@ export class EmbeddedStore implements VectorStore {
         await this.db.query(sql, params);
       } else {
         await this.db.transaction(async (tx) => {
-        const hnsw = hnswIndexSql(c.t, dim);
-        let rebuild = false;
-        if (hnsw && memories.length >= BULK_REBUILD_MIN) {
-          const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${c.t.rows}`);
-          rebuild = (n.rows[0]?.n ?? 0) < BULK_REBUILD_RATIO * memories.length;
-        }
-        if (rebuild) await tx.exec(`DROP INDEX IF EXISTS ${c.t.hnsw}`);
-        if (vtype.startsWith('vector(')) {
-          await this.copyInsert(tx, c, memories, dim);
-        } else {
-          for (let i = 0; i < memories.length; i += INSERT_CHUNK) {
-            const { sql, params } = chunk(memories.slice(i, i + INSERT_CHUNK).map(toRow));
-            await tx.query(sql, params);
+          const hnsw = hnswIndexSql(c.t, dim);
+          let rebuild = false;
+          if (hnsw && memories.length >= BULK_REBUILD_MIN) {
+            const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${c.t.rows}`);
+            rebuild = (n.rows[0]?.n ?? 0) < BULK_REBUILD_RATIO * memories.length;
           }
-        }
-        await insertHistory(tx);
-        if (rebuild && hnsw) await tx.exec(hnsw);
+          if (rebuild) await tx.exec(`DROP INDEX IF EXISTS ${c.t.hnsw}`);
+          if (vtype.startsWith('vector(')) {
+            await this.copyInsert(tx, c, memories, dim);
+          } else {
+            for (let i = 0; i < memories.length; i += INSERT_CHUNK) {
+              const { sql, params } = chunk(memories.slice(i, i + INSERT_CHUNK).map(toRow));
+              await tx.query(sql, params);
+            }
+          }
+          await insertHistory(tx);
+          if (rebuild && hnsw) await tx.exec(hnsw);
         });
       }
     } catch (e) {
@@ -533,7 +544,10 @@ export class EmbeddedStore implements VectorStore {
     }
     c.epoch++;
     if (c.rows !== null) c.rows += memories.length;
-    await this.reindex(c, memories.map((m) => m.id));
+    await this.reindex(
+      c,
+      memories.map((m) => m.id),
+    );
     await this.changed(c, memories.length);
   }
 
@@ -554,10 +568,15 @@ export class EmbeddedStore implements VectorStore {
           [m.id, m.text, m.tags, JSON.stringify(m.source), m.source.kind, m.contentHash, m.version, m.createdAt, m.updatedAt, updatedMs, v],
         );
         if (!res.affectedRows) throw new NotFoundError(`No memory with id "${m.id}" in space ${collection}.`);
-        await tx.query(
-          `INSERT INTO ${c.t.history} (id, version, text, tags, source, replaced_at, reason) VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, $7)`,
-          [m.id, prev.version, prev.text, prev.tags, JSON.stringify(prev.source), prev.replacedAt, prev.reason],
-        );
+        await tx.query(`INSERT INTO ${c.t.history} (id, version, text, tags, source, replaced_at, reason) VALUES ($1, $2, $3, $4::text[], $5::jsonb, $6, $7)`, [
+          m.id,
+          prev.version,
+          prev.text,
+          prev.tags,
+          JSON.stringify(prev.source),
+          prev.replacedAt,
+          prev.reason,
+        ]);
       });
     } catch (e) {
       throw storeError(e, `update a memory in space ${collection}`);
@@ -648,7 +667,10 @@ export class EmbeddedStore implements VectorStore {
     if (!c || k === 0) return [];
     try {
       const dense = await this.dense(c, vec, undefined, k);
-      const rows = await this.rowsById(c, dense.map((d) => d.id));
+      const rows = await this.rowsById(
+        c,
+        dense.map((d) => d.id),
+      );
       return dense.flatMap((d) => {
         const row = rows.get(d.id);
         return row ? [{ memory: rowToMemory(collection, row), score: d.similarity, similarity: d.similarity, matchedBy: ['dense' as const] }] : [];
@@ -690,7 +712,10 @@ export class EmbeddedStore implements VectorStore {
       const dense = query.vector ? await this.dense(c, query.vector, query.filter, window) : [];
       const keyword = text ? await this.keyword(c, text, query.filter, window) : [];
       const page = fuseHybrid(dense, keyword, { ...params, window }, query.floor).slice(offset, offset + limit);
-      const rows = await this.rowsById(c, page.map((h) => h.id));
+      const rows = await this.rowsById(
+        c,
+        page.map((h) => h.id),
+      );
       return toSearchHits(page, rows, (row) => rowToMemory(collection, row));
     } catch (e) {
       throw storeError(e, `search space ${collection}`);
@@ -756,10 +781,7 @@ export class EmbeddedStore implements VectorStore {
       const pending = c.info.pendingEmbedder;
       if (pending) {
         if (sameEmbedder(pending, target)) return copyInfo(c.info);
-        throw new KairosError(
-          'conflict',
-          `Space ${collection} is being re-embedded with ${pending.provider}/${pending.model}; finish that first.`,
-        );
+        throw new KairosError('conflict', `Space ${collection} is being re-embedded with ${pending.provider}/${pending.model}; finish that first.`);
       }
       try {
         await this.db.transaction(async (tx) => {
@@ -789,10 +811,7 @@ export class EmbeddedStore implements VectorStore {
     checkCount(limit, 'limit');
     if (!c?.info.pendingEmbedder || limit === 0) return [];
     try {
-      const res = await this.db.query<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM ${c.t.rows} WHERE vector_next IS NULL ORDER BY seq LIMIT $1`,
-        [limit],
-      );
+      const res = await this.db.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM ${c.t.rows} WHERE vector_next IS NULL ORDER BY seq LIMIT $1`, [limit]);
       return res.rows.map((r) => rowToMemory(collection, r));
     } catch (e) {
       throw storeError(e, `read memories to re-embed in space ${collection}`);

@@ -28,11 +28,9 @@ export interface DataDirLock {
 }
 
 function lockedError(dir: string, pid: number): KairosError {
-  return new KairosError(
-    'data_dir_locked',
-    `Kairos data dir ${dir} is in use by another process (pid ${pid}). Stop it, or point KAIROS_HOME elsewhere.`,
-    { details: { dataDir: dir, pid } },
-  );
+  return new KairosError('data_dir_locked', `Kairos data dir ${dir} is in use by another process (pid ${pid}). Stop it, or point KAIROS_HOME elsewhere.`, {
+    details: { dataDir: dir, pid },
+  });
 }
 
 function readLock(file: string): LockContent | null {

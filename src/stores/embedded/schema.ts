@@ -46,8 +46,7 @@ export function checkCollectionName(name: string): void {
 /** Quoted identifiers for a collection's tables and indexes; validates the name first. */
 export function tableNames(collection: string): TableNames {
   checkCollectionName(collection);
-  const base =
-    collection.length <= MAX_BASE ? collection : `kairos_t_${createHash('sha256').update(collection).digest('hex').slice(0, 40)}`;
+  const base = collection.length <= MAX_BASE ? collection : `kairos_t_${createHash('sha256').update(collection).digest('hex').slice(0, 40)}`;
   const q = (suffix: string): string => quoteIdent(suffix ? `${base}:${suffix}` : base);
   return {
     rows: q(''),

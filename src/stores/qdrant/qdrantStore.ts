@@ -199,9 +199,13 @@ export class QdrantStore implements VectorStore {
     const floor = formatVersion(MIN_QDRANT_VERSION);
     if (!version || !atLeast(version, MIN_QDRANT_VERSION)) {
       const found = version ? formatVersion(version) : `an unrecognised version (${JSON.stringify(String(reported ?? '')).slice(0, 40)})`;
-      throw new KairosError('unavailable', `Qdrant at ${options.url} runs ${found}; Kairos needs Qdrant ${floor} or newer. Upgrade Qdrant (see docs/deployment.md).`, {
-        details: { qdrantVersion: version ? found : String(reported ?? ''), minimumVersion: floor },
-      });
+      throw new KairosError(
+        'unavailable',
+        `Qdrant at ${options.url} runs ${found}; Kairos needs Qdrant ${floor} or newer. Upgrade Qdrant (see docs/deployment.md).`,
+        {
+          details: { qdrantVersion: version ? found : String(reported ?? ''), minimumVersion: floor },
+        },
+      );
     }
     store.serverVersion = version;
     return store;
@@ -261,7 +265,12 @@ export class QdrantStore implements VectorStore {
   private async registryGet(space: string): Promise<KairosMetadata | null> {
     try {
       // Majority: the generation and a running re-embed decide where writes and deletes go.
-      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: true, with_vector: false, consistency: MAJORITY });
+      const [p] = await this.client.retrieve(REGISTRY_COLLECTION, {
+        ids: [registryPointId(space)],
+        with_payload: true,
+        with_vector: false,
+        consistency: MAJORITY,
+      });
       const meta = readMetadata(p?.payload);
       return meta && meta.space === space ? meta : null;
     } catch (e) {
@@ -276,7 +285,9 @@ export class QdrantStore implements VectorStore {
       await this.client.upsert(REGISTRY_COLLECTION, {
         wait: true,
         ...(create ? { ordering: 'strong' as const, update_mode: 'insert_only' as const } : {}),
-        points: [{ id: registryPointId(meta.space), vector: { [REGISTRY_VECTOR]: [1] }, payload: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } }],
+        points: [
+          { id: registryPointId(meta.space), vector: { [REGISTRY_VECTOR]: [1] }, payload: { [METADATA_KEY]: meta as unknown as Record<string, unknown> } },
+        ],
       });
     } catch (e) {
       throw qdrantError(e, `record space ${meta.space}`);
@@ -390,7 +401,10 @@ export class QdrantStore implements VectorStore {
       if (isMissing(e)) return; // nothing to index; the write that follows reports the space
       throw qdrantError(e, `read collection ${name}`);
     }
-    await this.createIndexes(name, this.indexes.filter((i) => !have.has(i.field)));
+    await this.createIndexes(
+      name,
+      this.indexes.filter((i) => !have.has(i.field)),
+    );
   }
 
   async ensureCollection(name: string, embedder: EmbedderInfo): Promise<CollectionInfo> {
@@ -518,10 +532,20 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private async retrievePayload(space: string, at: Placement | null, id: string, withHistory: boolean, consistency?: typeof MAJORITY): Promise<MemoryPayload | null> {
+  private async retrievePayload(
+    space: string,
+    at: Placement | null,
+    id: string,
+    withHistory: boolean,
+    consistency?: typeof MAJORITY,
+  ): Promise<MemoryPayload | null> {
     if (!at) return null;
     try {
-      const [p] = await this.client.retrieve(at.collection, { ids: [at.id(id)], with_payload: withHistory ? true : MEMORY_PAYLOAD, ...(consistency ? { consistency } : {}) });
+      const [p] = await this.client.retrieve(at.collection, {
+        ids: [at.id(id)],
+        with_payload: withHistory ? true : MEMORY_PAYLOAD,
+        ...(consistency ? { consistency } : {}),
+      });
       const payload = p?.payload as (MemoryPayload & { space?: string }) | undefined;
       // A v5 id collision would need SHA-1 to collide; the payload checks keep it exact anyway.
       return payload && payload.id === id && (!this.shared || payload.space === space) ? payload : null;
@@ -544,7 +568,9 @@ export class QdrantStore implements VectorStore {
     const vector = denseArray(change.vector, meta.dimension);
     const m = change.memory;
     const changed = (): KairosError =>
-      new KairosError('conflict', `Memory "${m.id}" in space ${collection} was changed by another request meanwhile; read it again and retry.`, { details: { id: m.id } });
+      new KairosError('conflict', `Memory "${m.id}" in space ${collection} was changed by another request meanwhile; read it again and retry.`, {
+        details: { id: m.id },
+      });
     await this.ensureIndexes(at.collection);
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.retrievePayload(collection, at, m.id, true, MAJORITY);
@@ -553,7 +579,9 @@ export class QdrantStore implements VectorStore {
       if (current.version >= m.version && !sameMemory) throw changed();
       const writeId = randomUUID();
       // Points written before write ids existed are guarded by their version.
-      const guard: Schemas['Condition'] = current.write_id ? { key: WRITE_ID, match: { value: current.write_id } } : { key: 'version', match: { value: current.version } };
+      const guard: Schemas['Condition'] = current.write_id
+        ? { key: WRITE_ID, match: { value: current.write_id } }
+        : { key: 'version', match: { value: current.version } };
       try {
         // One upsert replaces vectors, payload and history together; it also drops a re-embed mark.
         await this.client.upsert(at.collection, {
@@ -583,7 +611,9 @@ export class QdrantStore implements VectorStore {
     const current = at ? await this.retrievePayload(collection, at, id, false, MAJORITY) : null;
     if (!at || !current || current.version !== version) return false;
     const writeId = randomUUID();
-    const guard: Schemas['Condition'] = current.write_id ? { key: WRITE_ID, match: { value: current.write_id } } : { key: 'version', match: { value: version } };
+    const guard: Schemas['Condition'] = current.write_id
+      ? { key: WRITE_ID, match: { value: current.write_id } }
+      : { key: 'version', match: { value: version } };
     try {
       await this.client.setPayload(at.collection, {
         wait: true,
@@ -672,7 +702,13 @@ export class QdrantStore implements VectorStore {
     if (!at) return [];
     const filter = scopedFilter(at.scope, undefined);
     try {
-      const res = await this.client.query(at.collection, { query: denseArray(vector), using: DENSE, limit: k, with_payload: MEMORY_PAYLOAD, ...(filter ? { filter } : {}) });
+      const res = await this.client.query(at.collection, {
+        query: denseArray(vector),
+        using: DENSE,
+        limit: k,
+        with_payload: MEMORY_PAYLOAD,
+        ...(filter ? { filter } : {}),
+      });
       return res.points.map((p) => ({ memory: toMemory(collection, p.payload), score: p.score, similarity: p.score, matchedBy: ['dense'] }));
     } catch (e) {
       if (isMissing(e)) return [];
@@ -707,7 +743,10 @@ export class QdrantStore implements VectorStore {
       const results = await this.client.queryBatch(at.collection, { searches });
       const densePoints = dense ? (results[0]?.points ?? []) : [];
       const keywordPoints = keywords ? (results[dense ? 1 : 0]?.points ?? []) : [];
-      const page = fuseHybrid(denseCandidates(densePoints), keywordCandidates(keywordPoints, keywords), { ...params, window }, query.floor).slice(offset, offset + limit);
+      const page = fuseHybrid(denseCandidates(densePoints), keywordCandidates(keywordPoints, keywords), { ...params, window }, query.floor).slice(
+        offset,
+        offset + limit,
+      );
       if (page.length === 0) return [];
       const rows = await this.client.retrieve(at.collection, { ids: page.map((h) => at.id(h.id)), with_payload: MEMORY_PAYLOAD });
       const byId = new Map(rows.flatMap((r) => (r.payload ? [[String((r.payload as unknown as MemoryPayload).id), r.payload] as const] : [])));
@@ -739,7 +778,12 @@ export class QdrantStore implements VectorStore {
     const out: Point[] = [];
     let offset: Schemas['ExtendedPointId'] | undefined;
     do {
-      const res = await this.client.scroll(collection, { limit: SCROLL_PAGE, with_payload: withPayload, ...(filter ? { filter } : {}), ...(offset !== undefined ? { offset } : {}) });
+      const res = await this.client.scroll(collection, {
+        limit: SCROLL_PAGE,
+        with_payload: withPayload,
+        ...(filter ? { filter } : {}),
+        ...(offset !== undefined ? { offset } : {}),
+      });
       out.push(...res.points);
       offset = (res.next_page_offset ?? undefined) as Schemas['ExtendedPointId'] | undefined;
     } while (offset !== undefined && offset !== null);
@@ -792,7 +836,9 @@ export class QdrantStore implements VectorStore {
     items.sort(compareDesc);
     const page = items.slice(0, limit).map((p) => toMemory(collection, p));
     const last = page[page.length - 1];
-    return items.length > limit && last ? { items: page, nextCursor: encodeCursor({ u: String(toMillis(last.updatedAt, 'updatedAt')), i: last.id }) } : { items: page };
+    return items.length > limit && last
+      ? { items: page, nextCursor: encodeCursor({ u: String(toMillis(last.updatedAt, 'updatedAt')), i: last.id }) }
+      : { items: page };
   }
 
   async count(collection: string): Promise<number> {
@@ -916,7 +962,9 @@ export class QdrantStore implements VectorStore {
       });
       // A memory deleted since it was read above loses its fresh copy too. A delete after this
       // check finds the re-embed pending and clears generation + 1 itself.
-      const still = new Set((await this.client.retrieve(at.collection, { ids: current.map((p) => p.id), with_payload: false, consistency: MAJORITY })).map((p) => String(p.id)));
+      const still = new Set(
+        (await this.client.retrieve(at.collection, { ids: current.map((p) => p.id), with_payload: false, consistency: MAJORITY })).map((p) => String(p.id)),
+      );
       const gone = current.filter((p) => !still.has(String(p.id))).map((p) => next.id((p.payload as unknown as MemoryPayload).id));
       if (gone.length > 0) await this.client.delete(next.collection, { wait: true, points: gone });
     } catch (e) {
@@ -943,7 +991,10 @@ export class QdrantStore implements VectorStore {
       } else {
         try {
           await this.client.updateCollectionAliases({
-            actions: [{ delete_alias: { alias_name: collection } }, { create_alias: { collection_name: physicalName(collection, meta.generation + 1), alias_name: collection } }],
+            actions: [
+              { delete_alias: { alias_name: collection } },
+              { create_alias: { collection_name: physicalName(collection, meta.generation + 1), alias_name: collection } },
+            ],
           });
         } catch (e) {
           throw qdrantError(e, `finish re-embedding space ${collection}`);

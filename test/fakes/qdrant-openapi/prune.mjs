@@ -44,9 +44,22 @@ walk(paths);
 const strip = (o) => {
   if (Array.isArray(o)) return o.map(strip);
   if (!o || typeof o !== 'object') return o;
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !['description', 'example', 'examples', 'title'].includes(k)).map(([k, v]) => [k, strip(v)]));
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => !['description', 'example', 'examples', 'title'].includes(k))
+      .map(([k, v]) => [k, strip(v)]),
+  );
 };
-const sorted = (o) => (Array.isArray(o) ? o.map(sorted) : o && typeof o === 'object' ? Object.fromEntries(Object.keys(o).sort().map((k) => [k, sorted(o[k])])) : o);
+const sorted = (o) =>
+  Array.isArray(o)
+    ? o.map(sorted)
+    : o && typeof o === 'object'
+      ? Object.fromEntries(
+          Object.keys(o)
+            .sort()
+            .map((k) => [k, sorted(o[k])]),
+        )
+      : o;
 process.stdout.write(
   JSON.stringify(
     sorted({

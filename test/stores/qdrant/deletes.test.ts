@@ -50,7 +50,9 @@ for (const partition of QDRANT_PARTITIONS) {
     it('reports a failed delete of the re-embed copy instead of swallowing it', async () => {
       const { space, m } = await copied('copied then deleted');
       let deletes = 0;
-      const stop = fake.intercept((c) => (c.path.endsWith('/points/delete') && ++deletes === 1 ? { status: 500, error: 'Service internal error: disk full' } : undefined));
+      const stop = fake.intercept((c) =>
+        c.path.endsWith('/points/delete') && ++deletes === 1 ? { status: 500, error: 'Service internal error: disk full' } : undefined,
+      );
       const err = await store.delete(space, m.id).catch((e: unknown) => e);
       stop();
       expect(err).toBeInstanceOf(KairosError);
@@ -75,7 +77,10 @@ for (const partition of QDRANT_PARTITIONS) {
         stop();
         expect(await other.delete(space, gone.id)).toBe(true); // lands after the copy was read
       });
-      await store.writeReembedded(space, [gone, kept].map((m) => ({ id: m.id, vector: v3() })));
+      await store.writeReembedded(
+        space,
+        [gone, kept].map((m) => ({ id: m.id, vector: v3() })),
+      );
       const done = await store.finishReembed(space);
       expect(done.embedder).toEqual(NEXT);
       expect(await store.get(space, gone.id)).toBeNull();

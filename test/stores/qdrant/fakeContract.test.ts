@@ -13,7 +13,10 @@ import { storeContract } from '../contract.js';
 import { qdrantRemnants } from './remnants.js';
 
 // The floor in both layouts, and 1.19 where the payload layout uses a newer feature (IDF corpus).
-const RUNS = [...QDRANT_PARTITIONS.map((partition) => ({ partition, version: '1.17.0' as const })), { partition: 'payload' as const, version: '1.19.0' as const }];
+const RUNS = [
+  ...QDRANT_PARTITIONS.map((partition) => ({ partition, version: '1.17.0' as const })),
+  { partition: 'payload' as const, version: '1.19.0' as const },
+];
 
 for (const { partition, version } of RUNS) {
   const fakes: FakeQdrant[] = [];

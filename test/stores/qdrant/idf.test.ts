@@ -33,7 +33,10 @@ describe('per-space keyword IDF in payload mode', () => {
       memory(a, 'bundler flags for production builds', { vector: angled(2) }),
     ]);
     const before = await keywordScores(store, a);
-    await store.insertMany(b, Array.from({ length: 40 }, (_, i) => memory(b, `webpack note ${i}`, { vector: angled(i / 10) })));
+    await store.insertMany(
+      b,
+      Array.from({ length: 40 }, (_, i) => memory(b, `webpack note ${i}`, { vector: angled(i / 10) })),
+    );
     return { before, after: await keywordScores(store, a), store };
   }
 

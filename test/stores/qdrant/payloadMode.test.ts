@@ -13,7 +13,8 @@ import { DIM, EMBEDDER, memory, newSpace, vec } from '../contract.js';
 function filtersOf(c: RecordedCall): unknown[] {
   const b = c.body ?? {};
   if (c.path.endsWith('/query/batch')) return b.searches.map((s: { filter?: unknown }) => s.filter);
-  if (c.path.endsWith('/points/batch')) return b.operations.map((o: Record<string, { filter?: unknown; points?: unknown }>) => Object.values(o)[0]!.filter ?? null);
+  if (c.path.endsWith('/points/batch'))
+    return b.operations.map((o: Record<string, { filter?: unknown; points?: unknown }>) => Object.values(o)[0]!.filter ?? null);
   if (c.method === 'PUT' && c.path.endsWith('/points')) return b.update_filter ? [b.update_filter] : [];
   return [b.filter];
 }
@@ -69,7 +70,10 @@ describe('the Qdrant store in payload-partition mode', () => {
     });
     await store.beginReembed(a, { provider: 'test', model: 'three', dimension: 3 });
     const pending = await store.pendingReembed(a, 10);
-    await store.writeReembedded(a, pending.map((m) => ({ id: m.id, vector: new Float32Array([1, 0, 0]) })));
+    await store.writeReembedded(
+      a,
+      pending.map((m) => ({ id: m.id, vector: new Float32Array([1, 0, 0]) })),
+    );
     await store.delete(a, ms[1]!.id);
     await store.finishReembed(a);
     await store.search(a, { vector: new Float32Array([1, 0, 0]), text: 'payload', limit: 5, offset: 0 });

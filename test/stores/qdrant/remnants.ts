@@ -12,7 +12,10 @@ export function qdrantRemnants(url: string, apiKey?: string): (space: string) =>
       const { count } = await client.count(shared, { exact: true, filter: { must: [{ key: SPACE_FIELD, match: { value: space } }] } });
       if (count > 0) found.push(`${count} points in ${shared}`);
     }
-    if (names.includes(REGISTRY_COLLECTION) && (await client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: false })).length > 0) {
+    if (
+      names.includes(REGISTRY_COLLECTION) &&
+      (await client.retrieve(REGISTRY_COLLECTION, { ids: [registryPointId(space)], with_payload: false })).length > 0
+    ) {
       found.push(`registry entry in ${REGISTRY_COLLECTION}`);
     }
     return found;

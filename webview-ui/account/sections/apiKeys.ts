@@ -73,7 +73,10 @@ export function apiKeysSection(ctx: AccountContext): SectionHandle {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     formAlert.clear();
-    const out = createKeyBody({ name: name.input.value, scopes: scopes.filter((c) => c.input.checked).map((c) => c.scope), expiry: expiry.input.value }, ctx.now());
+    const out = createKeyBody(
+      { name: name.input.value, scopes: scopes.filter((c) => c.input.checked).map((c) => c.scope), expiry: expiry.input.value },
+      ctx.now(),
+    );
     setInvalid(name.input, !out.ok && out.field === 'name');
     setInvalid(expiry.input, !out.ok && out.field === 'expiry');
     if (!out.ok) {

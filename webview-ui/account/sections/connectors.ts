@@ -28,11 +28,21 @@ function details(c: ConnectorInfo, now: Date): string {
 }
 
 export function connectorsSection(ctx: AccountContext): SectionHandle {
-  const s = pageSection('connectors', 'comment-discussion', 'Bots and other multi-user clients that act for the people of one channel (Telegram, Discord, Slack, a web app). Only deployment admins see this.');
+  const s = pageSection(
+    'connectors',
+    'comment-discussion',
+    'Bots and other multi-user clients that act for the people of one channel (Telegram, Discord, Slack, a web app). Only deployment admins see this.',
+  );
   const created = el('div', { class: 'created', 'aria-live': 'polite' });
 
   const name = field({ label: 'Connector name', id: 'connector-name', placeholder: 'e.g. Home Telegram bot', maxLength: 100 });
-  const channel = field({ label: 'Channel', id: 'connector-channel', placeholder: 'telegram', maxLength: 32, hint: 'A lowercase id: telegram, discord, slack, web…' });
+  const channel = field({
+    label: 'Channel',
+    id: 'connector-channel',
+    placeholder: 'telegram',
+    maxLength: 32,
+    hint: 'A lowercase id: telegram, discord, slack, web…',
+  });
   const policy = selectField('First contact', POLICIES, 'refuse', 'connector-policy');
   const expiry = field({ label: 'Expires on', id: 'connector-expiry', type: 'date', hint: 'Optional: default one year.' });
   const formAlert = alertSlot();
@@ -64,7 +74,8 @@ export function connectorsSection(ctx: AccountContext): SectionHandle {
   };
   const list = itemList({ label: 'Connectors', empty: 'No connectors yet.', row, now: () => ctx.now() });
 
-  const showCreated = (c: CreatedConnector): void => showOnce(created, `give this secret to “${c.name}” now. Kairos keeps only a hash.`, 'Connector secret', c.secret);
+  const showCreated = (c: CreatedConnector): void =>
+    showOnce(created, `give this secret to “${c.name}” now. Kairos keeps only a hash.`, 'Connector secret', c.secret);
 
   const form = el(
     'form',
@@ -77,12 +88,22 @@ export function connectorsSection(ctx: AccountContext): SectionHandle {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     formAlert.clear();
-    const fields = { name: name.input.value, channelType: channel.input.value, firstContact: policy.select.value as FirstContactPolicy, expiry: expiry.input.value };
+    const fields = {
+      name: name.input.value,
+      channelType: channel.input.value,
+      firstContact: policy.select.value as FirstContactPolicy,
+      expiry: expiry.input.value,
+    };
     const out = createConnectorBody(fields, ctx.now());
-    for (const [f, input] of [['name', name.input], ['channelType', channel.input], ['expiry', expiry.input]] as const) setInvalid(input, !out.ok && out.field === f);
+    for (const [f, input] of [
+      ['name', name.input],
+      ['channelType', channel.input],
+      ['expiry', expiry.input],
+    ] as const)
+      setInvalid(input, !out.ok && out.field === f);
     if (!out.ok) {
       formAlert.show(out.message);
-      ({ name: name.input, channelType: channel.input, expiry: expiry.input } as Record<string, HTMLInputElement>)[out.field]?.focus();
+      (({ name: name.input, channelType: channel.input, expiry: expiry.input }) as Record<string, HTMLInputElement>)[out.field]?.focus();
       return;
     }
     void busy(createBtn, () =>

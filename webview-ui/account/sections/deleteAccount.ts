@@ -31,7 +31,13 @@ export function deleteAccountSection(ctx: AccountContext): SectionHandle {
     del.disabled = !matchesDeletePhrase(phrase.input.value);
   });
   const alert = alertSlot();
-  const form = el('form', { class: 'form', 'aria-label': 'Delete my account', novalidate: '' }, phrase.wrap, el('div', { class: 'actions' }, del), alert.node) as HTMLFormElement;
+  const form = el(
+    'form',
+    { class: 'form', 'aria-label': 'Delete my account', novalidate: '' },
+    phrase.wrap,
+    el('div', { class: 'actions' }, del),
+    alert.node,
+  ) as HTMLFormElement;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!matchesDeletePhrase(phrase.input.value)) return;

@@ -24,12 +24,31 @@ export function embeddingSection(ctx: AccountContext): SectionHandle {
 
   const current = el('div', { class: 'current', 'aria-live': 'polite' });
   const provider = selectField('Provider', PROVIDER_OPTIONS, 'openai', 'embedder-provider');
-  const model = field({ label: 'Model', id: 'embedder-model', hint: 'Optional: the provider’s default embedding model is used when empty.', spellcheck: false, maxLength: 256 });
-  const endpoint = field({ label: 'Endpoint', id: 'embedder-endpoint', type: 'url', placeholder: 'https://my-resource.openai.azure.com', spellcheck: false, maxLength: 2048 });
+  const model = field({
+    label: 'Model',
+    id: 'embedder-model',
+    hint: 'Optional: the provider’s default embedding model is used when empty.',
+    spellcheck: false,
+    maxLength: 256,
+  });
+  const endpoint = field({
+    label: 'Endpoint',
+    id: 'embedder-endpoint',
+    type: 'url',
+    placeholder: 'https://my-resource.openai.azure.com',
+    spellcheck: false,
+    maxLength: 2048,
+  });
   const endpointHint = el('span', { class: 'hint', id: 'embedder-endpoint-hint' });
   endpoint.input.setAttribute('aria-describedby', endpointHint.id);
   endpoint.wrap.append(endpointHint);
-  const deployment = field({ label: 'Deployment', id: 'embedder-deployment', hint: 'The deployment name chosen in the Azure portal.', spellcheck: false, maxLength: 256 });
+  const deployment = field({
+    label: 'Deployment',
+    id: 'embedder-deployment',
+    hint: 'The deployment name chosen in the Azure portal.',
+    spellcheck: false,
+    maxLength: 256,
+  });
   const apiKey = field({
     label: 'API key',
     id: 'embedder-api-key',

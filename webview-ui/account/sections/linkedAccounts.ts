@@ -86,7 +86,13 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
           'div',
           { class: 'once' },
           copyField('Code to redeem elsewhere', out.code, validUntil(out.expiresAt)),
-          el('p', { class: 'hint' }, 'From a chat or CLI sign-in run ', el('code', {}, `kairos link redeem ${out.code}`), ', or redeem it on the Account page of your other Kairos account.'),
+          el(
+            'p',
+            { class: 'hint' },
+            'From a chat or CLI sign-in run ',
+            el('code', {}, `kairos link redeem ${out.code}`),
+            ', or redeem it on the Account page of your other Kairos account.',
+          ),
         ),
       );
     },
@@ -94,7 +100,11 @@ export function linkedAccountsSection(ctx: AccountContext): SectionHandle {
 
   const redeemCode = field({ label: 'Link code', id: 'link-code', spellcheck: false, maxLength: 64 });
   // The hint sits under the row so the button lines up with the input.
-  const redeemHint = el('p', { class: 'hint', id: 'link-code-hint' }, 'A code made by your other Kairos account: redeeming it makes this sign-in open that account.');
+  const redeemHint = el(
+    'p',
+    { class: 'hint', id: 'link-code-hint' },
+    'A code made by your other Kairos account: redeeming it makes this sign-in open that account.',
+  );
   redeemCode.input.setAttribute('aria-describedby', redeemHint.id);
   const redeemBtn = button({ label: 'Redeem', icon: 'check', kind: 'primary', type: 'submit' });
   const redeemAlert = alertSlot();

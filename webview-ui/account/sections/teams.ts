@@ -37,7 +37,9 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
         run: async () => {
           const inv = await ctx.api.invite(t.oid, role.select.value as SpaceRole);
           clear(out);
-          out.append(el('div', { class: 'once' }, copyField('Code to share', inv.code, `Joins as ${roleName(inv.role).toLowerCase()}. ${validUntil(inv.expiresAt)}`)));
+          out.append(
+            el('div', { class: 'once' }, copyField('Code to share', inv.code, `Joins as ${roleName(inv.role).toLowerCase()}. ${validUntil(inv.expiresAt)}`)),
+          );
         },
       });
       actions.append(role.wrap, invite);
@@ -67,11 +69,24 @@ export function teamsSection(ctx: AccountContext): SectionHandle {
   const teams = itemList({ label: 'Your team spaces', empty: 'You are not in any team space yet.', row });
 
   /** One labelled input plus its button; the value stays when the request fails. */
-  const smallForm = (o: { label: string; id: string; button: string; icon: string; aria: string; check(v: string): ReturnType<typeof codeValue>; submit(v: string): Promise<string> }): HTMLElement => {
+  const smallForm = (o: {
+    label: string;
+    id: string;
+    button: string;
+    icon: string;
+    aria: string;
+    check(v: string): ReturnType<typeof codeValue>;
+    submit(v: string): Promise<string>;
+  }): HTMLElement => {
     const f = field({ label: o.label, id: o.id, maxLength: 100, spellcheck: false });
     const b = button({ label: o.button, icon: o.icon, kind: 'primary', type: 'submit' });
     const alert = alertSlot();
-    const form = el('form', { class: 'form inline-form', 'aria-label': o.aria, novalidate: '' }, el('div', { class: 'inline-row' }, f.wrap, b), alert.node) as HTMLFormElement;
+    const form = el(
+      'form',
+      { class: 'form inline-form', 'aria-label': o.aria, novalidate: '' },
+      el('div', { class: 'inline-row' }, f.wrap, b),
+      alert.node,
+    ) as HTMLFormElement;
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       alert.clear();
