@@ -6,20 +6,23 @@
  * larger, so a valid key keeps working while a flood of junk does not.
  */
 import { KairosError, isKairosError } from '../core/errors.js';
+import { CONNECTOR_PREFIX } from '../identity/connectors.js';
 import type { RateLimitRule, RateLimiter } from '../ratelimit/index.js';
 
-export type CredentialPath = 'api-key' | 'jwt' | 'github' | 'other';
+export type CredentialPath = 'api-key' | 'connector' | 'jwt' | 'github' | 'other';
 
 /** The verification path a bearer token takes, from its shape alone. */
 export function credentialPath(token: string): CredentialPath {
   if (token.startsWith('kairos_sk_')) return 'api-key';
+  // A bot's secret has its own path: junk tokens from a shared address must not lock its bot out.
+  if (token.startsWith(CONNECTOR_PREFIX)) return 'connector';
   if (token.startsWith('eyJ')) return 'jwt';
   if (/^gh[opsu]_|^github_pat_/.test(token)) return 'github';
   return 'other';
 }
 
 /** Paths verified without asking anyone else: cheap enough to keep checking for an over-limit address. */
-const LOCAL_PATHS: ReadonlySet<CredentialPath> = new Set(['api-key', 'jwt']);
+const LOCAL_PATHS: ReadonlySet<CredentialPath> = new Set(['api-key', 'connector', 'jwt']);
 const BLOCKED_BUDGET_FACTOR = 10;
 
 function tooMany(retryAfterS: number): KairosError {

@@ -34,7 +34,7 @@ describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ 
     const limiter = make();
     w = await startServiceWorld(
       BACKENDS.find((b) => b.name === 'pglite')!,
-      { KAIROS_AUTH_FAILURES_PER_MINUTE: '3', KAIROS_TRUST_PROXY: '1' },
+      { KAIROS_AUTH_FAILURES_PER_MINUTE: '3', KAIROS_TRUST_PROXY: '1', KAIROS_ADMINS: 'github:5099' },
       limiter ? { limiter } : {},
     );
   });
@@ -75,6 +75,27 @@ describe.each(limiters)('failed sign-in limits per address ($name limiter)', ({ 
     for (let i = 0; i < 5; i++) junk.push((await w.api('GET', '/v1/me', junkKey(), from('198.51.100.20'))).status);
     expect(junk).toEqual([401, 401, 401, 429, 429]);
     expect((await w.api('GET', '/v1/me', apiKey, from('198.51.100.20'))).status).toBe(200);
+  });
+
+  it("keeps a bot's connector secret on its own path: junk from its address (other tokens, junk secrets) does not lock it out", async () => {
+    const admin = w.githubUser(5099, 'operator');
+    const made = await w.api('POST', '/v1/connectors', admin, {
+      ...from('198.51.100.30'),
+      body: { name: 'tg', channelType: 'telegram', firstContact: 'create' },
+    });
+    expect(made.status, made.text).toBe(201);
+    const secret = made.json.secret as string;
+    const asBot = (token: string) => w.api('GET', '/v1/me', token, { headers: { 'x-forwarded-for': '198.51.100.31', 'x-kairos-channel-user': '4242' } });
+    // Shapeless junk (the 'other' path) from the bot's address.
+    const junk: number[] = [];
+    for (let i = 0; i < 4; i++) junk.push((await w.api('GET', '/v1/me', `junk-${randomBytes(8).toString('hex')}`, from('198.51.100.31'))).status);
+    expect(junk).toEqual([401, 401, 401, 429]);
+    expect((await asBot(secret)).status).toBe(200);
+    // Junk connector secrets lock the connector path, yet the real secret is still checked within the larger budget.
+    const junkSecrets: number[] = [];
+    for (let i = 0; i < 4; i++) junkSecrets.push((await asBot(`kairos_ck_${randomBytes(24).toString('base64url')}`)).status);
+    expect(junkSecrets).toEqual([401, 401, 401, 429]);
+    expect((await asBot(secret)).status).toBe(200);
   });
 
   it('counts each address on its own, by the entry the trusted proxy appended', async () => {
