@@ -307,7 +307,10 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
       [bots.tgHome, '1002', ids.tg2],
       [bots.discord, '2001', ids.disc],
     ] as const) {
-      parts.push(`${uid}:${(await w.api('GET', `/v1/export?space=${userSpace(uid)}`, secret, { headers: headersFor(user) })).text}`);
+      const exported = await w.api('GET', `/v1/export?space=${userSpace(uid)}`, secret, { headers: headersFor(user) });
+      // A refused export would compare equal before and after: the snapshot must hold the data.
+      expect(exported.status, exported.text).toBe(200);
+      parts.push(`${uid}:${exported.text}`);
     }
     return parts.join('\n');
   }
