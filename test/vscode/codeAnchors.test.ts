@@ -9,12 +9,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipAfterFirstFailure } from '../e2e/harness.js';
-import { installCodeServer, openWorkbench, ROOT, type Workbench } from './harness.js';
+import { installCodeServer, openWorkbench, removeOwnTestDirs, ROOT, type Workbench } from './harness.js';
 
 const install = installCodeServer();
 if (!install.bin) process.stderr.write(`\n[test/vscode] SKIPPED the code-anchor suite: ${install.reason}\n\n`);
@@ -253,5 +253,5 @@ describe.skipIf(!install.bin)('code anchors in a real VS Code', () => {
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  removeOwnTestDirs();
 });

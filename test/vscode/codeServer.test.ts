@@ -5,11 +5,11 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installCodeServer, openWorkbench, ROOT, type CodeServer, type Workbench } from './harness.js';
+import { installCodeServer, openWorkbench, removeOwnTestDirs, ROOT, type CodeServer, type Workbench } from './harness.js';
 
 const install = installCodeServer();
 if (!install.bin) {
@@ -190,5 +190,5 @@ describe.skipIf(!install.bin)('Kairos in a real VS Code (code-server 4.103.2)', 
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  removeOwnTestDirs();
 });

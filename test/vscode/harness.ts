@@ -4,7 +4,7 @@
  * ../shared/notes/real-vscode.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +46,28 @@ export function installCodeServer(): { bin?: string; reason?: string } {
   }
 }
 
-/** Builds the VSIX (`npm run package`) and unpacks it as an installed extension. */
+/**
+ * Packages the VSIX once per build of the bundles. Several suites ask at once (vitest runs files
+ * in parallel): under a lock, the first packages and the others reuse its VSIX while it is newer
+ * than the bundles. Packaging reuses the bundles `npm test` built (rebuilding them here would
+ * rewrite files other suites are running); without them it runs the whole `npm run package`.
+ */
+const PACKAGE_ONCE = `
+if [ dist/kairos.vsix -nt dist/extension.cjs ] && [ dist/kairos.vsix -nt dist/kairos.mjs ]; then exit 0; fi
+if [ -f dist/extension.cjs ] && [ -f dist/kairos.mjs ]; then
+  node scripts/bundle-engine.mjs && npx vsce package --no-dependencies --out dist/kairos.vsix
+else
+  npm run --silent package
+fi`;
+
+/** Builds the VSIX (once, see PACKAGE_ONCE) and unpacks it as an installed extension. */
 export function buildAndUnpackVsix(extensionsDir: string): { vsix: string } {
-  execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 5 * 60_000 });
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  execFileSync('flock', [join(ROOT, 'dist/.vsix.lock'), 'bash', '-c', PACKAGE_ONCE], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 8 * 60_000,
+  });
   const vsix = join(ROOT, 'dist/kairos.vsix');
   const staging = join(extensionsDir, '.vsix-staging');
   mkdirSync(staging, { recursive: true });
@@ -177,9 +196,18 @@ export interface Workbench {
   close(engineHome: string | undefined): Promise<void>;
 }
 
+/** The folders this suite file made under .kairos-test (suites run in parallel, each removes only its own). */
+const ownDirs: string[] = [];
+
+/** Removes this suite file's folders under .kairos-test, and no other suite's. */
+export function removeOwnTestDirs(): void {
+  for (const dir of ownDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+
 /** Builds the VSIX, starts code-server with it and opens the workbench in Chromium. */
 export async function openWorkbench(bin: string, name: string, seed: (workspace: string) => void = () => {}): Promise<Workbench> {
-  const dir = join(ROOT, '.kairos-test', `${name}-${Date.now()}`);
+  const dir = join(ROOT, '.kairos-test', `${name}-${Date.now()}-${process.pid}`);
+  ownDirs.push(dir);
   const exts = join(dir, 'extensions');
   mkdirSync(exts, { recursive: true });
   buildAndUnpackVsix(exts);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipAfterFirstFailure } from '../e2e/harness.js';
-import { installCodeServer, openWorkbench, ROOT, type Workbench } from './harness.js';
+import { installCodeServer, openWorkbench, removeOwnTestDirs, ROOT, type Workbench } from './harness.js';
 
 const install = installCodeServer();
 if (!install.bin) process.stderr.write(`\n[test/vscode] SKIPPED the remote-setup suite: ${install.reason}\n\n`);
@@ -163,5 +163,5 @@ describe.skipIf(!install.bin)('remote setup panel and engine restart in a real V
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  removeOwnTestDirs();
 });

@@ -7,13 +7,13 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from '../e2e/axe.js';
 import { skipAfterFirstFailure } from '../e2e/harness.js';
-import { installCodeServer, openWorkbench, ROOT, type Workbench } from './harness.js';
+import { installCodeServer, openWorkbench, removeOwnTestDirs, ROOT, type Workbench } from './harness.js';
 
 const install = installCodeServer();
 if (!install.bin) process.stderr.write(`\n[test/vscode] SKIPPED the sidebar suite: ${install.reason}\n\n`);
@@ -274,5 +274,5 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
 });
 
 afterAll(() => {
-  rmSync(join(ROOT, '.kairos-test'), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  removeOwnTestDirs();
 });
