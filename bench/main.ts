@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { normaliseCodeSource } from '../src/core/code.js';
 import type { MemorySource } from '../src/core/memory.js';
-import { contentHash } from '../src/core/memoryService.js';
+import { contentHash } from '../src/core/contentHash.js';
 import type { Embedder, StoredMemory } from '../src/core/ports.js';
 import { EmbeddedStore } from '../src/stores/embedded/embeddedStore.js';
 import { bruteForceTopK, makeCorpus, makeQueries, percentile, type Corpus } from './data.js';

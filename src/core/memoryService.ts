@@ -2,7 +2,7 @@
  * MemoryService: every memory operation for one tenant context. Pure orchestration over the
  * ports: no I/O of its own, no global state; construct one per request.
  */
-import { createHash } from 'node:crypto';
+import { contentHash } from './contentHash.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { describeSecret, findSecret } from './secrets.js';
 import { applyCheck, contextWeight, isStale, makeAnchor, normaliseCodeSource, pathKeys, verifyAnchor, type AnchorCheck, type SearchContext } from './code.js';
@@ -12,7 +12,6 @@ import { EmbedderMismatchError, InvalidInputError, KairosError, NotFoundError } 
 import { reciprocalRankFusion } from './fusion.js';
 import { MIN_KEYWORD_COVERAGE, MIN_KNOWN_WORD_SHARE, type RelevanceFloor } from './hybrid.js';
 import {
-  duplicateKey,
   LIMITS,
   normaliseTags,
   normaliseText,
@@ -130,11 +129,6 @@ export const DEFAULT_SIMILAR_THRESHOLD = 0.75;
 const MAX_SIMILAR = 3;
 const IMPORT_BATCH = 64;
 const REEMBED_BATCH = 64;
-
-/** SHA-256 of the text's duplicate key: two texts are duplicates exactly when it is equal. */
-export function contentHash(text: string): string {
-  return createHash('sha256').update(duplicateKey(text), 'utf8').digest('hex');
-}
 
 export function describeEmbedder(e: EmbedderInfo): string {
   return `${e.provider}/${e.model} (${e.dimension}-d)`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { duplicateKey } from '../../src/core/memory.js';
-import { contentHash } from '../../src/core/memoryService.js';
+import { contentHash } from '../../src/core/contentHash.js';
 
 describe('the duplicate rule', () => {
   it('ignores case, spacing and sentence punctuation', () => {

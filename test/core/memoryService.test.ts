@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LIMITS, type MemorySource } from '../../src/core/memory.js';
-import { contentHash, MemoryService, type ImportItem } from '../../src/core/memoryService.js';
+import { contentHash } from '../../src/core/contentHash.js';
+import { MemoryService, type ImportItem } from '../../src/core/memoryService.js';
 import type { Embedder } from '../../src/core/ports.js';
 import type { Principal, SpaceGrant, TenantContext } from '../../src/core/tenancy.js';
 import { FakeClock, FakeEmbedder, InMemoryStore, SequentialIds } from './fakes.js';

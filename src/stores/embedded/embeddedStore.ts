@@ -50,7 +50,7 @@ import {
 import { vectorCopyData } from './copy.js';
 import { KeywordIndex, queryTerms } from './keywords.js';
 import { DEFAULT_FUSION, fuseHybrid, toSearchHits, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
-import { contentHash } from '../../core/memoryService.js';
+import { contentHash } from '../../core/contentHash.js';
 
 export interface EmbeddedStoreOptions {
   /** Folder this store owns: the database lives in `pg/`, the process lock in `store.lock`. */
