@@ -9,7 +9,8 @@
  * before/after table measured under the same load.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,9 +41,9 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<numbe
   });
 }
 
-/** Starts `kairos serve` on a free port and resolves once it printed its MCP endpoint. */
-function startServe(env: NodeJS.ProcessEnv, cwd: string): Promise<() => Promise<void>> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `kairos serve` (of `entry`) on a free port and resolves once it printed its MCP endpoint. */
+function startServe(env: NodeJS.ProcessEnv, cwd: string, entry = CLI): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [entry, 'serve'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -55,9 +56,10 @@ function startServe(env: NodeJS.ProcessEnv, cwd: string): Promise<() => Promise<
     const timer = setTimeout(() => rej(new Error(`serve did not start:\n${out}\n${err}`)), 120_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/MCP endpoint: http:\/\/\S+\/mcp/.test(out)) {
+      const m = /MCP endpoint: (http:\/\/\S+)\/mcp/.exec(out);
+      if (m) {
         clearTimeout(timer);
-        res(stop);
+        res({ url: m[1]!, stop });
       }
     });
     void exited.then(() => {
@@ -65,6 +67,38 @@ function startServe(env: NodeJS.ProcessEnv, cwd: string): Promise<() => Promise<
       rej(new Error(`serve exited:\n${out}\n${err}`));
     });
   });
+}
+
+/**
+ * The local engine as the editor starts it (the VSIX's bundled engine when built, with the
+ * extension's environment): spawn → its first memory list answered, on a new data dir and again
+ * on the same one. Issue 11's budget is 1.5 s.
+ */
+async function engineStarts(env: NodeJS.ProcessEnv, runs: number): Promise<{ entry: string; fresh: number[]; existing: number[] }> {
+  const bundled = resolve(import.meta.dirname, 'engine', 'kairos.mjs');
+  const entry = existsSync(bundled) ? bundled : CLI;
+  const fresh: number[] = [];
+  const existing: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    process.stderr.write(`\r\x1b[Kengine start ${i + 1}/${runs}`);
+    const home = await mkdtemp(join(tmpdir(), 'kairos-bench-engine-'));
+    const engineEnv = { ...env, KAIROS_HOME: home, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1' };
+    try {
+      for (const samples of [fresh, existing]) {
+        const t0 = performance.now();
+        const server = await startServe(engineEnv, home, entry);
+        const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+        const r = await fetch(`${server.url}/v1/memories?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+        if (!r.ok) throw new Error(`the first list answered ${r.status}`);
+        samples.push(performance.now() - t0);
+        await server.stop();
+      }
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
+  process.stderr.write('\r\x1b[K');
+  return { entry, fresh, existing };
 }
 
 const median = (xs: number[]): number => {
@@ -77,7 +111,8 @@ async function main(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'kairos-bench-cli-'));
   const env: NodeJS.ProcessEnv = { ...process.env, KAIROS_HOME: home, KAIROS_PORT: '0' };
   for (const k of ['KAIROS_MODE', 'DATABASE_URL', 'KAIROS_EXIT_WHEN_UNUSED']) delete env[k];
-  const stop = await startServe(env, home);
+  const { stop } = await startServe(env, home);
+  const nodeFloor: number[] = [];
   try {
     const kairos: Case[] = [
       { name: 'kairos --version', args: ['--version'] },
@@ -102,7 +137,8 @@ async function main(): Promise<void> {
       for (const c of cases) samples.get(c.name)!.push(await run(c.args, env, home));
     }
     process.stderr.write('\r\x1b[K');
-    const base = median(samples.get('node -e 0')!);
+    nodeFloor.push(...samples.get('node -e 0')!);
+    const base = median(nodeFloor);
     console.log(`CLI start-up, median of ${runs} runs (wall, spawn to exit), against a running \`kairos serve\` where it applies\n`);
     console.log(['command'.padEnd(28), 'median'.padStart(10), 'ratio to node -e 0'.padStart(20), 'budget'.padStart(10)].join(''));
     for (const c of cases) {
@@ -115,6 +151,18 @@ async function main(): Promise<void> {
   } finally {
     await stop();
     await rm(home, { recursive: true, force: true });
+  }
+  const engine = await engineStarts(env, Number(process.env.KAIROS_BENCH_ENGINE_RUNS ?? 5));
+  const floor = median(nodeFloor);
+  console.log(
+    `\nLocal engine start (${engine.entry.replace(resolve(import.meta.dirname, '..') + '/', '')}), spawn → first list answered, median of ${engine.fresh.length}\n`,
+  );
+  for (const [name, xs] of [
+    ['new data dir', engine.fresh],
+    ['existing data dir', engine.existing],
+  ] as const) {
+    const m = median(xs);
+    console.log([name.padEnd(28), `${m.toFixed(0)} ms`.padStart(10), `${(m / floor).toFixed(2)}×`.padStart(20), '1500 ms'.padStart(10)].join(''));
   }
 }
 
