@@ -8,7 +8,8 @@
  *
  * Env: KAIROS_EVAL_DATA (default ../shared/eval/longmemeval_oracle_dev.json), KAIROS_EVAL_LIMIT
  * (first N instances, for a quick run), KAIROS_EVAL_HOME (a home to keep: imported once, later
- * runs skip the import and measure search again).
+ * runs skip the import and measure search again), KAIROS_EVAL_WINDOWS (e.g. 30,50: extra hybrid rows with
+ * smaller candidate windows).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -189,7 +190,12 @@ async function main(): Promise<void> {
     const embedder = createLocalEmbedder();
     const space = (await store.listCollections()).map((c) => c.name).find((n) => n.startsWith(userSpace('')))!;
     const vectors = new Map<string, Float32Array>();
-    for (const q of questions) vectors.set(q.id, (await embedder.embed([q.text], 'query'))[0]!);
+    const embedMs: number[] = [];
+    for (const q of questions) {
+      const t0 = performance.now();
+      vectors.set(q.id, (await embedder.embed([q.text], 'query'))[0]!);
+      embedMs.push(performance.now() - t0);
+    }
     const via =
       (legs: 'dense' | 'keyword' | 'both', fusion?: Partial<FusionParams>, floor?: RelevanceFloor): Ranker =>
       async (q) => {
@@ -214,21 +220,36 @@ async function main(): Promise<void> {
         await score(questions, via('both', undefined, { minSimilarity: embedder.minRelevantSimilarity!, minCoverage: MIN_KEYWORD_COVERAGE })),
       ],
     ];
+    // KAIROS_EVAL_WINDOWS=30,50: the hybrid again with smaller candidate windows (a tuning aid).
+    for (const w of (process.env.KAIROS_EVAL_WINDOWS ?? '').split(',').filter(Boolean).map(Number)) {
+      rows.push([
+        `hybrid with floor, window ${w}`,
+        await score(questions, via('both', { window: w }, { minSimilarity: embedder.minRelevantSimilarity!, minCoverage: MIN_KEYWORD_COVERAGE })),
+      ]);
+    }
     await store.close();
 
     const types = [...kairos.byType.keys()].sort();
-    console.log('\n| method | recall@5 | recall@10 | ratio@10 to dense | ' + types.join(' | ') + ' |');
-    console.log('|---|---|---|---|' + types.map(() => '---|').join(''));
+    console.log('\n| method | recall@5 | recall@10 | ratio@10 to dense | search p50 | ' + types.join(' | ') + ' |');
+    console.log('|---|---|---|---|---|' + types.map(() => '---|').join(''));
     const dense = rows[1]![1].r10;
     for (const [name, s] of rows) {
       const per = types.map((t) => {
         const x = s.byType.get(t)!;
         return `${f3(x.r5 / x.n)} / ${f3(x.r10 / x.n)}`;
       });
-      console.log(`| ${name} | ${f3(s.r5)} | ${f3(s.r10)} | ${(s.r10 / dense).toFixed(2)}× | ${per.join(' | ')} |`);
+      const p50 = percentile(
+        [...s.latencies].sort((x, y) => x - y),
+        50,
+      );
+      console.log(`| ${name} | ${f3(s.r5)} | ${f3(s.r10)} | ${(s.r10 / dense).toFixed(2)}× | ${ms(p50)} | ${per.join(' | ')} |`);
     }
     const lat = [...kairos.latencies].sort((a, b) => a - b);
     console.log(`\nMCP search latency at the client (query embedding included): p50 ${ms(percentile(lat, 50))}, p95 ${ms(percentile(lat, 95))}`);
+    const emb = [...embedMs].sort((a, b) => a - b);
+    console.log(
+      `query embedding alone (offline model, in process): p50 ${ms(percentile(emb, 50))}, p95 ${ms(percentile(emb, 95))}; the in-process rows' "search p50" is the store's search with the vector given`,
+    );
     if (imported) console.log(`import: ${imported}`);
     console.log(
       `relevance floor: ${emptyNonsense}/${nonsense.length} nonsense queries and ${emptyAbstentions}/${abstentions.length} abstention questions returned nothing`,
