@@ -1,15 +1,15 @@
 /** Azure OpenAI embeddings through the `openai` package's AzureOpenAI client. */
 import { loadOpenAISdk, openAIClientEmbedder } from './openai.js';
 import { displayUrl, forRuntime, onFirstUse } from './remote.js';
-import type { EgressRuntime, ProbingEmbedder } from './remote.js';
+import type { HostedEmbedderOptions, ProbingEmbedder } from './remote.js';
 import { resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, RetryOverrides } from './retry.js';
+import type { ProviderDescription } from './retry.js';
 
 /** A current GA data-plane API version that supports `dimensions`. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
-export interface AzureEmbedderOptions {
-  apiKey: string;
+/** Batches of 128 by default. */
+export interface AzureEmbedderOptions extends HostedEmbedderOptions {
   /** The resource endpoint, e.g. https://my-resource.openai.azure.com */
   endpoint: string;
   /** The deployment name chosen in the Azure portal (not necessarily the model name). */
@@ -20,13 +20,6 @@ export interface AzureEmbedderOptions {
    * and gives the default dimension. Defaults to the deployment name.
    */
   model?: string | undefined;
-  dimensions?: number | undefined;
-  /** Texts per request; default 128. */
-  batchSize?: number | undefined;
-  concurrency?: number | undefined;
-  retry?: RetryOverrides | undefined;
-  /** Service mode: the egress-guarded fetch and opaque errors. */
-  runtime?: EgressRuntime;
 }
 
 /**

@@ -1,8 +1,8 @@
 /** Cohere embeddings through the official `cohere-ai` client (v2 embed API). */
 import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
-import type { EgressRuntime, ProbingEmbedder } from './remote.js';
+import type { HostedEmbedderOptions, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, ProviderFailure, RetryOverrides } from './retry.js';
+import type { ProviderDescription, ProviderFailure } from './retry.js';
 
 export const COHERE_DEFAULT_MODEL = 'embed-english-v3.0';
 export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';
@@ -20,20 +20,10 @@ export const COHERE_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
   'embed-v4.0': 1536,
 };
 
-export interface CohereEmbedderOptions {
-  apiKey: string;
-  /** Default embed-english-v3.0. */
-  model?: string | undefined;
-  /** Sent as `output_dimension` (embed-v4.0 supports 256, 512, 1024, 1536). */
-  dimensions?: number | undefined;
+/** Model default embed-english-v3.0; `dimensions` is sent as `output_dimension` (embed-v4.0: 256, 512, 1024, 1536); batches of at most 96. */
+export interface CohereEmbedderOptions extends HostedEmbedderOptions {
   /** Default https://api.cohere.com; a trailing /v1 or /v2 is dropped. */
   baseURL?: string | undefined;
-  /** Texts per request; default and maximum 96. */
-  batchSize?: number | undefined;
-  concurrency?: number | undefined;
-  retry?: RetryOverrides | undefined;
-  /** Service mode: the egress-guarded fetch and opaque errors. */
-  runtime?: EgressRuntime;
 }
 
 /**

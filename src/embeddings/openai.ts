@@ -4,9 +4,9 @@
  */
 import type OpenAI from 'openai';
 import { displayUrl, forRuntime, onFirstUse, RemoteEmbedder, rootCauseMessage } from './remote.js';
-import type { EgressRuntime, ProbingEmbedder } from './remote.js';
+import type { HostedEmbedderOptions, ProbingEmbedder } from './remote.js';
 import { parseRetryAfter, resolveRetryPolicy } from './retry.js';
-import type { ProviderDescription, ProviderFailure, RetryPolicy, RetryOverrides } from './retry.js';
+import type { ProviderDescription, ProviderFailure, RetryPolicy } from './retry.js';
 
 export const OPENAI_DEFAULT_MODEL = 'text-embedding-3-small';
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -24,21 +24,10 @@ export const OPENAI_MODEL_DIMENSIONS: Readonly<Record<string, number>> = {
   'text-embedding-ada-002': 1536,
 };
 
-export interface OpenAIEmbedderOptions {
-  apiKey: string;
-  /** Default text-embedding-3-small. */
-  model?: string | undefined;
-  /** Sent as `dimensions` (text-embedding-3-* can shorten their vectors). */
-  dimensions?: number | undefined;
+/** Model default text-embedding-3-small (text-embedding-3-* can shorten their vectors); batches of 128 (OpenAI caps tokens per request). */
+export interface OpenAIEmbedderOptions extends HostedEmbedderOptions {
   /** Default https://api.openai.com/v1; any OpenAI-compatible embeddings endpoint works. */
   baseURL?: string | undefined;
-  /** Texts per request; default 128 (OpenAI allows 2048 inputs but caps tokens per request). */
-  batchSize?: number | undefined;
-  /** Requests in flight at once; default 1. */
-  concurrency?: number | undefined;
-  retry?: RetryOverrides | undefined;
-  /** Service mode: the egress-guarded fetch and opaque errors. */
-  runtime?: EgressRuntime;
 }
 
 /**

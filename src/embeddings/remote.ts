@@ -5,7 +5,7 @@
 import { KairosError } from '../core/errors.js';
 import type { Embedder, EmbedderInfo, EmbedPurpose } from '../core/ports.js';
 import { mapBatches, withRetry } from './retry.js';
-import type { Classify, ProviderDescription, RetryPolicy } from './retry.js';
+import type { Classify, ProviderDescription, RetryOverrides, RetryPolicy } from './retry.js';
 
 /** An Embedder that can check its configuration (key, model, dimension) with one small request. */
 export interface ProbingEmbedder extends Embedder {
@@ -55,6 +55,21 @@ export interface EgressRuntime {
   fetch: typeof fetch;
   /** Where a user sets their key in this deployment (never the server's environment). */
   keySource: string;
+}
+
+/** What every hosted provider's embedder takes besides its own endpoint settings. */
+export interface HostedEmbedderOptions {
+  apiKey: string;
+  model?: string | undefined;
+  /** Requested vector size, where the model can shorten its vectors. */
+  dimensions?: number | undefined;
+  /** Texts per request. */
+  batchSize?: number | undefined;
+  /** Requests in flight at once; default 1. */
+  concurrency?: number | undefined;
+  retry?: RetryOverrides | undefined;
+  /** Service mode: the egress-guarded fetch and opaque errors. */
+  runtime?: EgressRuntime;
 }
 
 /** Applies the runtime to a provider description (opaque errors, the service's key hint). */
