@@ -71,7 +71,8 @@ export async function startServiceServer(
     // Each tenant embeds with its own key: there is no deployment-wide embedder to report.
     health: () => ({ store: runtime.store.kind }),
     mcp: (req, svc) => {
-      const p = svc.ctx.principal as ServicePrincipal;
+      // Service principals only add optional fields (channel, key, connector): no cast needed.
+      const p: ServicePrincipal = svc.ctx.principal;
       return handleMcpRequest(req, svc, {
         version: kairosVersion(),
         accountLinking: {
