@@ -118,6 +118,9 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await area.press('Control+Enter');
     await expect.poll(() => view().locator('#memory-text').textContent()).toBe('The release train leaves on Fridays at noon');
     await expect.poll(() => view().locator('.detail-title').textContent()).toBe('Memory · v2');
+    expect(await banner().isHidden()).toBe(true);
+    // The "after" of docs/images/before/sidebar-edit-error-light.png: the edit stays on the memory.
+    await shot('sidebar-edit-saved');
 
     await view().locator('#add-tag input').fill('release');
     await view().locator('#add-tag input').press('Enter');
