@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSpace } from '../../src/core/memory.js';
 import { IDENTITY_TABLES } from '../../src/identity/migrations.js';
+import { createWebSession } from '../../src/identity/webSessions.js';
 import { createCode, createGrant, registerClient } from '../../src/identity/oauthStore.js';
 import type { ApiOptions } from '../server/helpers.js';
 import { BACKENDS, operatorEmbedderEnv, startServiceWorld, type ServiceWorld } from './harness.js';
@@ -292,6 +293,8 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
   const ids = { tg1: '', tg2: '', disc: '', tg1Mem: '', tg2Mem: '', discMem: '' };
   let userKey = '';
   let carol = '';
+  /** Carol's console session cookie. */
+  let carolCookie = '';
   /** Each case and the answer it got, printed for the record. */
   const answers: string[] = [];
 
@@ -357,6 +360,7 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
     ids.disc = (await w.api('GET', '/v1/me', carol)).json.principal.uid;
     ids.discMem = await remember(bots.discord, '2001', 'Carol private: the release checklist lives in the wiki.');
     userKey = (await w.api('POST', '/v1/keys', carol, { body: { name: 'carol laptop', scopes: ['read', 'write', 'admin'] } })).json.key;
+    carolCookie = `kairos_session=${(await createWebSession(w.server.runtime.db, ids.disc, new Date())).id}`;
   });
   afterAll(async () => {
     console.log(`[connector isolation ${backend.name}]\n  ${answers.join('\n  ')}`);
@@ -427,6 +431,14 @@ describe.each(BACKENDS)('connector isolation on $name', (backend) => {
       body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
     });
     await refusedAs('GitHub sign-in token with channel header', [403], carol, '1001', 'GET', '/v1/memories');
+    // Carol's console session is valid (it lists her memories), yet it may not name a channel user either.
+    expect((await w.api('GET', '/v1/memories', null, { headers: { cookie: carolCookie } })).status).toBe(200);
+    await refusedAs('web session cookie with channel header', [403], '', '1001', 'GET', '/v1/memories', { token: null, headers: { cookie: carolCookie } });
+    await refusedAs('web session cookie with channel header', [403], '', '1001', 'POST', '/v1/memories', {
+      token: null,
+      headers: { cookie: carolCookie, 'x-kairos-csrf': '1', origin: w.url },
+      body: { text: 'as telegram 1001 from the console' },
+    });
     await refusedAs('connector without channel user', [400], bots.tgHome, undefined, 'GET', '/v1/memories');
 
     // The same over MCP, as a bot would call it.
