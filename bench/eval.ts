@@ -9,7 +9,7 @@
  * Env: KAIROS_EVAL_DATA (default ../shared/eval/longmemeval_oracle_dev.json), KAIROS_EVAL_LIMIT
  * (first N instances, for a quick run), KAIROS_EVAL_HOME (a home to keep: imported once, later
  * runs skip the import and measure search again), KAIROS_EVAL_WINDOWS (e.g. 30,50: extra hybrid rows with
- * smaller candidate windows).
+ * smaller candidate windows), KAIROS_EVAL_EF_SEARCH (the in-process rows' HNSW ef_search).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -186,7 +186,8 @@ async function main(): Promise<void> {
     await server.stop();
 
     // Baselines on the same data dir, in this process, with the same query vectors.
-    const store = await EmbeddedStore.open({ dataDir: join(home, 'data') });
+    const efSearch = process.env.KAIROS_EVAL_EF_SEARCH ? Number(process.env.KAIROS_EVAL_EF_SEARCH) : undefined;
+    const store = await EmbeddedStore.open({ dataDir: join(home, 'data'), ...(efSearch ? { efSearch } : {}) });
     const embedder = createLocalEmbedder();
     const space = (await store.listCollections()).map((c) => c.name).find((n) => n.startsWith(userSpace('')))!;
     const vectors = new Map<string, Float32Array>();
