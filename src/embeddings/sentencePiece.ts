@@ -32,7 +32,11 @@ export class SentencePieceEncoder {
   private readonly root = node();
   private readonly words = new Set<string>();
 
-  constructor(private readonly vocabulary: Vocabulary) {
+  /** `maxIds`: keep only the first ids, as many as the model reads (the rest only costs time). */
+  constructor(
+    private readonly vocabulary: Vocabulary,
+    private readonly maxIds = Infinity,
+  ) {
     for (let id = RESERVED_SYMBOLS; id < vocabulary.length; id++) {
       const piece = vocabulary[id]![0];
       let n = this.root;
@@ -109,6 +113,7 @@ export class SentencePieceEncoder {
       if (!(previousUnknown && id === UNKNOWN)) merged.push(id);
       previousUnknown = id === UNKNOWN;
     }
-    return merged.reverse();
+    merged.reverse();
+    return merged.length > this.maxIds ? merged.slice(0, this.maxIds) : merged;
   }
 }
