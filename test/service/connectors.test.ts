@@ -5,6 +5,7 @@
  * never the channel user, and deleting a user removes their channel identities.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userSpace } from '../../src/core/memory.js';
 import { CONNECTOR_PREFIX } from '../../src/identity/connectors.js';
 import { sha256Hex } from '../../src/identity/ids.js';
 import type { ApiOptions, ApiResponse } from '../server/helpers.js';
@@ -147,6 +148,28 @@ describe.each(BACKENDS)('connectors on $name', (backend) => {
     expect((await asBot(bots.discord, '555', 'DELETE', '/v1/link/channels/github/9002')).status).toBe(403);
     expect((await asBot(bots.discord, '555', 'DELETE', '/v1/link/channels/discord/555')).status).toBe(200);
     expect((await asBot(bots.discord, '555', 'GET', '/v1/me')).status).toBe(403);
+  });
+
+  it("asks before linking a bot user who holds memories, then merges them into the person's account", async () => {
+    const before = await asBot(bots.telegram, '333', 'POST', '/v1/memories', { body: { text: 'Telegram 333: the staging database restarts at 04:00 UTC.' } });
+    expect(before.status, before.text).toBe(201);
+    const botUid = (await asBot(bots.telegram, '333', 'GET', '/v1/me')).json.principal.uid;
+    const aliceUid = (await w.api('GET', '/v1/me', t.alice)).json.principal.uid;
+    const { code } = (await w.api('POST', '/v1/link/code', t.alice)).json;
+
+    const ask = await asBot(bots.telegram, '333', 'POST', '/v1/link/redeem', { body: { code } });
+    expect(ask.status).toBe(409);
+    expect(ask.json.error.message).toContain('holds 1 memories');
+    const done = await asBot(bots.telegram, '333', 'POST', '/v1/link/redeem', { body: { code, merge: true } });
+    expect(done.status, done.text).toBe(200);
+    expect(done.json.merged).toMatchObject({ created: 1, failed: 0 });
+
+    // The bot now speaks for Alice's account, which holds the memory; the emptied account is gone.
+    expect((await asBot(bots.telegram, '333', 'GET', '/v1/me')).json.principal.uid).toBe(aliceUid);
+    const hits = await w.api('POST', '/v1/search', t.alice, { body: { query: 'staging database restart' } });
+    expect(hits.json.items.map((h: { memory: { text: string } }) => h.memory.text)).toContain('Telegram 333: the staging database restarts at 04:00 UTC.');
+    expect((await w.server.runtime.store.listCollections()).map((c) => c.name)).not.toContain(userSpace(botUid));
+    expect((await w.server.runtime.db.query('SELECT 1 FROM users WHERE uid = $1', [botUid])).rows).toHaveLength(0);
   });
 
   it('rate-limits link codes per channel user', async () => {
