@@ -172,6 +172,27 @@ describe.each(BACKENDS)('connectors on $name', (backend) => {
     expect((await w.server.runtime.db.query('SELECT 1 FROM users WHERE uid = $1', [botUid])).rows).toHaveLength(0);
   });
 
+  it('caps link codes and redeem attempts per connector, across all its channel users', async () => {
+    const made = await connector('capped bot', 'slack', 'create');
+    expect(made.status, made.text).toBe(201);
+    const bot = made.json.secret as string;
+    // 500 codes per 10 minutes: 100 channel users at their own cap of 5, then a fresh one is refused.
+    const codes: number[] = [];
+    for (let u = 0; u < 100; u++) for (let i = 0; i < 5; i++) codes.push((await asBot(bot, `c${u}`, 'POST', '/v1/link/code')).status);
+    expect([...new Set(codes)]).toEqual([201]);
+    const overCodes = await asBot(bot, 'c-fresh', 'POST', '/v1/link/code');
+    expect(overCodes.status).toBe(429);
+    expect(overCodes.json.error.message).toContain('link codes through this connector');
+    // 200 redeem attempts per 10 minutes: 20 channel users at their own cap of 10 (unknown codes: 404), then a fresh one is refused.
+    const redeems: number[] = [];
+    for (let u = 0; u < 20; u++)
+      for (let i = 0; i < 10; i++) redeems.push((await asBot(bot, `r${u}`, 'POST', '/v1/link/redeem', { body: { code: 'AAAAA-BBBBB' } })).status);
+    expect([...new Set(redeems)]).toEqual([404]);
+    const overRedeems = await asBot(bot, 'r-fresh', 'POST', '/v1/link/redeem', { body: { code: 'AAAAA-BBBBB' } });
+    expect(overRedeems.status).toBe(429);
+    expect(overRedeems.json.error.message).toContain('link code attempts through this connector');
+  }, 180_000);
+
   it('rate-limits link codes per channel user', async () => {
     for (let i = 0; i < 5; i++) expect((await asBot(bots.telegram, '333', 'POST', '/v1/link/code')).status).toBe(201);
     const sixth = await asBot(bots.telegram, '333', 'POST', '/v1/link/code');
