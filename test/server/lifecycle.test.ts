@@ -60,10 +60,12 @@ describe('kairos serve lifecycle', () => {
   it('answers every in-flight request before exiting on SIGTERM', async () => {
     const h = await home();
     const s = await serve(h);
-    // The first embedding loads the model (seconds), so these requests are still running at SIGTERM.
+    // The first embedding loads the model, and each long text then takes tens of milliseconds to
+    // embed: 24 of them keep the server busy well past the SIGTERM below, however fast the load.
     const answeredAt: number[] = [];
-    const pending = Array.from({ length: 8 }, (_, i) =>
-      s.api('POST', '/v1/memories', { text: `In-flight write number ${i} during shutdown` }).then((r) => {
+    const filler = ' The deploy pipeline builds, tests, signs and publishes every artifact before the release train leaves.'.repeat(12);
+    const pending = Array.from({ length: 24 }, (_, i) =>
+      s.api('POST', '/v1/memories', { text: `In-flight write number ${i} during shutdown.${filler}` }).then((r) => {
         answeredAt.push(Date.now());
         return r;
       }),
@@ -74,8 +76,9 @@ describe('kairos serve lifecycle', () => {
     const killedAt = Date.now();
     s.child.kill('SIGTERM');
     const results = await Promise.all(pending);
-    expect(Math.min(...answeredAt)).toBeGreaterThan(killedAt);
-    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    // Some were still running at SIGTERM, and every one was answered.
+    expect(Math.max(...answeredAt)).toBeGreaterThan(killedAt);
+    expect(results.map((r) => r.status)).toEqual(Array(24).fill(201));
     expect(await s.exited).toEqual({ code: 0, signal: null });
 
     const again = await serve(h);
