@@ -19,7 +19,7 @@ import { createAnchorActions } from './anchorActions.js';
 import { AnchorWatcher } from './anchorWatcher.js';
 import { AuthController } from './auth.js';
 import { Checkouts } from './checkouts.js';
-import { statusText } from './capture.js';
+import { statusLabel, statusText } from './capture.js';
 import { KairosClient } from './client.js';
 import { registerCommands, reportError } from './commands.js';
 import { affectsConnection, readSettings, type ExtensionSettings } from './config.js';
@@ -159,12 +159,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kairos
     }
     if (seq !== statusSeq) return;
     const a = auth.current;
-    statusItem.text = statusText({
+    const status = {
       mode: settings.mode,
       ...(a.signedIn ? { account: a.account.label } : {}),
       ...(lastCount !== undefined ? { count: lastCount } : {}),
       engine: engine.status,
-    });
+    };
+    statusItem.text = statusText(status);
+    statusItem.accessibilityInformation = { label: statusLabel(status), role: 'button' };
     statusItem.tooltip =
       settings.mode === 'local'
         ? t('Kairos: local mode (data in {0})', home)

@@ -81,5 +81,17 @@ export function statusText(s: { mode: 'local' | 'remote'; account?: string; coun
   return `$(history) Kairos: ${parts.join(' · ')}`;
 }
 
+/**
+ * What a screen reader announces for the status item: words, not the icon's name ("history")
+ * or separators.
+ */
+export function statusLabel(s: { mode: 'local' | 'remote'; account?: string; count?: number; engine?: string }): string {
+  const parts = [s.mode === 'local' ? 'local mode' : s.account ? `signed in as ${s.account}` : 'signed out'];
+  if (s.count !== undefined) parts.push(s.count === 1 ? '1 memory' : `${s.count} memories`);
+  if (s.engine === 'starting') parts.push('engine starting');
+  if (s.engine === 'failed') parts.push('engine stopped');
+  return `Kairos: ${parts.join(', ')}`;
+}
+
 /** Shared with the webview's capture form (src/protocol/replace.ts). */
 export { replaceSimilar } from '../protocol/replace.js';

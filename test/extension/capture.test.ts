@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rememberSelectionParams, selectionAnchor, statusText } from '../../src/extension/capture.js';
+import { rememberSelectionParams, selectionAnchor, statusLabel, statusText } from '../../src/extension/capture.js';
 import { affectsConnection, readSettings } from '../../src/extension/config.js';
 import { RememberParamsSchema } from '../../src/protocol/schemas.js';
 
@@ -77,6 +77,13 @@ describe('editor capture', () => {
     expect(statusText({ mode: 'local', count: 12 })).toBe('$(history) Kairos: local · 12');
     expect(statusText({ mode: 'remote', account: 'octocat' })).toBe('$(history) Kairos: octocat');
     expect(statusText({ mode: 'remote' })).toBe('$(history) Kairos: signed out');
+  });
+
+  it('gives the status item an accessible name in words, without the icon name', () => {
+    expect(statusLabel({ mode: 'local', count: 12 })).toBe('Kairos: local mode, 12 memories');
+    expect(statusLabel({ mode: 'local', count: 1, engine: 'starting' })).toBe('Kairos: local mode, 1 memory, engine starting');
+    expect(statusLabel({ mode: 'remote', account: 'octocat' })).toBe('Kairos: signed in as octocat');
+    expect(statusLabel({ mode: 'remote', engine: 'failed' })).toBe('Kairos: signed out, engine stopped');
   });
 });
 
