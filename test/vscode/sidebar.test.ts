@@ -209,9 +209,10 @@ describe.skipIf(!install.bin)('the Kairos sidebar in a real VS Code', () => {
     await expect.poll(statusText, { timeout: 1_000, interval: 25 }).toContain(`local · ${before + 1}`);
     metrics.mcpWriteToStatusMs = Date.now() - t0;
     expect(Date.now() - t0).toBeLessThan(1_000);
-    // What a screen reader announces for the status item: words, not "history" (the icon).
+    // What a screen reader announces for the status item: words, not "history" (the icon). VS Code
+    // ids an extension's item <publisher>.<name>.<item id>.
     await expect
-      .poll(() => page.locator('[id="kairos.status"] [aria-label]').first().getAttribute('aria-label'))
+      .poll(() => page.locator('[id="kairos.kairos.kairos.status"] a.statusbar-item-label').getAttribute('aria-label'))
       .toBe(`Kairos: local mode, ${before + 1} memories`);
   });
 
