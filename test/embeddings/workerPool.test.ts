@@ -14,7 +14,7 @@ describe('the embedding worker pool', () => {
     const texts = [...FACTS, ...FACTS.map((f) => f.toUpperCase())];
     const pool = new EmbedPool(WORKER, 2);
     try {
-      const pooled = await pool.embed(texts);
+      const pooled = await pool.embed(texts, 'auto');
       const local = await embedLocally(texts);
       expect(pooled).toHaveLength(texts.length);
       pooled.forEach((v, i) => {
@@ -24,7 +24,7 @@ describe('the embedding worker pool', () => {
         expect(dot, texts[i]).toBeCloseTo(1, 5);
       });
       // A second call reuses the running workers.
-      expect(await pool.embed(texts.slice(0, 3))).toHaveLength(3);
+      expect(await pool.embed(texts.slice(0, 3), 'auto')).toHaveLength(3);
     } finally {
       await pool.close();
     }
