@@ -42,4 +42,31 @@ describe('extension manifest', () => {
     expect(pkg.devDependencies['@types/vscode']).toBe('1.101.0');
     expect(pkg.main).toBe('./dist/extension.cjs');
   });
+
+  it('lists the settings in a deliberate order, and an empty Server Url is valid (local mode needs none)', () => {
+    const props: Record<string, { order: number; pattern?: string }> = pkg.contributes.configuration.properties;
+    const byOrder = Object.entries(props)
+      .sort(([, a], [, b]) => a.order - b.order)
+      .map(([k]) => k);
+    expect(byOrder).toEqual([
+      'kairos.mode',
+      'kairos.serverUrl',
+      'kairos.embedding.provider',
+      'kairos.embedding.model',
+      'kairos.embedding.endpoint',
+      'kairos.embedding.deployment',
+      'kairos.search.limit',
+    ]);
+    const url = new RegExp(props['kairos.serverUrl']!.pattern!);
+    expect(['', 'https://kairos.example.com', 'http://127.0.0.1:7377/'].every((v) => url.test(v))).toBe(true);
+    expect(['kairos.example.com', 'ftp://x', 'https://a b'].some((v) => url.test(v))).toBe(false);
+  });
+
+  it("keeps the engine's loopback port out of auto-forwarding (matched on the command line the extension spawns)", () => {
+    const attrs: Record<string, { onAutoForward: string }> = pkg.contributes.configurationDefaults['remote.portsAttributes'];
+    const [pattern, rule] = Object.entries(attrs)[0]!;
+    expect(rule.onAutoForward).toBe('ignore');
+    expect(new RegExp(pattern).test('/usr/bin/node /home/u/.vscode/extensions/kairos.kairos-0.1.0/dist/engine/kairos.mjs serve')).toBe(true);
+    expect(new RegExp(pattern).test('node server.js')).toBe(false);
+  });
 });
