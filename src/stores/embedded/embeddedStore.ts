@@ -49,6 +49,7 @@ import {
 } from './sql.js';
 import { vectorCopyData } from './copy.js';
 import { KeywordIndex, queryTerms } from './keywords.js';
+import { bufferPoolMb, folderBytes, MIN_POOL_MB } from './bufferPool.js';
 import { DEFAULT_FUSION, fuseHybrid, toSearchHits, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
 import { contentHash } from '../../core/contentHash.js';
 
@@ -71,20 +72,12 @@ export interface EmbeddedStoreOptions {
 /** How the last open found its cluster: for the engine's start-up log. */
 export type StoreStart = 'existing' | 'template' | 'initdb';
 
-/**
- * PGlite's start parameters plus a WAL limit and a smaller buffer pool. PGlite sets up the
- * whole pool in WASM memory at every start: 128 MB (PostgreSQL's default) cost ~0.6 s of CPU of
- * a ~1.8 s PGlite start on the 2-core dev machine, 16 MB ~0.1 s. Pages outside the pool are read
- * through the OS file cache, so a bigger store pays per read, not per start.
- */
-function startParams(): string[] {
+/** PGlite's start parameters plus a WAL limit and a buffer pool sized to the store (bufferPool.ts). */
+function startParams(poolMb: number): string[] {
   // PostgreSQL keeps up to max_wal_size (1 GB by default) of WAL segments around; a local
   // store should not carry a gigabyte of WAL beside 600 MB of data.
-  return [...PGlite.defaultStartParams, '-c', 'max_wal_size=256MB', '-c', 'min_wal_size=32MB', '-c', `shared_buffers=${SHARED_BUFFERS}`];
+  return [...PGlite.defaultStartParams, '-c', 'max_wal_size=256MB', '-c', 'min_wal_size=32MB', '-c', `shared_buffers=${poolMb}MB`];
 }
-
-/** See startParams. */
-const SHARED_BUFFERS = '16MB';
 
 /** Rows per INSERT statement in insertMany: large enough to amortise parsing, small enough to stay cheap. */
 const INSERT_CHUNK = 250;
@@ -224,15 +217,16 @@ export class EmbeddedStore implements VectorStore {
         start = 'template';
       } else start = 'initdb';
       mkdirSync(pgDir, { recursive: true });
+      const poolMb = bufferPoolMb(folderBytes(join(pgDir, 'base')));
       try {
-        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
+        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams(poolMb) });
       } catch (e) {
         if (start !== 'template') throw e;
         // A template that does not start only costs the initdb it was meant to save.
         rmSync(pgDir, { recursive: true, force: true });
         mkdirSync(pgDir, { recursive: true });
         start = 'initdb';
-        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams() });
+        db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams(MIN_POOL_MB) });
       }
       await db.exec(META_DDL);
       const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? DEFAULT_EF_SEARCH)));
