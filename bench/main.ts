@@ -145,7 +145,12 @@ async function benchSize(n: number): Promise<void> {
     await store.close();
     const [reopened, reopenMs] = await time(open);
     store = reopened;
-    rows.push([`${n}`, 'store open (existing, buffer pool sized to it)', ms(reopenMs), `${ratio(reopenMs / emptyOpenMs)} of opening it new (${ms(emptyOpenMs)}); ${bufferPoolMb(folderBytes(join(dir, 'kairos', 'pg', 'base')))} MB pool`]);
+    rows.push([
+      `${n}`,
+      'store open (existing, buffer pool sized to it)',
+      ms(reopenMs),
+      `${ratio(reopenMs / emptyOpenMs)} of opening it new (${ms(emptyOpenMs)}); ${bufferPoolMb(folderBytes(join(dir, 'kairos', 'pg', 'base')))} MB pool`,
+    ]);
 
     // Exact brute force: the recall ground truth and the latency baseline.
     const truth: string[][] = [];
