@@ -10,42 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VectorStore } from '../../src/core/ports.js';
-import { sseFrames } from '../../src/extension/eventStream.js';
-import type { HostEvent } from '../../src/protocol/messages.js';
 import { compareEventIds } from '../../src/runtime/events.js';
 import { loadServiceConfig } from '../../src/runtime/serviceConfig.js';
 import { startServiceServer, type RunningServiceServer } from '../../src/server/serviceMain.js';
 import { call, removeHome, tempHome, testConfig } from '../server/helpers.js';
 import { BACKENDS, REDIS_URL, startServiceWorld, type ServiceWorld } from './harness.js';
-
-interface Heard {
-  id?: string;
-  event: HostEvent & { id?: string; space?: string; change?: string };
-  at: number;
-}
-
-interface Subscriber {
-  status: number;
-  heard: Heard[];
-  close(): void;
-}
-
-/** A real SSE client over fetch: records every frame with its id and arrival time. */
-async function subscribe(url: string, token: string, lastEventId?: string): Promise<Subscriber> {
-  const ac = new AbortController();
-  const res = await fetch(`${url}/v1/events`, {
-    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-    signal: ac.signal,
-  });
-  const heard: Heard[] = [];
-  if (res.ok && res.body) {
-    const body = res.body;
-    void (async () => {
-      for await (const f of sseFrames(body)) heard.push({ ...(f.id ? { id: f.id } : {}), event: JSON.parse(f.data), at: performance.now() });
-    })().catch(() => undefined);
-  } else await res.body?.cancel();
-  return { status: res.status, heard, close: () => ac.abort() };
-}
+import { eventIds as ids, median, subscribe, type Subscriber } from './sse.js';
 
 /** The same store for both instances (as a shared Qdrant would be); only its owner closes it. */
 function shared(store: VectorStore): VectorStore {
@@ -57,9 +27,6 @@ function shared(store: VectorStore): VectorStore {
     },
   });
 }
-
-const ids = (s: Subscriber): Array<string | undefined> => s.heard.map((h) => h.event.id);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('memory events across two service instances sharing PostgreSQL and Redis', () => {
   const prefix = `kairos_test_${randomBytes(6).toString('hex')}`;
