@@ -660,15 +660,11 @@ export class EmbeddedStore implements VectorStore {
     checkCount(k, 'k');
     if (!c || k === 0) return [];
     try {
-      const dense = await this.dense(c, vec, undefined, k);
-      const rows = await this.rowsById(
-        c,
-        dense.map((d) => d.id),
-      );
-      return dense.flatMap((d) => {
-        const row = rows.get(d.id);
-        return row ? [{ memory: rowToMemory(collection, row), score: d.similarity, similarity: d.similarity, matchedBy: ['dense' as const] }] : [];
-      });
+      const dim = c.info.embedder.dimension;
+      // One query: the index scan reads the rows anyway (remember's similar check runs this on every write).
+      const { sql, params } = denseSql({ t: c.t, vectorType: vectorType(dim), vector: vectorLiteral(vec, dim), window: k, withMemory: true });
+      const res = await this.db.query<DenseRow & MemoryRow>(sql, params);
+      return res.rows.map((r) => ({ memory: rowToMemory(collection, r), score: 1 - r.dist, similarity: 1 - r.dist, matchedBy: ['dense' as const] }));
     } catch (e) {
       throw storeError(e, `search space ${collection}`);
     }

@@ -5,7 +5,7 @@
  */
 import type { MemoryFilter } from '../../core/memory.js';
 import type { TableNames } from './schema.js';
-import { filterConditions, Params, where } from './sql.js';
+import { filterConditions, MEMORY_COLUMNS, Params, where } from './sql.js';
 
 export interface DenseSqlInput {
   t: TableNames;
@@ -16,6 +16,8 @@ export interface DenseSqlInput {
   filter?: MemoryFilter;
   /** Memories to return, best first. */
   window: number;
+  /** Also return each memory's columns (MEMORY_COLUMNS), saving a second query where all are used. */
+  withMemory?: boolean;
 }
 
 export interface DenseRow {
@@ -29,8 +31,9 @@ export function denseSql(input: DenseSqlInput): { sql: string; params: unknown[]
   const v = `${p.add(input.vector)}::${input.vectorType}`;
   const conds = where(filterConditions(input.filter, p));
   // The HNSW scan returns approximate order; the outer sort makes ties and order exact.
-  const sql = `SELECT id, dist, updated_ms FROM (
-      SELECT id, updated_ms, vector <=> ${v} AS dist FROM ${input.t.rows} ${conds} ORDER BY vector <=> ${v} LIMIT ${p.add(input.window)}
+  const cols = input.withMemory ? `${MEMORY_COLUMNS}, updated_ms` : 'id, updated_ms';
+  const sql = `SELECT * FROM (
+      SELECT ${cols}, vector <=> ${v} AS dist FROM ${input.t.rows} ${conds} ORDER BY vector <=> ${v} LIMIT ${p.add(input.window)}
     ) d ORDER BY dist, id`;
   return { sql, params: p.values };
 }
