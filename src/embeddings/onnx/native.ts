@@ -1,13 +1,20 @@
 /**
- * The offline model on ONNX Runtime's native CPU kernels (onnxruntime-node), built at load time
- * from the weights the model package ships (no second copy on disk). About ten times the speed
- * of TF.js' WASM backend on this kind of CPU, with the same vectors; where the native runtime
- * cannot load (a platform without its binary), local.ts stays on TF.js.
+ * The offline model on ONNX Runtime's native CPU kernels (onnxruntime-node), built from the
+ * weights the model package ships. About ten times the speed of TF.js' WASM backend on this kind
+ * of CPU, with the same vectors; where the native runtime cannot load (a platform without its
+ * binary), local.ts stays on TF.js.
+ *
+ * Building the graph touches 28 MB of new memory, which held the event loop for ~0.5 s at the
+ * first embed; so the built model is kept in a per-user cache file (one build per model and graph
+ * version, written atomically) and the session reads it from there. Weights are read and the file
+ * written with asynchronous I/O; only the session's own set-up (~0.2 s) holds the thread.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { encodeModel } from './proto.js';
-import { EMBEDDING_WIDTH, MAX_POSITIONS, useLiteGraph } from './useLiteGraph.js';
+import { encodeModelParts } from './proto.js';
+import { EMBEDDING_WIDTH, GRAPH_VERSION, MAX_POSITIONS, useLiteGraph } from './useLiteGraph.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Session = import('onnxruntime-node').InferenceSession;
@@ -18,24 +25,73 @@ interface ManifestEntry {
   dtype: string;
 }
 
+interface Manifest {
+  weightsManifest: Array<{ paths: string[]; weights: ManifestEntry[] }>;
+}
+
 /** Reads the TF.js weights (model.json's manifest over its binary shards) by name. */
 export async function readWeights(modelDir: string): Promise<Map<string, Float32Array>> {
-  const manifest = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as {
-    weightsManifest: Array<{ paths: string[]; weights: ManifestEntry[] }>;
-  };
+  const manifest = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as Manifest;
   const weights = new Map<string, Float32Array>();
   for (const group of manifest.weightsManifest) {
-    const shards = await Promise.all(group.paths.map((p) => readFile(join(modelDir, p))));
-    const buffer = Buffer.concat(shards);
-    let offset = buffer.byteOffset;
+    // Shards cut entries anywhere: read them end to end into one buffer, off this thread.
+    const files = group.paths.map((p) => join(modelDir, p));
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+    const buffer = new ArrayBuffer(sizes.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const [i, f] of files.entries()) {
+      const fh = await open(f, 'r');
+      try {
+        await fh.read(new Uint8Array(buffer, at, sizes[i]!), 0, sizes[i]!, 0);
+      } finally {
+        await fh.close();
+      }
+      at += sizes[i]!;
+    }
+    let offset = 0;
     for (const entry of group.weights) {
       const count = entry.shape.reduce((a, b) => a * b, 1);
       // int32 constants are shapes and indices of the TF graph, which this one does not need.
-      if (entry.dtype === 'float32') weights.set(entry.name, new Float32Array(buffer.buffer.slice(offset, offset + count * 4)));
+      if (entry.dtype === 'float32') weights.set(entry.name, new Float32Array(buffer, offset, count));
       offset += count * 4;
     }
   }
   return weights;
+}
+
+/** Per-user cache folder: KAIROS_CACHE_DIR, else the platform's (XDG_CACHE_HOME, LOCALAPPDATA, ~/.cache). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KAIROS_CACHE_DIR) return env.KAIROS_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || env.LOCALAPPDATA || join(homedir(), '.cache'), 'kairos');
+}
+
+/**
+ * The built model's file in `cacheDir`, building it first when absent. Its name carries a hash
+ * of the model's manifest and the graph's version, so another model or graph never reads it.
+ */
+export async function cachedModelFile(modelDir: string, cacheDir: string): Promise<string> {
+  const manifest = await readFile(join(modelDir, 'model.json'));
+  const key = createHash('sha256').update(manifest).update(`graph ${GRAPH_VERSION}`).digest('hex').slice(0, 16);
+  const file = join(cacheDir, `use-lite-512-${key}.onnx`);
+  if (
+    await stat(file).then(
+      (s) => s.isFile() && s.size > 0,
+      () => false,
+    )
+  )
+    return file;
+  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  const parts = encodeModelParts(useLiteGraph(await readWeights(modelDir)));
+  // Written whole under a unique name, then renamed: a reader never sees a partial file.
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    for (let i = 0; i < parts.length; i += 512) await fh.writev(parts.slice(i, i + 512));
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  return file;
 }
 
 export interface NativeModel {
@@ -64,16 +120,25 @@ async function run(ort: Ort, session: Session, batch: ReadonlyArray<ArrayLike<nu
  * holds its thread until the batch is done, so batches are yielded between.
  * Throws where the native runtime has no binary for this platform.
  */
-export async function loadNativeModel(modelDir: string): Promise<NativeModel> {
+export async function loadNativeModel(modelDir: string, cacheDir = defaultCacheDir()): Promise<NativeModel> {
   const ort = (await import('onnxruntime-node')) as Ort & { default?: Ort };
   const api: Ort = ort.InferenceSession ? ort : ort.default!;
-  const bytes = encodeModel(useLiteGraph(await readWeights(modelDir)));
-  const session = await api.InferenceSession.create(bytes, {
+  const options: import('onnxruntime-node').InferenceSession.SessionOptions = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  });
+  };
+  let session: Session;
+  const file = await cachedModelFile(modelDir, cacheDir).catch(() => undefined);
+  try {
+    if (!file) throw new Error('no cache');
+    session = await api.InferenceSession.create(file, options);
+  } catch {
+    // No writable cache, or a damaged file: build in memory (and let the next load rebuild the file).
+    if (file) await rm(file, { force: true }).catch(() => undefined);
+    session = await api.InferenceSession.create(concat(encodeModelParts(useLiteGraph(await readWeights(modelDir)))), options);
+  }
   return {
     async embed(texts, batchSize) {
       // Group by length so a batch pads little; answer in the callers' order.
@@ -92,4 +157,14 @@ export async function loadNativeModel(modelDir: string): Promise<NativeModel> {
       return vectors;
     },
   };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

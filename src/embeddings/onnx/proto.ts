@@ -50,6 +50,10 @@ class Writer {
   }
 
   private varint(value: bigint | number): void {
+    if (typeof value === 'number' && value >= 0 && value < 0x80) {
+      this.push(Uint8Array.of(value));
+      return;
+    }
     let v = BigInt.asUintN(64, BigInt(value));
     const out: number[] = [];
     while (v >= 0x80n) {
@@ -92,17 +96,16 @@ class Writer {
   message(field: number, build: (w: Writer) => void): this {
     const inner = new Writer();
     build(inner);
-    return this.bytes(field, inner.finish());
+    // The inner chunks are taken over, not copied: the weights (28 MB) are never copied here.
+    this.key(field, 2);
+    this.varint(inner.size);
+    for (const c of inner.chunks) this.push(c);
+    return this;
   }
 
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+  /** The bytes written so far, in order. */
+  parts(): Uint8Array[] {
+    return this.chunks;
   }
 }
 
@@ -136,8 +139,8 @@ function writeValueInfo(w: Writer, v: OnnxValueInfo): void {
   );
 }
 
-/** Serializes a graph as an ONNX ModelProto, ready for an inference session. */
-export function encodeModel(g: OnnxGraph): Uint8Array {
+/** Serializes a graph as an ONNX ModelProto: its bytes in order, in pieces (the weights are not copied). */
+export function encodeModelParts(g: OnnxGraph): Uint8Array[] {
   const w = new Writer();
   w.int(1, g.irVersion);
   w.string(2, 'kairos');
@@ -157,5 +160,5 @@ export function encodeModel(g: OnnxGraph): Uint8Array {
     for (const v of g.outputs) graph.message(12, (m) => writeValueInfo(m, v));
   });
   w.message(8, (opset) => opset.string(1, '').int(2, g.opset));
-  return w.finish();
+  return w.parts();
 }

@@ -22,6 +22,8 @@ const P = 'module_apply_default/Encoder_en/KonaTransformer/';
 const HEADS = 4;
 /** TF.js' model reads at most this many positions (ClipToMaxLength). */
 export const MAX_POSITIONS = 128;
+/** Changes whenever the graph built here changes: it names the cached model file (native.ts). */
+export const GRAPH_VERSION = 1;
 /** The model's output width. */
 export const EMBEDDING_WIDTH = 512;
 
