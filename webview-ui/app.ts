@@ -26,7 +26,7 @@ import { Debouncer, DelayedActions, realTimers, type Timers } from './timers.js'
 import { registerToolkit, setValue, valueOf } from './toolkit.js';
 import { buildChrome, renderBanner, renderCaptureNote, renderConfirm, renderSpaces, renderToast, type Chrome } from './views/chrome.js';
 import { renderDetail } from './views/detail.js';
-import { renderList, rowId } from './views/list.js';
+import { renderList, rowId, sentinel } from './views/list.js';
 import { renderSetup } from './views/setup.js';
 
 export interface AppOptions {
@@ -658,7 +658,7 @@ export class App {
       p.route.name !== 'list' ||
       p.items !== s.items ||
       p.pendingDeletes !== s.pendingDeletes ||
-      p.loading !== s.loading ||
+      (p.loading !== s.loading && !this.updateSentinel(s)) ||
       p.engine !== s.engine ||
       p.loaded !== s.loaded ||
       p.nextCursor !== s.nextCursor ||
@@ -688,12 +688,29 @@ export class App {
         openRef: (ref) => void this.open(ref),
       }),
     );
-    const sentinel = main.querySelector('.sentinel');
-    if (sentinel) this.observer?.observe(sentinel);
+    const last = main.querySelector('.sentinel');
+    if (last) this.observer?.observe(last);
     if (hadFocus) {
       const item = selectedItem(s);
       (item ? document.getElementById(rowId(item)) : null)?.focus();
     }
+  }
+
+  /**
+   * A refresh starting or ending changes only the list's last row: updated in place (true), so the
+   * rows stay the same elements. False where the list is not showing rows.
+   */
+  private updateSentinel(s: UiState): boolean {
+    const list = this.chrome.main.querySelector<HTMLElement>('ul.rows');
+    if (!list || visibleItems(s).length === 0) return false;
+    list.querySelector('.sentinel')?.remove();
+    const more = sentinel(s);
+    if (more) {
+      list.append(more);
+      this.observer?.disconnect();
+      this.observer?.observe(more);
+    }
+    return true;
   }
 
   private persist(): void {

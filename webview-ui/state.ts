@@ -201,7 +201,10 @@ export function reduce(state: UiState, action: Action): UiState {
       return action.append ? { ...state, loading: true } : { ...state, seq: state.seq + 1, loading: true };
     case 'pageLoaded': {
       if (action.seq !== state.seq) return state;
-      const items = action.append ? dedupe([...state.items, ...action.items]) : action.items;
+      const fresh = action.append ? dedupe([...state.items, ...action.items]) : action.items;
+      // A background refresh (a memory event) that finds the same page keeps the same array, so the
+      // rows are not rebuilt under the pointer: a click landing as they were replaced was lost.
+      const items = !action.append && action.query === state.shownQuery && sameItems(state.items, fresh) ? state.items : fresh;
       const selected = action.append || action.query === state.shownQuery ? state.selected : 0;
       return clampSelection({ ...state, items, shownQuery: action.query, selected, nextCursor: action.nextCursor, loading: false, loaded: true });
     }
@@ -400,4 +403,9 @@ function parseRoute(raw: unknown): Route {
     }
   }
   return { name: 'list' };
+}
+
+/** Whether two result pages show the same thing: same memories (every field) in the same order, same match. */
+export function sameItems(a: readonly ResultItem[], b: readonly ResultItem[]): boolean {
+  return a.length === b.length && a.every((x, i) => JSON.stringify(x) === JSON.stringify(b[i]));
 }

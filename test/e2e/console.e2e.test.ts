@@ -179,6 +179,38 @@ describe('web console in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('keeps the rows it shows when a change off the page refreshes the list, so a click on a row is not lost', async () => {
+    // More memories than a page: the oldest is off it, so deleting that one changes nothing shown.
+    const ids = await page.evaluate(async () => {
+      const out: string[] = [];
+      for (let i = 0; i < 22; i++) {
+        const r = await fetch('/v1/memories', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Kairos-CSRF': '1' },
+          body: JSON.stringify({ text: `Page filler ${i}: the build cache lives on volume ${i}` }),
+        });
+        out.push(((await r.json()) as { memory: { id: string } }).memory.id);
+      }
+      return out;
+    });
+    await expect.poll(() => rows().first().locator('.row-text').textContent()).toContain('Page filler 21');
+    await page.waitForTimeout(500); // the writes' own refreshes settle
+    await rows()
+      .first()
+      .evaluate((li) => li.setAttribute('data-kept', '1'));
+    const refreshed = page.waitForResponse((r) => /\/v1\/memories\?/.test(r.url()) && r.request().method() === 'GET');
+    expect(
+      await page.evaluate(async (id) => (await fetch(`/v1/memories/${id}`, { method: 'DELETE', headers: { 'X-Kairos-CSRF': '1' } })).status, ids[0]!),
+    ).toBe(200);
+    await refreshed;
+    await page.waitForTimeout(200);
+    // The same element: a background refresh that finds the same page rebuilds nothing.
+    expect(await page.locator('li[data-kept]').count()).toBe(1);
+    await rows().first().click();
+    await expect.poll(() => page.locator('#memory-text').textContent()).toContain('Page filler 21');
+    await page.keyboard.press('Escape');
+  });
+
   it("shows a refused capture's server message in the form, keeps the text and focus in it", async () => {
     await page.click('#capture-toggle');
     await page.locator('#capture-text textarea').fill('x'.repeat(16_001));

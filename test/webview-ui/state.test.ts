@@ -37,6 +37,20 @@ describe('UI state', () => {
     expect(s.loading).toBe(false);
   });
 
+  it('keeps the same rows when a background refresh finds the same page, and takes a changed one', () => {
+    const s = loaded(['a', 'b']);
+    const refresh = (items: UiState['items']): UiState => {
+      const r = run(s, { type: 'pageRequested', append: false });
+      return reduce(r, { type: 'pageLoaded', seq: r.seq, append: false, query: r.query, items, nextCursor: undefined });
+    };
+    // Equal content, new objects (as a refresh over the bridge gives): the very same array stays.
+    expect(refresh(s.items.map((i) => JSON.parse(JSON.stringify(i)))).items).toBe(s.items);
+    const edited = refresh([{ memory: { ...memory('a'), text: 'edited', version: 2 } }, { memory: memory('b') }]);
+    expect(edited.items).not.toBe(s.items);
+    expect(edited.items[0]!.memory.text).toBe('edited');
+    expect(refresh([{ memory: memory('b') }, { memory: memory('a') }]).items.map((i) => i.memory.id)).toEqual(['b', 'a']);
+  });
+
   it('appends the next page without duplicating rows and keeps the cursor of the last page', () => {
     let s = run(initialState(), { type: 'pageRequested', append: false });
     s = reduce(s, { type: 'pageLoaded', seq: s.seq, append: false, query: '', items: [{ memory: memory('a') }, { memory: memory('b') }], nextCursor: 'c1' });

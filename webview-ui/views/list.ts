@@ -151,8 +151,13 @@ function renderMainList(state: UiState, now: Date, h: ListHandlers): HTMLElement
   }
   const list = el('ul', { class: 'rows', role: 'listbox', 'aria-label': showsSearch(state) ? 'Search results' : 'Recent memories' });
   items.forEach((item, i) => list.append(row(item, i, state, now, h)));
-  if (state.nextCursor || state.loading) {
-    list.append(el('li', { class: 'sentinel', role: 'presentation' }, state.loading ? progressRing('Loading more memories') : undefined));
-  }
+  const more = sentinel(state);
+  if (more) list.append(more);
   return list;
+}
+
+/** The list's last row: where the next page loads (observed for scrolling), with a ring while loading. */
+export function sentinel(state: UiState): HTMLElement | undefined {
+  if (!state.nextCursor && !state.loading) return undefined;
+  return el('li', { class: 'sentinel', role: 'presentation' }, state.loading ? progressRing('Loading more memories') : undefined);
 }
