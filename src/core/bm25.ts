@@ -119,8 +119,8 @@ export class Bm25Index {
     if (limit <= 0 || this.liveCount === 0) return [];
     const { k1, b } = this.params;
     const avgLength = this.totalLength / this.liveCount || 1;
-    const { scores, matched, covered } = this.accumulators();
-    const touched: number[] = [];
+    const { scores, matched, covered, touched } = this.accumulators();
+    let touchedCount = 0;
     const absentIdf = Math.log(1 + (this.liveCount + 0.5) / 0.5);
     let queryIdf = 0;
     for (const term of new Set(queryTerms)) {
@@ -137,7 +137,7 @@ export class Bm25Index {
         if (!this.live[slot]) continue;
         const tf = tfs[i]!;
         const norm = k1 * (1 - b + (b * this.lengths[slot]!) / avgLength);
-        if (matched[slot] === 0) touched.push(slot);
+        if (matched[slot] === 0) touched[touchedCount++] = slot;
         scores[slot] = scores[slot]! + (idf * tf * (k1 + 1)) / (tf + norm);
         matched[slot] = matched[slot]! + 1;
         covered[slot] = covered[slot]! + idf;
@@ -146,14 +146,15 @@ export class Bm25Index {
     // Rank slots, not hit objects: a common word touches most of a large index, and only the
     // best `limit` become hits.
     const better = (x: number, y: number): boolean => scores[x]! > scores[y]! || (scores[x] === scores[y] && this.ids[x]! < this.ids[y]!);
-    const best = topSlots(touched, limit, better, accept ? (slot) => accept(this.ids[slot]!) : undefined);
+    const hit = touched.subarray(0, touchedCount);
+    const best = topSlots(hit, limit, better, accept ? (slot) => accept(this.ids[slot]!) : undefined);
     const hits = best.map((slot) => ({
       id: this.ids[slot]!,
       score: scores[slot]!,
       matched: matched[slot]!,
       coverage: queryIdf > 0 ? covered[slot]! / queryIdf : 0,
     }));
-    for (const slot of touched) {
+    for (const slot of hit) {
       scores[slot] = 0;
       matched[slot] = 0;
       covered[slot] = 0;
@@ -162,12 +163,12 @@ export class Bm25Index {
   }
 
   /** Score accumulators, one slot per document, reused by every search (zero between them). */
-  private buffers = { scores: new Float64Array(0), matched: new Uint16Array(0), covered: new Float64Array(0) };
+  private buffers = { scores: new Float64Array(0), matched: new Uint16Array(0), covered: new Float64Array(0), touched: new Int32Array(0) };
 
-  private accumulators(): { scores: Float64Array; matched: Uint16Array; covered: Float64Array } {
+  private accumulators(): { scores: Float64Array; matched: Uint16Array; covered: Float64Array; touched: Int32Array } {
     if (this.buffers.scores.length < this.ids.length) {
       const size = Math.max(1024, this.ids.length * 2);
-      this.buffers = { scores: new Float64Array(size), matched: new Uint16Array(size), covered: new Float64Array(size) };
+      this.buffers = { scores: new Float64Array(size), matched: new Uint16Array(size), covered: new Float64Array(size), touched: new Int32Array(size) };
     }
     return this.buffers;
   }
@@ -207,7 +208,12 @@ export class Bm25Index {
 }
 
 /** The k best slots, best first, without sorting all of them (a bounded heap, worst on top). */
-function topSlots(slots: readonly number[], k: number, better: (x: number, y: number) => boolean, accept?: (slot: number) => boolean): number[] {
+function topSlots(
+  slots: ArrayLike<number> & Iterable<number>,
+  k: number,
+  better: (x: number, y: number) => boolean,
+  accept?: (slot: number) => boolean,
+): number[] {
   const heap: number[] = [];
   const swap = (i: number, j: number): void => {
     const t = heap[i]!;
