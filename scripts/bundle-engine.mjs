@@ -23,6 +23,8 @@ const tfDist = dirname(require.resolve('@energetic-ai/core'));
 const ortRoot = dirname(require.resolve('onnxruntime-node/package.json'));
 const ortCommonRoot = join(dirname(createRequire(join(ortRoot, 'package.json')).resolve('onnxruntime-common')), '../..');
 const ortBinary = join('bin/napi-v6', process.platform, process.arch);
+/** Copied packages leave their type declarations and source maps behind. */
+const withoutTypesAndMaps = (src) => !/\.(d\.ts|map)$/.test(src);
 
 const modelDirPlugin = {
   name: 'model-weights-dir',
@@ -63,11 +65,11 @@ await Promise.all([
   // Made by esbuild.mjs: a new store loads it instead of running initdb.
   cp('dist/pgdata-template', join(out, 'pgdata-template'), { recursive: true }),
   ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => copyFile(join(tfDist, f), join(out, f))),
-  cp(modelDist, join(out, 'model-embeddings-en'), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) }),
+  cp(modelDist, join(out, 'model-embeddings-en'), { recursive: true, filter: withoutTypesAndMaps }),
   ...[
     [ortRoot, 'onnxruntime-node', ['package.json', 'dist', ortBinary]],
     [ortCommonRoot, 'onnxruntime-common', ['package.json', 'dist']],
   ].flatMap(([from, name, parts]) =>
-    parts.map((part) => cp(join(from, part), join(out, 'node_modules', name, part), { recursive: true, filter: (src) => !/\.(d\.ts|map)$/.test(src) })),
+    parts.map((part) => cp(join(from, part), join(out, 'node_modules', name, part), { recursive: true, filter: withoutTypesAndMaps })),
   ),
 ]);

@@ -658,7 +658,6 @@ export class App {
       p.route.name !== 'list' ||
       p.items !== s.items ||
       p.pendingDeletes !== s.pendingDeletes ||
-      (p.loading !== s.loading && !this.updateSentinel(s)) ||
       p.engine !== s.engine ||
       p.loaded !== s.loaded ||
       p.nextCursor !== s.nextCursor ||
@@ -666,8 +665,10 @@ export class App {
       p.activeFile !== s.activeFile ||
       p.setup !== s.setup ||
       (p.query.trim() === '') !== (s.query.trim() === '');
-    if (!listChanged && p.selected === s.selected) return;
-    if (!listChanged) {
+    // A refresh starting or ending changes only the last row: updated in place where rows show.
+    const rebuild = listChanged || (p.loading !== s.loading && !this.updateSentinel(s));
+    if (!rebuild && p.selected === s.selected) return;
+    if (!rebuild) {
       for (const li of main.querySelectorAll<HTMLElement>('li[role=option]')) {
         const on = li.dataset.index === String(s.selected);
         li.setAttribute('aria-selected', String(on));

@@ -129,16 +129,16 @@ export async function loadNativeModel(modelDir: string, cacheDir = defaultCacheD
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  let session: Session;
   const file = await cachedModelFile(modelDir, cacheDir).catch(() => undefined);
-  try {
-    if (!file) throw new Error('no cache');
-    session = await api.InferenceSession.create(file, options);
-  } catch {
-    // No writable cache, or a damaged file: build in memory (and let the next load rebuild the file).
-    if (file) await rm(file, { force: true }).catch(() => undefined);
-    session = await api.InferenceSession.create(concat(encodeModelParts(useLiteGraph(await readWeights(modelDir)))), options);
-  }
+  const cached = file
+    ? await api.InferenceSession.create(file, options).catch(async () => {
+        // A damaged file: removed, so the next load rebuilds it.
+        await rm(file, { force: true }).catch(() => undefined);
+        return undefined;
+      })
+    : undefined;
+  // No writable cache or a damaged file: built in memory.
+  const session: Session = cached ?? (await api.InferenceSession.create(Buffer.concat(encodeModelParts(useLiteGraph(await readWeights(modelDir)))), options));
   return {
     async embed(texts, batchSize) {
       // Group by length so a batch pads little; answer in the callers' order.
@@ -157,14 +157,4 @@ export async function loadNativeModel(modelDir: string, cacheDir = defaultCacheD
       return vectors;
     },
   };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
