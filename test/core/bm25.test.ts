@@ -51,6 +51,14 @@ describe('the BM25 index', () => {
     expect(idx.search(['same'], 2, (id) => id > 'b').map((h) => h.id)).toEqual(['c', 'd']);
   });
 
+  it('breaks ties by the whole id when ids share their first characters, are prefixes of each other or are not ASCII', () => {
+    const ids = ['memory-0003', 'memory-0001', 'memory-00', 'memory-', 'mem', 'été-2', 'été-1', 'Z', 'memory-0002', 'ünï'];
+    const idx = new Bm25Index();
+    for (const id of ids) idx.set(id, doc('same'));
+    const sorted = [...ids].sort((a, b) => (a < b ? -1 : 1));
+    for (let k = 1; k <= ids.length; k++) expect(idx.search(['same'], k).map((h) => h.id)).toEqual(sorted.slice(0, k));
+  });
+
   it('reports the share of the query it covers, counting a word found nowhere as the rarest', () => {
     const idx = new Bm25Index();
     idx.set('a', doc('deploy', 'friday'));

@@ -231,6 +231,42 @@ describe('the embedded store', () => {
     }
   });
 
+  it('writes and searches vectors passed as binary parameters, both as vector(512) and as a halfvec column (3072-d)', async () => {
+    const store = await EmbeddedStore.open({ dataDir: tempDir() });
+    try {
+      for (const dim of [512, 3072]) {
+        const name = newSpace();
+        await store.ensureCollection(name, { provider: 'test', model: `m${dim}`, dimension: dim });
+        const axis = (i: number, j = i): Float32Array => {
+          const v = new Float32Array(dim).fill(0.01);
+          v[i] = 1;
+          v[j] = 1;
+          return v;
+        };
+        const one = memory(name, `one ${dim}`, { vector: axis(0) });
+        await store.insertMany(name, [one]); // the single-row statement
+        const more = [1, 2, 3].map((i) => memory(name, `more ${i} ${dim}`, { vector: axis(i) }));
+        await store.insertMany(name, more); // one statement (halfvec) or the binary COPY path (vector)
+        const [top] = await store.nearest(name, axis(2), 1);
+        expect(top?.memory.id).toBe(more[1]!.id);
+        expect(top?.similarity).toBeCloseTo(1, dim > 2000 ? 3 : 6);
+        // An update moves the memory's vector: axis 0 now answers with "more 3".
+        const m = more[2]!;
+        await store.update(name, {
+          memory: { ...m, text: `moved ${dim}`, version: 2, updatedAt: new Date().toISOString() },
+          vector: axis(0, 5),
+          previous: { version: 1, text: m.text, tags: [], source: m.source, replacedAt: m.updatedAt, reason: 'update' },
+        });
+        const hits = await store.search(name, { vector: axis(0, 5), limit: 2, offset: 0 });
+        expect(hits.map((h) => h.memory.text)).toEqual([`moved ${dim}`, `one ${dim}`]);
+        await expect(store.nearest(name, new Float32Array(dim).fill(Number.NaN), 1)).rejects.toThrow(/non-finite/);
+        await expect(store.nearest(name, new Float32Array(dim + 1), 1)).rejects.toThrow(/dimensions/);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('data dir lock', () => {
     it('refuses a second open in the same process until the first is closed', async () => {
       const dataDir = tempDir();

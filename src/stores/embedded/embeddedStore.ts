@@ -30,10 +30,11 @@ import {
   META_TABLE,
   tableNames,
   vectorStorageSql,
+  vectorCast,
   vectorType,
   type TableNames,
 } from './schema.js';
-import { denseSql, type DenseRow } from './search.js';
+import { denseAndTermsSql, denseSql, splitDenseAndTerms, type DenseOrTermRow, type DenseRow } from './search.js';
 import {
   filterConditions,
   MEMORY_COLUMNS,
@@ -48,6 +49,7 @@ import {
   type VersionRow,
 } from './sql.js';
 import { vectorCopyData } from './copy.js';
+import { prepareDriver, vectorParam } from './driver.js';
 import { KeywordIndex, queryTerms } from './keywords.js';
 import { bufferPoolMb, folderBytes, MIN_POOL_MB } from './bufferPool.js';
 import { DEFAULT_FUSION, fuseHybrid, toSearchHits, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
@@ -229,6 +231,7 @@ export class EmbeddedStore implements VectorStore {
         db = await PGlite.create({ dataDir: pgDir, extensions: { vector }, startParams: startParams(MIN_POOL_MB) });
       }
       await db.exec(META_DDL);
+      await prepareDriver(db);
       const ef = Math.max(1, Math.min(1000, Math.floor(options.efSearch ?? DEFAULT_EF_SEARCH)));
       // iterative_scan keeps walking the graph when filters discard candidates, so a filtered
       // search still fills its window. relaxed_order is several times faster than strict_order
@@ -465,7 +468,7 @@ export class EmbeddedStore implements VectorStore {
       m.createdAt,
       m.updatedAt,
       toMillis(m.updatedAt, 'updatedAt'),
-      vectorLiteral(m.vector, dim),
+      vectorParam(m.vector, dim),
     ];
     for (const m of memories) {
       if (typeof m.id !== 'string' || !m.id) throw new InvalidInputError('Every memory needs an id.');
@@ -473,13 +476,14 @@ export class EmbeddedStore implements VectorStore {
     }
     const cols = '(id, text, tags, source, source_kind, content_hash, version, created_at, updated_at, updated_ms, vector)';
     const vtype = vectorType(dim);
+    const vcast = vectorCast(dim);
     const chunk = (batch: unknown[][]): { sql: string; params: unknown[] } => {
       const p = new Params();
       const values = batch.map((r) => {
         const ph = r.map((v) => p.add(v));
         ph[2] += '::text[]';
         ph[3] += '::jsonb';
-        ph[10] += `::${vtype}`;
+        ph[10] += `::${vcast}`;
         return `(${ph.join(', ')})`;
       });
       return { sql: `INSERT INTO ${c.t.rows} ${cols} VALUES ${values.join(', ')}`, params: p.values };
@@ -548,7 +552,7 @@ export class EmbeddedStore implements VectorStore {
   async update(collection: string, change: StoreUpdate): Promise<void> {
     const c = this.require(collection);
     const m = change.memory;
-    const v = vectorLiteral(change.vector, c.info.embedder.dimension);
+    const v = vectorParam(change.vector, c.info.embedder.dimension);
     const updatedMs = toMillis(m.updatedAt, 'updatedAt');
     const prev = change.previous;
     // A changed text invalidates a vector already written for a pending re-embed.
@@ -557,7 +561,7 @@ export class EmbeddedStore implements VectorStore {
       await this.db.transaction(async (tx) => {
         const res = await tx.query(
           `UPDATE ${c.t.rows} SET text = $2, tags = $3::text[], source = $4::jsonb, source_kind = $5, content_hash = $6,
-             version = $7, created_at = $8, updated_at = $9, updated_ms = $10, vector = $11::${vectorType(c.info.embedder.dimension)}${resetNext}
+             version = $7, created_at = $8, updated_at = $9, updated_ms = $10, vector = $11::${vectorCast(c.info.embedder.dimension)}${resetNext}
            WHERE id = $1`,
           [m.id, m.text, m.tags, JSON.stringify(m.source), m.source.kind, m.contentHash, m.version, m.createdAt, m.updatedAt, updatedMs, v],
         );
@@ -662,7 +666,7 @@ export class EmbeddedStore implements VectorStore {
     try {
       const dim = c.info.embedder.dimension;
       // One query: the index scan reads the rows anyway (remember's similar check runs this on every write).
-      const { sql, params } = denseSql({ t: c.t, vectorType: vectorType(dim), vector: vectorLiteral(vec, dim), window: k, withMemory: true });
+      const { sql, params } = denseSql({ t: c.t, vectorCast: vectorCast(dim), vector: vectorParam(vec, dim), window: k, withMemory: true });
       const res = await this.db.query<DenseRow & MemoryRow>(sql, params);
       return res.rows.map((r) => ({ memory: rowToMemory(collection, r), score: 1 - r.dist, similarity: 1 - r.dist, matchedBy: ['dense' as const] }));
     } catch (e) {
@@ -670,18 +674,33 @@ export class EmbeddedStore implements VectorStore {
     }
   }
 
-  /** Memories nearest the vector, best first. */
-  private async dense(c: Collection, vec: Float32Array, filter: StoreSearchQuery['filter'], window: number): Promise<DenseCandidate[]> {
+  /**
+   * Both legs' candidates, best first. With a vector and a text, the dense scan and the query's
+   * terms come from one statement (search.ts denseAndTermsSql).
+   */
+  private async legs(
+    c: Collection,
+    vec: Float32Array | undefined,
+    text: string | undefined,
+    filter: StoreSearchQuery['filter'],
+    window: number,
+  ): Promise<{ dense: DenseCandidate[]; keyword: KeywordCandidate[] }> {
+    const index = text ? await this.keywords(c) : undefined;
     const dim = c.info.embedder.dimension;
-    const { sql, params } = denseSql({ t: c.t, vectorType: vectorType(dim), vector: vectorLiteral(vec, dim), ...(filter ? { filter } : {}), window });
-    const res = await this.db.query<DenseRow>(sql, params);
-    return res.rows.map((r) => ({ id: r.id, similarity: 1 - r.dist, updatedMs: Number(r.updated_ms) }));
-  }
-
-  private async keyword(c: Collection, text: string, filter: StoreSearchQuery['filter'], window: number): Promise<KeywordCandidate[]> {
-    const index = await this.keywords(c);
-    const terms = await queryTerms(this.db, text);
-    return index.search(terms, window, filter);
+    const input = vec ? { t: c.t, vectorCast: vectorCast(dim), vector: vectorParam(vec, dim), ...(filter ? { filter } : {}), window } : undefined;
+    let rows: DenseRow[] = [];
+    let terms: string[] = [];
+    if (input && text) {
+      const { sql, params } = denseAndTermsSql(input, text);
+      ({ dense: rows, terms } = splitDenseAndTerms((await this.db.query<DenseOrTermRow>(sql, params)).rows));
+    } else if (input) {
+      const { sql, params } = denseSql(input);
+      rows = (await this.db.query<DenseRow>(sql, params)).rows;
+    } else if (text) terms = await queryTerms(this.db, text);
+    return {
+      dense: rows.map((r) => ({ id: r.id, similarity: 1 - r.dist, updatedMs: Number(r.updated_ms) })),
+      keyword: index ? index.search(terms, window, filter) : [],
+    };
   }
 
   private async rowsById(c: Collection, ids: readonly string[]): Promise<Map<string, MemoryRow>> {
@@ -699,8 +718,7 @@ export class EmbeddedStore implements VectorStore {
     const params = { ...DEFAULT_FUSION, ...query.fusion };
     const window = Math.max(params.window, offset + limit);
     try {
-      const dense = query.vector ? await this.dense(c, query.vector, query.filter, window) : [];
-      const keyword = text ? await this.keyword(c, text, query.filter, window) : [];
+      const { dense, keyword } = await this.legs(c, query.vector, text || undefined, query.filter, window);
       const page = fuseHybrid(dense, keyword, { ...params, window }, query.floor).slice(offset, offset + limit);
       const rows = await this.rowsById(
         c,

@@ -10,6 +10,7 @@ import { pathKeys } from '../../core/code.js';
 import type { KeywordCandidate } from '../../core/hybrid.js';
 import { normaliseTags, type MemoryFilter, type SourceKind } from '../../core/memory.js';
 import type { TableNames } from './schema.js';
+import { termsSql } from './search.js';
 import { toMillis } from './sql.js';
 
 /** The part of PGlite's API the index needs (a PGlite or a transaction). */
@@ -106,7 +107,8 @@ export class KeywordIndex {
 
 /** Query terms exactly as the rows' `tsv` was made, so they match the index's terms. */
 export async function queryTerms(db: Queryable, text: string): Promise<string[]> {
-  const res = await db.query<{ lexeme: string }>(`SELECT lexeme FROM unnest(to_tsvector('english', $1))`, [text]);
+  const { sql, params } = termsSql(text);
+  const res = await db.query<{ lexeme: string }>(sql, params);
   return res.rows.map((r) => r.lexeme);
 }
 

@@ -81,6 +81,15 @@ export function vectorType(dimension: number): string {
 }
 
 /**
+ * The cast after a vector parameter's placeholder (driver.ts). The parameter is always
+ * typed `vector`, so it travels in pgvector's binary form; a halfvec column converts it in SQL.
+ */
+export function vectorCast(dimension: number): string {
+  const v = `vector(${dimension})`;
+  return dimension <= VECTOR_INDEX_MAX ? v : `${v}::halfvec(${dimension})`;
+}
+
+/**
  * Keeps vectors inside the row. By default pgvector values over ~2 KB move to TOAST, and every
  * distance computed outside the index (the SELECT list, exact scans) then costs a TOAST lookup:
  * measured 10x slower kNN at 512 dimensions. PLAIN never moves them; MAIN does only as a last

@@ -66,10 +66,6 @@ export function toMillis(iso: string, field: string): number {
   return ms;
 }
 
-/**
- * pgvector's text form. Nine significant digits round-trip any float32 exactly and keep the
- * literal short (the default double formatting adds noise digits).
- */
 /** Refuses a vector of the wrong size or with NaN/Infinity, before any write. */
 export function checkVector(vector: Float32Array, dimension: number): void {
   if (!(vector instanceof Float32Array) || vector.length !== dimension) {
@@ -80,6 +76,10 @@ export function checkVector(vector: Float32Array, dimension: number): void {
   }
 }
 
+/**
+ * pgvector's text form. Nine significant digits round-trip any float32 exactly and keep the
+ * literal short (the default double formatting adds noise digits).
+ */
 export function vectorLiteral(vector: Float32Array, dimension: number): string {
   checkVector(vector, dimension);
   const parts = new Array<string>(dimension);
