@@ -3,6 +3,8 @@
  * one is built for every request, so no state survives between callers.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { MemoryService } from '../core/memoryService.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { registerAccountTools, type AccountLinking } from './tools/account.js';
@@ -63,6 +65,16 @@ function instructionsFor(service: MemoryService): string {
 }
 
 /**
+ * One JSON Schema validator for every server of this process. The HTTP endpoint builds a server
+ * per request, and the SDK's default builds a new Ajv instance per server: ~0.5 ms and a burst of
+ * garbage per tool call, for a validator only elicitation uses (this server never elicits).
+ */
+let ajv: AjvJsonSchemaValidator | undefined;
+const sharedValidator: jsonSchemaValidator = {
+  getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
+/**
  * Creates an MCP server exposing Kairos memory tools (remember, search, get_memory,
  * update_memory, forget, list_memories) for the tenant context the service is bound to.
  */
@@ -73,6 +85,7 @@ export function createMcpServer(service: MemoryService, opts: McpServerOptions =
       instructions: instructionsFor(service),
       capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false } },
       maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
+      jsonSchemaValidator: sharedValidator,
     },
   );
   const deps: ToolDeps = {

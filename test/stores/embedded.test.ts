@@ -231,6 +231,55 @@ describe('the embedded store', () => {
     }
   });
 
+  it('keeps a loaded keyword index equal to a fresh load across inserts, updates, source changes and deletes', async () => {
+    const dataDir = tempDir();
+    const name = newSpace();
+    const queries = ['quartz broker', 'basalt', 'granite schema', 'quartz', 'obsidian ledger'];
+    const keywordOnly = async (s: EmbeddedStore, filter?: { stale?: boolean }) =>
+      Promise.all(
+        queries.map(async (text) =>
+          (await s.search(name, { text, limit: 10, offset: 0, ...(filter ? { filter } : {}), fusion: { recency: 0 } })).map((h) => [h.memory.id, h.score]),
+        ),
+      );
+    let store = await EmbeddedStore.open({ dataDir });
+    let live: Awaited<ReturnType<typeof keywordOnly>>;
+    let liveStale: Awaited<ReturnType<typeof keywordOnly>>;
+    try {
+      await store.ensureCollection(name, EMBEDDER);
+      const base = ['quartz broker one', 'granite schema two', 'basalt three', 'quartz quartz four'].map((t, i) => memory(name, t, { vector: angled(i) }));
+      await store.insertMany(name, base);
+      expect(await keywordOnly(store)).toHaveLength(queries.length); // loads the index
+      const added = memory(name, 'obsidian ledger quartz', { vector: angled(5) });
+      await store.insert(name, added); // the single-row path: its terms come back with the INSERT
+      const m = base[1]!;
+      await store.update(name, {
+        memory: { ...m, text: 'basalt broker rewritten', version: 2, updatedAt: new Date().toISOString() },
+        vector: angled(6),
+        previous: { version: 1, text: m.text, tags: [], source: m.source, replacedAt: m.updatedAt, reason: 'update' },
+      });
+      const anchored = { kind: 'editor' as const, anchor: { repo: 'github.com/a/b', path: 'src/x.ts', startLine: 1, endLine: 1, lines: ['x'], status: { state: 'stale' as const, checkedAt: new Date().toISOString() } } };
+      expect(await store.setSource(name, base[0]!.id, 1, anchored as never)).toBe(true);
+      expect(await store.delete(name, base[3]!.id)).toBe(true);
+      live = await keywordOnly(store);
+      liveStale = await keywordOnly(store, { stale: true });
+      // What the writes did is visible: the new memory, the new text (not the old), nothing deleted.
+      expect(live[4]!.map(([id]) => id)).toEqual([added.id]);
+      expect(live[1]!.map(([id]) => id)).toContain(m.id);
+      expect(live[2]!.map(([id]) => id)).not.toContain(m.id);
+      expect(live.flat().map(([id]) => id)).not.toContain(base[3]!.id);
+      expect(liveStale[0]!.map(([id]) => id)).toEqual([base[0]!.id]);
+    } finally {
+      await store.close();
+    }
+    store = await EmbeddedStore.open({ dataDir });
+    try {
+      expect(await keywordOnly(store)).toEqual(live);
+      expect(await keywordOnly(store, { stale: true })).toEqual(liveStale);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes and searches vectors passed as binary parameters, both as vector(512) and as a halfvec column (3072-d)', async () => {
     const store = await EmbeddedStore.open({ dataDir: tempDir() });
     try {
@@ -259,6 +308,9 @@ describe('the embedded store', () => {
         });
         const hits = await store.search(name, { vector: axis(0, 5), limit: 2, offset: 0 });
         expect(hits.map((h) => h.memory.text)).toEqual([`moved ${dim}`, `one ${dim}`]);
+        // A zero query vector has no cosine distance (NaN): the keyword leg still answers.
+        const zero = await store.search(name, { vector: new Float32Array(dim), text: `moved ${dim}`, limit: 5, offset: 0 });
+        expect(zero[0]?.memory.text).toBe(`moved ${dim}`);
         await expect(store.nearest(name, new Float32Array(dim).fill(Number.NaN), 1)).rejects.toThrow(/non-finite/);
         await expect(store.nearest(name, new Float32Array(dim + 1), 1)).rejects.toThrow(/dimensions/);
       }

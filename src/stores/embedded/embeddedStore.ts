@@ -34,7 +34,7 @@ import {
   vectorType,
   type TableNames,
 } from './schema.js';
-import { denseAndTermsSql, denseSql, splitDenseAndTerms, type DenseOrTermRow, type DenseRow } from './search.js';
+import { denseSql, legsSql, type DenseRow, type LegsRow } from './search.js';
 import {
   filterConditions,
   MEMORY_COLUMNS,
@@ -50,7 +50,7 @@ import {
 } from './sql.js';
 import { vectorCopyData } from './copy.js';
 import { prepareDriver, vectorParam } from './driver.js';
-import { KeywordIndex, queryTerms } from './keywords.js';
+import { DOC_RETURNING, KeywordIndex, type DocRow } from './keywords.js';
 import { bufferPoolMb, folderBytes, MIN_POOL_MB } from './bufferPool.js';
 import { DEFAULT_FUSION, fuseHybrid, toSearchHits, type DenseCandidate, type KeywordCandidate } from '../../core/hybrid.js';
 import { contentHash } from '../../core/contentHash.js';
@@ -289,12 +289,17 @@ export class EmbeddedStore implements VectorStore {
     return c.keywords;
   }
 
-  /** After a committed write: re-reads these memories into the keyword index, if it is loaded. */
-  private async reindex(c: Collection, ids: readonly string[]): Promise<void> {
+  /**
+   * After a committed write: these memories into the keyword index, if it is loaded (or loading),
+   * from the rows the write returned or else re-read.
+   */
+  private async reindex(c: Collection, ids: readonly string[], returned?: readonly DocRow[]): Promise<void> {
     const loaded = c.keywords;
     if (!loaded) return;
     try {
-      await (await loaded).refresh(this.db, ids);
+      const index = await loaded;
+      if (returned) index.put(returned);
+      else await index.refresh(this.db, ids);
     } catch {
       // The write has succeeded; an index that missed it is rebuilt from the table.
       if (c.keywords === loaded) c.keywords = null;
@@ -486,7 +491,7 @@ export class EmbeddedStore implements VectorStore {
         ph[10] += `::${vcast}`;
         return `(${ph.join(', ')})`;
       });
-      return { sql: `INSERT INTO ${c.t.rows} ${cols} VALUES ${values.join(', ')}`, params: p.values };
+      return { sql: `INSERT INTO ${c.t.rows} AS r ${cols} VALUES ${values.join(', ')}`, params: p.values };
     };
     const history = memories.flatMap((m) =>
       (m.history ?? []).map((h) => ({
@@ -509,10 +514,12 @@ export class EmbeddedStore implements VectorStore {
         [JSON.stringify(history)],
       );
     };
+    let returned: DocRow[] | undefined;
     try {
       if (memories.length === 1 && history.length === 0) {
+        // One memory (remember): the row comes back with its terms for the keyword index.
         const { sql, params } = chunk(memories.map(toRow));
-        await this.db.query(sql, params);
+        returned = (await this.db.query<DocRow>(`${sql} RETURNING ${DOC_RETURNING}`, params)).rows;
       } else {
         await this.db.transaction(async (tx) => {
           const hnsw = hnswIndexSql(c.t, dim);
@@ -545,6 +552,7 @@ export class EmbeddedStore implements VectorStore {
     await this.reindex(
       c,
       memories.map((m) => m.id),
+      returned,
     );
     await this.changed(c, memories.length);
   }
@@ -557,12 +565,13 @@ export class EmbeddedStore implements VectorStore {
     const prev = change.previous;
     // A changed text invalidates a vector already written for a pending re-embed.
     const resetNext = c.info.pendingEmbedder ? ', vector_next = NULL' : '';
+    let returned: DocRow[];
     try {
-      await this.db.transaction(async (tx) => {
-        const res = await tx.query(
-          `UPDATE ${c.t.rows} SET text = $2, tags = $3::text[], source = $4::jsonb, source_kind = $5, content_hash = $6,
+      returned = await this.db.transaction(async (tx) => {
+        const res = await tx.query<DocRow>(
+          `UPDATE ${c.t.rows} AS r SET text = $2, tags = $3::text[], source = $4::jsonb, source_kind = $5, content_hash = $6,
              version = $7, created_at = $8, updated_at = $9, updated_ms = $10, vector = $11::${vectorCast(c.info.embedder.dimension)}${resetNext}
-           WHERE id = $1`,
+           WHERE id = $1 RETURNING ${DOC_RETURNING}`,
           [m.id, m.text, m.tags, JSON.stringify(m.source), m.source.kind, m.contentHash, m.version, m.createdAt, m.updatedAt, updatedMs, v],
         );
         if (!res.affectedRows) throw new NotFoundError(`No memory with id "${m.id}" in space ${collection}.`);
@@ -575,11 +584,12 @@ export class EmbeddedStore implements VectorStore {
           prev.replacedAt,
           prev.reason,
         ]);
+        return res.rows;
       });
     } catch (e) {
       throw storeError(e, `update a memory in space ${collection}`);
     }
-    await this.reindex(c, [m.id]);
+    await this.reindex(c, [m.id], returned);
     await this.changed(c, 1);
   }
 
@@ -674,10 +684,7 @@ export class EmbeddedStore implements VectorStore {
     }
   }
 
-  /**
-   * Both legs' candidates, best first. With a vector and a text, the dense scan and the query's
-   * terms come from one statement (search.ts denseAndTermsSql).
-   */
+  /** Both legs' candidates, best first; the SQL side of both in one statement (search.ts legsSql). */
   private async legs(
     c: Collection,
     vec: Float32Array | undefined,
@@ -688,18 +695,12 @@ export class EmbeddedStore implements VectorStore {
     const index = text ? await this.keywords(c) : undefined;
     const dim = c.info.embedder.dimension;
     const input = vec ? { t: c.t, vectorCast: vectorCast(dim), vector: vectorParam(vec, dim), ...(filter ? { filter } : {}), window } : undefined;
-    let rows: DenseRow[] = [];
-    let terms: string[] = [];
-    if (input && text) {
-      const { sql, params } = denseAndTermsSql(input, text);
-      ({ dense: rows, terms } = splitDenseAndTerms((await this.db.query<DenseOrTermRow>(sql, params)).rows));
-    } else if (input) {
-      const { sql, params } = denseSql(input);
-      rows = (await this.db.query<DenseRow>(sql, params)).rows;
-    } else if (text) terms = await queryTerms(this.db, text);
+    const { sql, params } = legsSql(input, text);
+    const row = (await this.db.query<LegsRow>(sql, params)).rows[0];
     return {
-      dense: rows.map((r) => ({ id: r.id, similarity: 1 - r.dist, updatedMs: Number(r.updated_ms) })),
-      keyword: index ? index.search(terms, window, filter) : [],
+      // A zero vector has no cosine distance to anything (NaN): no dense candidates then.
+      dense: (row?.dense ?? []).flatMap(([id, updatedMs, dist]) => (Number.isFinite(dist) ? [{ id, similarity: 1 - dist, updatedMs: Number(updatedMs) }] : [])),
+      keyword: index ? index.search(row?.terms ?? [], window, filter) : [],
     };
   }
 

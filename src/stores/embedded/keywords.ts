@@ -10,7 +10,6 @@ import { pathKeys } from '../../core/code.js';
 import type { KeywordCandidate } from '../../core/hybrid.js';
 import { normaliseTags, type MemoryFilter, type SourceKind } from '../../core/memory.js';
 import type { TableNames } from './schema.js';
-import { termsSql } from './search.js';
 import { toMillis } from './sql.js';
 
 /** The part of PGlite's API the index needs (a PGlite or a transaction). */
@@ -18,7 +17,7 @@ export interface Queryable {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
 }
 
-interface DocRow {
+export interface DocRow {
   id: string;
   tags: string[];
   source_kind: string;
@@ -41,12 +40,22 @@ interface DocMeta {
   anchorState: 'fresh' | 'stale' | undefined;
 }
 
-// Term frequency = the number of positions PostgreSQL recorded (a lexeme without positions counts once).
-const DOC_SELECT = `SELECT r.id, r.tags, r.source_kind, r.updated_ms, r.source->'scope'->>'repo' AS repo,
+/** What the index keeps of a row `r`, but its terms. */
+const META_COLUMNS = `r.id, r.tags, r.source_kind, r.updated_ms, r.source->'scope'->>'repo' AS repo,
   ARRAY(SELECT jsonb_array_elements_text(coalesce(r.source->'scope'->'keys', '[]'::jsonb))) AS keys,
-  CASE WHEN r.source ? 'anchor' THEN coalesce(r.source->'anchor'->'status'->>'state', 'fresh') END AS anchor_state,
-  t.lexemes, t.tfs FROM %ROWS% r,
-  LATERAL (SELECT array_agg(lexeme) AS lexemes, array_agg(coalesce(array_length(positions, 1), 1)) AS tfs FROM unnest(r.tsv)) t`;
+  CASE WHEN r.source ? 'anchor' THEN coalesce(r.source->'anchor'->'status'->>'state', 'fresh') END AS anchor_state`;
+// Term frequency = the number of positions PostgreSQL recorded (a lexeme without positions counts once).
+const TF = 'coalesce(array_length(positions, 1), 1)';
+const DOC_SELECT = `SELECT ${META_COLUMNS}, t.lexemes, t.tfs FROM %ROWS% r,
+  LATERAL (SELECT array_agg(lexeme) AS lexemes, array_agg(${TF}) AS tfs FROM unnest(r.tsv)) t`;
+
+/**
+ * A RETURNING list (the written row aliased `r`) with everything the index keeps of it, so a
+ * write hands its row to the index without a second statement (`put`). unnest(tsvector) yields
+ * lexemes in their sorted order, so the two arrays line up.
+ */
+export const DOC_RETURNING = `${META_COLUMNS}, (SELECT array_agg(lexeme) FROM unnest(r.tsv)) AS lexemes,
+  (SELECT array_agg(${TF}) FROM unnest(r.tsv)) AS tfs`;
 
 export class KeywordIndex {
   private readonly bm25 = new Bm25Index();
@@ -78,6 +87,11 @@ export class KeywordIndex {
     for (const id of ids) if (!found.has(id)) this.remove(id);
   }
 
+  /** (Re)indexes rows a write returned (DOC_RETURNING). */
+  put(rows: readonly DocRow[]): void {
+    for (const row of rows) this.add(row);
+  }
+
   remove(id: string): void {
     this.bm25.delete(id);
     this.meta.delete(id);
@@ -103,13 +117,6 @@ export class KeywordIndex {
       anchorState: row.anchor_state === 'stale' ? 'stale' : row.anchor_state === null ? undefined : 'fresh',
     });
   }
-}
-
-/** Query terms exactly as the rows' `tsv` was made, so they match the index's terms. */
-export async function queryTerms(db: Queryable, text: string): Promise<string[]> {
-  const { sql, params } = termsSql(text);
-  const res = await db.query<{ lexeme: string }>(sql, params);
-  return res.rows.map((r) => r.lexeme);
 }
 
 /** The same rule as sql.ts filterConditions: all tags, any source kind, inclusive time bounds, repo, path keys, anchor state. */
