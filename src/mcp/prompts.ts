@@ -30,6 +30,17 @@ function json(uri: URL, value: unknown, text: string): ReadResourceResult {
   };
 }
 
+// Built once: the HTTP endpoint registers the prompts on a new server for every request.
+const RECALL_ARGS = {
+  task: z.string().min(1).max(2000).describe('What you are about to do, in plain words.'),
+  files: z.string().max(4000).optional().describe('Repo-relative files involved, comma separated.'),
+};
+const DECISION_ARGS = {
+  decision: z.string().min(1).max(2000).describe('What was decided.'),
+  reason: z.string().min(1).max(2000).describe('Why: the constraint, trade-off or incident behind it.'),
+  paths: z.string().max(4000).optional().describe('Repo-relative files or directories it concerns, comma separated.'),
+};
+
 export function registerPromptsAndResources(server: McpServer, deps: ToolDeps): void {
   const { service } = deps;
 
@@ -38,10 +49,7 @@ export function registerPromptsAndResources(server: McpServer, deps: ToolDeps): 
     {
       title: 'Recall what Kairos knows for a task',
       description: 'Memories relevant to a task and the files involved, put in front of the agent before it starts.',
-      argsSchema: {
-        task: z.string().min(1).max(2000).describe('What you are about to do, in plain words.'),
-        files: z.string().max(4000).optional().describe('Repo-relative files involved, comma separated.'),
-      },
+      argsSchema: RECALL_ARGS,
     },
     async ({ task, files }) => {
       const paths = fileList(files);
@@ -68,11 +76,7 @@ export function registerPromptsAndResources(server: McpServer, deps: ToolDeps): 
     {
       title: 'Remember a decision',
       description: 'Records a decision with its reason and the code it concerns, through the remember tool.',
-      argsSchema: {
-        decision: z.string().min(1).max(2000).describe('What was decided.'),
-        reason: z.string().min(1).max(2000).describe('Why: the constraint, trade-off or incident behind it.'),
-        paths: z.string().max(4000).optional().describe('Repo-relative files or directories it concerns, comma separated.'),
-      },
+      argsSchema: DECISION_ARGS,
     },
     ({ decision, reason, paths }) => {
       const scope = fileList(paths);

@@ -10,7 +10,7 @@ import { vector } from '@electric-sql/pglite/vector';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
-import { EmbeddedStore } from '../../src/stores/embedded/embeddedStore.js';
+import { EmbeddedStore, HNSW_MIN_ROWS } from '../../src/stores/embedded/embeddedStore.js';
 import { LOCK_FILE } from '../../src/stores/embedded/lock.js';
 import { findDataDirTemplate } from '../../src/stores/embedded/template.js';
 import { angled, EMBEDDER, memory, newSpace, storeContract, vec } from './contract.js';
@@ -204,6 +204,46 @@ describe('the embedded store', () => {
     }
   });
 
+  it(`searches a collection under ${HNSW_MIN_ROWS} memories exactly, and builds its HNSW index in the write that reaches ${HNSW_MIN_ROWS}`, async () => {
+    const dataDir = tempDir();
+    const name = newSpace();
+    const indexes = async (s: EmbeddedStore): Promise<string[]> =>
+      (await (s as unknown as { db: PGlite }).db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = $1`, [name])).rows
+        .map((r) => r.indexdef)
+        .filter((d) => /USING hnsw/.test(d));
+    const n = HNSW_MIN_ROWS;
+    const all = Array.from({ length: n }, (_, i) => memory(name, `row ${i}`, { vector: angled((i / n) * Math.PI) }));
+    let store = await EmbeddedStore.open({ dataDir });
+    try {
+      await store.ensureCollection(name, EMBEDDER);
+      await store.insertMany(name, all.slice(0, n - 2)); // one batch: no index below the size
+      await store.insert(name, all[n - 2]!);
+      expect(await indexes(store)).toEqual([]);
+      const exact = await store.nearest(name, angled((500 / n) * Math.PI), 3);
+      expect(exact[0]?.memory.id).toBe(all[500]!.id);
+      expect(new Set(exact.slice(1).map((h) => h.memory.id))).toEqual(new Set([all[499]!.id, all[501]!.id]));
+      await store.insert(name, all[n - 1]!); // reaches the size: the index is built in this write
+      expect(await indexes(store)).toHaveLength(1);
+      const indexed = await store.nearest(name, angled((500 / n) * Math.PI), 3);
+      expect(indexed.map((h) => h.memory.id)).toEqual(exact.map((h) => h.memory.id));
+    } finally {
+      await store.close();
+    }
+    // A store whose process stopped between a write and the build gets its index at the next open.
+    const raw = await PGlite.create({ dataDir: join(dataDir, 'pg'), extensions: { vector } });
+    try {
+      await raw.exec(`DROP INDEX "${name}:hnsw"`);
+    } finally {
+      await raw.close();
+    }
+    store = await EmbeddedStore.open({ dataDir });
+    try {
+      expect(await indexes(store)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('re-embeds from a large model to a smaller one although both vectors share a row meanwhile', async () => {
     const store = await EmbeddedStore.open({ dataDir: tempDir() });
     try {
@@ -257,7 +297,17 @@ describe('the embedded store', () => {
         vector: angled(6),
         previous: { version: 1, text: m.text, tags: [], source: m.source, replacedAt: m.updatedAt, reason: 'update' },
       });
-      const anchored = { kind: 'editor' as const, anchor: { repo: 'github.com/a/b', path: 'src/x.ts', startLine: 1, endLine: 1, lines: ['x'], status: { state: 'stale' as const, checkedAt: new Date().toISOString() } } };
+      const anchored = {
+        kind: 'editor' as const,
+        anchor: {
+          repo: 'github.com/a/b',
+          path: 'src/x.ts',
+          startLine: 1,
+          endLine: 1,
+          lines: ['x'],
+          status: { state: 'stale' as const, checkedAt: new Date().toISOString() },
+        },
+      };
       expect(await store.setSource(name, base[0]!.id, 1, anchored as never)).toBe(true);
       expect(await store.delete(name, base[3]!.id)).toBe(true);
       live = await keywordOnly(store);

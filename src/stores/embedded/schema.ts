@@ -131,7 +131,6 @@ CREATE TABLE IF NOT EXISTS ${META_TABLE} (
  * full-text matches took 30 ms of TOAST lookups.
  */
 export function collectionDdl(t: TableNames, dimension: number): string[] {
-  const hnsw = hnswIndexSql(t, dimension);
   return [
     `CREATE TABLE ${t.rows} (
       seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -156,7 +155,6 @@ export function collectionDdl(t: TableNames, dimension: number): string[] {
     `CREATE INDEX ${t.hash} ON ${t.rows} (content_hash)`,
     `CREATE INDEX ${t.updated} ON ${t.rows} (updated_ms, id)`,
     ...codeIndexDdl(t),
-    ...(hnsw ? [hnsw] : []),
     `CREATE TABLE ${t.history} (
       seq bigint GENERATED ALWAYS AS IDENTITY,
       id text NOT NULL,
