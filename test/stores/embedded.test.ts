@@ -11,7 +11,9 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KairosError } from '../../src/core/errors.js';
 import { EmbeddedStore, HNSW_MIN_ROWS } from '../../src/stores/embedded/embeddedStore.js';
+import { KeywordIndex } from '../../src/stores/embedded/keywords.js';
 import { LOCK_FILE } from '../../src/stores/embedded/lock.js';
+import { tableNames } from '../../src/stores/embedded/schema.js';
 import { findDataDirTemplate } from '../../src/stores/embedded/template.js';
 import { angled, EMBEDDER, memory, newSpace, storeContract, vec } from './contract.js';
 
@@ -325,6 +327,30 @@ describe('the embedded store', () => {
     try {
       expect(await keywordOnly(store)).toEqual(live);
       expect(await keywordOnly(store, { stale: true })).toEqual(liveStale);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('loads the keyword index page range by page range into the same index as one statement would', async () => {
+    const store = await EmbeddedStore.open({ dataDir: tempDir() });
+    try {
+      const name = newSpace();
+      await store.ensureCollection(name, EMBEDDER);
+      const words = ['quartz', 'basalt', 'granite', 'obsidian', 'schist', 'marble', 'slate'];
+      const rows = Array.from({ length: 300 }, (_, i) =>
+        memory(name, `${words[i % 7]} ${words[(i * 3) % 7]} note ${i} ${'padding '.repeat(i % 5)}`, { vector: angled(i / 10), tags: i % 4 ? [] : ['four'] }),
+      );
+      await store.insertMany(name, rows);
+      const { db } = store as unknown as { db: PGlite };
+      const t = tableNames(name);
+      const pages = (await db.query<{ n: number }>(`SELECT (pg_relation_size($1::regclass) / 8192)::int AS n`, [t.rows])).rows[0]!.n;
+      expect(pages).toBeGreaterThan(3); // several pages, so several ranges below
+      const whole = await KeywordIndex.load(db, t, pages + 1);
+      const paged = await KeywordIndex.load(db, t, 1);
+      expect(paged.size).toBe(rows.length);
+      for (const q of [['quartz'], ['basalt', 'note'], ['slate', 'padding', 'absent']])
+        for (const filter of [undefined, { tags: ['four'] }]) expect(paged.search(q, 100, filter)).toEqual(whole.search(q, 100, filter));
     } finally {
       await store.close();
     }
