@@ -28,6 +28,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Opens the store in `dataDir`, runs `fn` and closes it whatever happens. */
+async function withStore<T>(dataDir: string, fn: (store: EmbeddedStore) => Promise<T>): Promise<T> {
+  const store = await EmbeddedStore.open({ dataDir });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 storeContract('embedded (PGlite)', () => EmbeddedStore.open({ dataDir: tempDir() }));
 
 /** The child fixture bundled to plain ESM next to node_modules, so its imports resolve. */
@@ -215,7 +225,7 @@ describe('the embedded store', () => {
         .filter((d) => /USING hnsw/.test(d));
     const n = HNSW_MIN_ROWS;
     const all = Array.from({ length: n }, (_, i) => memory(name, `row ${i}`, { vector: angled((i / n) * Math.PI) }));
-    let store = await EmbeddedStore.open({ dataDir });
+    const store = await EmbeddedStore.open({ dataDir });
     try {
       await store.ensureCollection(name, EMBEDDER);
       await store.insertMany(name, all.slice(0, n - 2)); // one batch: no index below the size
@@ -238,12 +248,7 @@ describe('the embedded store', () => {
     } finally {
       await raw.close();
     }
-    store = await EmbeddedStore.open({ dataDir });
-    try {
-      expect(await indexes(store)).toHaveLength(1);
-    } finally {
-      await store.close();
-    }
+    await withStore(dataDir, async (reopened) => expect(await indexes(reopened)).toHaveLength(1));
   });
 
   it('re-embeds from a large model to a smaller one although both vectors share a row meanwhile', async () => {
@@ -283,7 +288,7 @@ describe('the embedded store', () => {
           (await s.search(name, { text, limit: 10, offset: 0, ...(filter ? { filter } : {}), fusion: { recency: 0 } })).map((h) => [h.memory.id, h.score]),
         ),
       );
-    let store = await EmbeddedStore.open({ dataDir });
+    const store = await EmbeddedStore.open({ dataDir });
     let live: Awaited<ReturnType<typeof keywordOnly>>;
     let liveStale: Awaited<ReturnType<typeof keywordOnly>>;
     try {
@@ -323,13 +328,10 @@ describe('the embedded store', () => {
     } finally {
       await store.close();
     }
-    store = await EmbeddedStore.open({ dataDir });
-    try {
-      expect(await keywordOnly(store)).toEqual(live);
-      expect(await keywordOnly(store, { stale: true })).toEqual(liveStale);
-    } finally {
-      await store.close();
-    }
+    await withStore(dataDir, async (reopened) => {
+      expect(await keywordOnly(reopened)).toEqual(live);
+      expect(await keywordOnly(reopened, { stale: true })).toEqual(liveStale);
+    });
   });
 
   it('loads the keyword index page range by page range into the same index as one statement would', async () => {
