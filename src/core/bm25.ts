@@ -272,7 +272,7 @@ function topSlots(
     if (sx !== sy) return sx > sy;
     const kx = keys[x]!;
     const ky = keys[y]!;
-    return kx === ky || kx !== kx || ky !== ky ? ids[x]! < ids[y]! : kx < ky;
+    return kx === ky || Number.isNaN(kx) || Number.isNaN(ky) ? ids[x]! < ids[y]! : kx < ky;
   };
   const heap: number[] = [];
   const swap = (i: number, j: number): void => {

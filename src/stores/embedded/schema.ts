@@ -15,6 +15,12 @@ export const SCHEMA_VERSION = 1;
 
 /** Largest dimension pgvector's HNSW indexes with `vector`; above it columns are `halfvec`. */
 const VECTOR_INDEX_MAX = 2000;
+
+/**
+ * The text search configuration of every row's `tsv`. A query's terms must be made with the same
+ * one (search.ts), or they would not match the keyword index's terms.
+ */
+export const TEXT_SEARCH_CONFIG = 'english';
 const HALFVEC_INDEX_MAX = 4000;
 /** Room for the longest suffix (":history") within PostgreSQL's 63-byte identifiers. */
 const MAX_BASE = 54;
@@ -145,7 +151,7 @@ export function collectionDdl(t: TableNames, dimension: number): string[] {
       updated_at text NOT NULL,
       updated_ms bigint NOT NULL,
       vector ${vectorType(dimension)} NOT NULL,
-      tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
+      tsv tsvector GENERATED ALWAYS AS (to_tsvector('${TEXT_SEARCH_CONFIG}', text)) STORED
     ) WITH (toast_tuple_target = 8160)`,
     vectorStorageSql(t, 'vector', dimension),
     // fastupdate off: PGlite runs no autovacuum, so a GIN pending list would never be merged

@@ -4,7 +4,7 @@
  * itself (keywords.ts) and the fusion (core/hybrid.ts) run in the process.
  */
 import type { MemoryFilter } from '../../core/memory.js';
-import type { TableNames } from './schema.js';
+import { TEXT_SEARCH_CONFIG, type TableNames } from './schema.js';
 import { filterConditions, MEMORY_COLUMNS, Params, where } from './sql.js';
 
 export interface DenseSqlInput {
@@ -41,8 +41,8 @@ export function denseSql(input: DenseSqlInput): { sql: string; params: unknown[]
   return { sql, params: p.values };
 }
 
-/** The query's terms exactly as the rows' `tsv` was made (english), so they match the index's. */
-const TERMS = (text: string): string => `SELECT lexeme FROM unnest(to_tsvector('english', ${text}))`;
+/** The query's terms exactly as the rows' `tsv` was made, so they match the index's. */
+const QUERY_TERMS = (text: string): string => `SELECT lexeme FROM unnest(to_tsvector('${TEXT_SEARCH_CONFIG}', ${text}))`;
 
 /** The one row of legsSql: the query's terms and the dense candidates as [id, updated_ms, dist], best first. */
 export interface LegsRow {
@@ -58,7 +58,7 @@ export interface LegsRow {
  */
 export function legsSql(input: DenseSqlInput | undefined, text: string | undefined): { sql: string; params: unknown[] } {
   const p = new Params();
-  const terms = text === undefined ? 'NULL::text[]' : `ARRAY(${TERMS(p.add(text))})`;
+  const terms = text === undefined ? 'NULL::text[]' : `ARRAY(${QUERY_TERMS(p.add(text))})`;
   const dense =
     input === undefined
       ? 'NULL::json'
